@@ -1,0 +1,37 @@
+"""deepbiop: fast DNA, RNA and protein sequence encoders for machine learning.
+
+Encoders are scikit-learn transformers backed by multi-threaded Cython
+kernels; their outputs are C-contiguous arrays that ``torch.from_numpy`` wraps
+without a copy. Optional integrations (``deepbiop.torch``, ``deepbiop.hf``)
+import PyTorch / transformers lazily.
+"""
+
+from deepbiop._version import __version__
+
+try:
+    from deepbiop._kernels import _config as _kernels_probe  # noqa: F401
+except ImportError as exc:  # pragma: no cover - depends on the build
+    raise ImportError(
+        "deepbiop's compiled kernels are not built. Install from the checkout with "
+        "`pip install -e .` (or `python setup.py build_ext --inplace`); "
+        f"original error: {exc}"
+    ) from exc
+
+from deepbiop._config import effective_n_threads, openmp_enabled, show_config
+from deepbiop.alphabets import DNA, PROTEIN, RNA, Alphabet, get_alphabet
+from deepbiop.encoders import IntegerEncoder, KmerEncoder, OneHotEncoder
+
+__all__ = [
+    "__version__",
+    "Alphabet",
+    "DNA",
+    "RNA",
+    "PROTEIN",
+    "get_alphabet",
+    "OneHotEncoder",
+    "IntegerEncoder",
+    "KmerEncoder",
+    "show_config",
+    "openmp_enabled",
+    "effective_n_threads",
+]

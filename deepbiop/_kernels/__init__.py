@@ -1,0 +1,1 @@
+"""Private compiled kernels; nothing here is imported by users."""

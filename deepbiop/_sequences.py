@@ -1,0 +1,199 @@
+"""The one coercion point: every accepted form of sequence input becomes a
+:class:`Packed` batch that the kernels read without the GIL.
+
+Nothing else in deepbiop touches raw user input. The packed form is an array of
+addresses and an array of lengths:
+
+* ``bytes`` and ASCII ``str`` objects expose their own buffers, so their
+  addresses are used directly (no copy: joining 100,000 x 200 bp strings would
+  cost about as much as writing the whole integer-code output);
+* a numpy ``S`` array is already one contiguous buffer, addressed row by row;
+* ``bytearray``, ``memoryview`` and uint8 arrays are made contiguous once
+  (a copy only when they are not already) and kept alive in ``Packed.keep``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Union
+
+import numpy as np
+
+from deepbiop._kernels import _pack
+
+__all__ = ["Packed", "pack_batch", "pack_one", "SequenceLike", "BatchLike"]
+
+SequenceLike = Union[bytes, str, bytearray, memoryview, np.ndarray]
+BatchLike = Union[Iterable[SequenceLike], np.ndarray, Any]
+
+_ACCEPTED = "bytes, str, bytearray, memoryview or a 1-D uint8 array"
+
+
+@dataclass(frozen=True)
+class Packed:
+    """A batch in the form every kernel reads.
+
+    Attributes
+    ----------
+    ptrs : ndarray of int64, shape (n,)
+        Address of each sequence's first byte.
+    lens : ndarray of int64, shape (n,)
+        Length of each sequence in bytes.
+    keep : object
+        Everything the addresses point into; hold it while a kernel runs.
+    """
+
+    ptrs: np.ndarray
+    lens: np.ndarray
+    keep: Any
+
+    def __len__(self) -> int:
+        return int(self.lens.shape[0])
+
+    @property
+    def max_len(self) -> int:
+        return int(self.lens.max()) if self.lens.shape[0] else 0
+
+    def char_at(self, i: int, pos: int) -> str:
+        """The character at ``pos`` of sequence ``i`` (for error messages)."""
+        return chr(_pack.byte_at(int(self.ptrs[i]), int(pos)))
+
+    def sequence(self, i: int) -> bytes:
+        """A copy of sequence ``i`` as bytes."""
+        n = int(self.lens[i])
+        return bytes(_pack.byte_at(int(self.ptrs[i]), p) for p in range(n))
+
+    def truncated(self, max_len: int) -> "Packed":
+        """The same sequences cut to at most ``max_len`` bytes (no copy)."""
+        return Packed(self.ptrs, np.minimum(self.lens, max_len), self.keep)
+
+
+def _first_non_ascii(s: str) -> int:
+    for pos, ch in enumerate(s):
+        if ord(ch) > 127:
+            return pos
+    return -1  # pragma: no cover - only called on non-ASCII strings
+
+
+def _coerce_item(x: Any, index: int) -> np.ndarray:
+    """Fallback for anything that is neither bytes nor an ASCII str."""
+    if isinstance(x, str):
+        pos = _first_non_ascii(x)
+        raise ValueError(
+            f"sequence {index}: non-ASCII character {x[pos]!r} (U+{ord(x[pos]):04X}) "
+            f"at position {pos}; sequences must be ASCII text"
+        )
+    if isinstance(x, (bytearray, memoryview)):
+        # copy: a bytearray can be resized (and its buffer freed) by another
+        # thread while a kernel reads it
+        return np.frombuffer(bytes(x), dtype=np.uint8)
+    if isinstance(x, np.ndarray):
+        if x.ndim != 1 or x.dtype != np.uint8:
+            raise TypeError(
+                f"sequence {index}: an ndarray sequence must be 1-D uint8, got "
+                f"shape {x.shape} dtype {x.dtype}; batches of strings go in a list "
+                "or a 1-D array of dtype S, U or object"
+            )
+        return np.ascontiguousarray(x)
+    raise TypeError(
+        f"sequence {index}: expected {_ACCEPTED}, got {type(x).__name__}"
+        + (" (missing value?)" if x is None else "")
+    )
+
+
+def _pack_tuple(items: tuple) -> Packed:
+    ptrs, lens, keep = _pack.pack_items(items, _coerce_item)
+    return Packed(ptrs, lens, (items, keep))
+
+
+def pack_one(seq: SequenceLike) -> Packed:
+    """Pack a single sequence as a batch of one.
+
+    Raises
+    ------
+    TypeError
+        For an unsupported type (a list of sequences: use ``encode_batch``).
+    ValueError
+        For a ``str`` holding a non-ASCII character.
+    """
+    if isinstance(seq, (list, tuple)) or (
+        isinstance(seq, np.ndarray) and seq.dtype.kind in "SUO"
+    ):
+        raise TypeError(
+            f"encode() takes one sequence ({_ACCEPTED}); got a "
+            f"{type(seq).__name__} of sequences, use encode_batch() instead"
+        )
+    return _pack_tuple((seq,))
+
+
+def _as_1d_column(X: Any) -> Any:
+    """Unwrap pandas containers and (n, 1) arrays into a 1-D sequence container."""
+    mod = type(X).__module__
+    if mod.startswith("pandas"):
+        if hasattr(X, "columns"):  # DataFrame
+            if X.shape[1] != 1:
+                raise ValueError(
+                    f"expected a DataFrame with one column of sequences, got "
+                    f"{X.shape[1]} columns; select the sequence column first"
+                )
+            X = X.iloc[:, 0]
+        return X.to_numpy(dtype=object)
+    if isinstance(X, np.ndarray) and X.ndim == 2 and X.shape[1] == 1:
+        return X[:, 0]
+    return X
+
+
+def pack_batch(X: BatchLike) -> Packed:
+    """Pack a batch of sequences.
+
+    Parameters
+    ----------
+    X : list, tuple or iterator of sequences, 1-D ndarray of dtype S, U or object,
+        pandas Series, one-column DataFrame or (n, 1) ndarray
+        Each element is bytes, str (ASCII), bytearray, memoryview or a 1-D uint8
+        array.
+
+    Returns
+    -------
+    Packed
+
+    Raises
+    ------
+    TypeError
+        Naming the index and type of the first element that is not a sequence,
+        or when ``X`` itself is a single sequence or not iterable.
+    ValueError
+        Naming the sequence and position of a non-ASCII character.
+    """
+    if isinstance(X, (bytes, str, bytearray, memoryview)):
+        raise TypeError(
+            f"encode_batch() takes a collection of sequences; got a single "
+            f"{type(X).__name__}. Wrap it in a list or use encode()"
+        )
+    X = _as_1d_column(X)
+    if isinstance(X, np.ndarray):
+        if X.ndim != 1:
+            raise ValueError(
+                f"expected a 1-D array of sequences, got an array of shape {X.shape}"
+            )
+        kind = X.dtype.kind
+        if kind == "S":
+            if X.dtype.itemsize == 0 or len(X) == 0:
+                return _pack_tuple(tuple(X.tolist()))
+            raw = np.ascontiguousarray(X).view(np.uint8).reshape(len(X), X.dtype.itemsize)
+            ptrs, lens = _pack.pack_fixed_width(raw)
+            return Packed(ptrs, lens, raw)
+        if kind in "UO":
+            return _pack_tuple(tuple(X.tolist()))
+        raise TypeError(
+            f"expected an array of dtype S, U or object holding sequences, got dtype "
+            f"{X.dtype}; a single encoded sequence goes to encode()"
+        )
+    try:
+        items = tuple(X)
+    except TypeError:
+        raise TypeError(
+            f"expected a collection of sequences, got {type(X).__name__}"
+        ) from None
+    return _pack_tuple(items)

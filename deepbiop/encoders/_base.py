@@ -1,0 +1,133 @@
+"""Plumbing shared by every encoder: scikit-learn contract, parameter
+validation, thread counts, output allocation and error reporting."""
+
+from __future__ import annotations
+
+from numbers import Integral
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from deepbiop._config import effective_n_threads
+from deepbiop._sequences import Packed, pack_batch, pack_one
+from deepbiop.alphabets import Alphabet, get_alphabet
+
+__all__ = ["SequenceEncoder"]
+
+# Below this many bases a batch runs on one thread: starting a parallel region
+# costs more than it saves.
+_MIN_BASES_PER_THREAD = 32_768
+
+
+def _seed_value(seed: Any) -> int:
+    """A 64-bit seed for the counter-based kernel RNG."""
+    if seed is None:
+        return int(np.random.default_rng().integers(0, 2**63))
+    if isinstance(seed, np.random.Generator):
+        return int(seed.integers(0, 2**63))
+    if isinstance(seed, np.random.RandomState):
+        return int(seed.randint(0, 2**31 - 1)) * 2**32 + int(seed.randint(0, 2**31 - 1))
+    return int(seed) & (2**64 - 1)
+
+
+class SequenceEncoder(TransformerMixin, BaseEstimator):
+    """Base class: stateless scikit-learn transformer over sequences.
+
+    Subclasses define ``_encode_packed(packed) -> ndarray`` and the parameter
+    constraints; this class provides ``fit``, ``transform``, ``encode``,
+    ``encode_batch`` and the tags that declare string input.
+    """
+
+    _parameter_constraints: dict = {}
+
+    # -- scikit-learn contract -------------------------------------------------
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.two_d_array = False
+        tags.requires_fit = False
+        tags.transformer_tags.preserves_dtype = []
+        return tags
+
+    def fit(self, X: Any = None, y: Any = None) -> "SequenceEncoder":
+        """Validate the parameters; the encoder learns nothing from ``X``.
+
+        Parameters
+        ----------
+        X : ignored
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Encode a batch of sequences; same as :meth:`encode_batch`."""
+        return self.encode_batch(X)
+
+    # -- public encoding API ---------------------------------------------------
+    def encode(self, seq: Any) -> np.ndarray:
+        """Encode one sequence (see the class docstring for the output)."""
+        self._check_params()
+        packed = pack_one(seq)
+        return self._encode_packed(packed, single=True)
+
+    def encode_batch(self, seqs: Any) -> np.ndarray:
+        """Encode a batch of sequences (see the class docstring for the output)."""
+        self._check_params()
+        packed = pack_batch(seqs)
+        return self._encode_packed(packed, single=False)
+
+    # -- helpers for subclasses ------------------------------------------------
+    def _check_params(self) -> None:
+        self._validate_params()
+        self._validate_extra()
+
+    def _validate_extra(self) -> None:
+        """Cross-parameter checks; subclasses extend."""
+
+    @property
+    def _alphabet(self) -> Alphabet:
+        return get_alphabet(self.encoding_type)
+
+    def _n_threads(self, packed: Packed) -> int:
+        n = effective_n_threads(self.n_jobs)
+        total = int(packed.lens.sum()) if len(packed) else 0
+        return max(1, min(n, len(packed), total // _MIN_BASES_PER_THREAD + 1))
+
+    def _raise_for_status(self, packed: Packed, status: np.ndarray, hint: str) -> None:
+        bad = np.flatnonzero(status >= 0)
+        if bad.size == 0:
+            return
+        i = int(bad[0])
+        pos = int(status[i])
+        alpha = self._alphabet
+        raise ValueError(
+            f"sequence {i} (of {len(packed)}): invalid character "
+            f"{packed.char_at(i, pos)!r} at position {pos} for alphabet "
+            f"'{alpha.name}' (valid: {alpha.symbols}); {hint}"
+        )
+
+    @staticmethod
+    def _check_out(out: np.ndarray, shape: tuple, dtype: np.dtype) -> np.ndarray:
+        if not isinstance(out, np.ndarray):
+            raise TypeError(f"out must be a numpy array, got {type(out).__name__}")
+        if out.shape != tuple(shape) or out.dtype != dtype:
+            raise ValueError(
+                f"out has shape {out.shape} and dtype {out.dtype}; this batch needs "
+                f"shape {tuple(shape)} and dtype {dtype}"
+            )
+        if not (out.flags.c_contiguous and out.flags.writeable and out.flags.aligned):
+            raise ValueError("out must be a writeable, aligned, C-contiguous array")
+        return out
+
+
+def check_max_length(max_length: Integral | None, packed: Packed) -> tuple[Packed, int]:
+    """Apply ``max_length`` truncation; return the packed batch and the width."""
+    if max_length is None:
+        return packed, packed.max_len
+    return packed.truncated(int(max_length)), int(max_length)
