@@ -128,7 +128,6 @@ def _extensions() -> list[Extension]:
     return cythonize(
         exts,
         compiler_directives=directives,
-        compile_time_env={"DEEPBIOP_DEBUG": debug},
         # A debug build must never reuse C files generated without checks.
         force=debug or _truthy("DEEPBIOP_FORCE_CYTHONIZE"),
     )

@@ -5,6 +5,7 @@ OpenMP runtime the kernels link)."""
 
 cdef extern from "_omp_shim.h":
     int DEEPBIOP_HAVE_OPENMP
+    int DEEPBIOP_BOUNDSCHECK
     int omp_get_max_threads() noexcept nogil
     int omp_get_num_procs() noexcept nogil
 
@@ -22,3 +23,8 @@ def openmp_max_threads():
 def openmp_num_procs():
     """Processors the OpenMP runtime sees (1 in a serial build)."""
     return int(omp_get_num_procs())
+
+
+def boundscheck_enabled():
+    """Return True for a debug build (DEEPBIOP_CYTHON_DEBUG=1: bounds checks on)."""
+    return bool(DEEPBIOP_BOUNDSCHECK)
