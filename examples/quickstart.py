@@ -18,28 +18,13 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import deepbiop as dbp
+from deepbiop.io import read_labelled
 
 DATA = Path(__file__).parent / "data" / "motifs.fa"
 
 
-def read_labelled_fasta(path: Path) -> tuple[list[str], np.ndarray]:
-    """Sequences and ``label=`` values from the bundled FASTA file."""
-    seqs, labels, chunks = [], [], []
-    for line in path.read_text().splitlines():
-        if line.startswith(">"):
-            if chunks:
-                seqs.append("".join(chunks))
-                chunks = []
-            labels.append(int(line.split("label=")[1]))
-        else:
-            chunks.append(line.strip())
-    if chunks:
-        seqs.append("".join(chunks))
-    return seqs, np.asarray(labels)
-
-
 def main() -> float:
-    seqs, y = read_labelled_fasta(DATA)
+    seqs, y = read_labelled(DATA)  # sequences and the label=0/1 in each header
     pipe = make_pipeline(
         dbp.KmerEncoder(k=5, canonical=True, encoding_type="dna"),
         StandardScaler(),
