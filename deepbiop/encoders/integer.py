@@ -68,7 +68,7 @@ class IntegerEncoder(SequenceEncoder):
         "pad_value": [Real],
         "dtype": "no_validation",
         "max_length": [Interval(Integral, 0, None, closed="left"), None],
-        "seed": ["random_state"],
+        "seed": ["random_state", np.random.Generator],
         "n_jobs": [Integral, None],
     }
 

@@ -90,7 +90,7 @@ default="skip"
     _parameter_constraints: dict = {
         "encoding_type": [str, Alphabet],
         "ambiguous_strategy": [StrOptions(_STRATEGIES)],
-        "seed": ["random_state"],
+        "seed": ["random_state", np.random.Generator],
         "dtype": "no_validation",
         "max_length": [Interval(Integral, 0, None, closed="left"), None],
         "channels_first": ["boolean"],

@@ -1,0 +1,57 @@
+"""Shared test configuration.
+
+* ``tests/`` is put on ``sys.path`` so every test (also under ``tests/kernels``)
+  imports the plain-Python references as ``from _reference import ...``.
+* hypothesis profiles: ``default`` (no deadline: CI also runs the kernel tests
+  under a bounds-checked debug build, where timings mean nothing) and ``ci``
+  (fewer examples); pick one with ``HYPOTHESIS_PROFILE=ci``.
+* ``force_parallel``: the encoders run small batches on one thread (starting an
+  OpenMP region costs more than it saves below ~32k bases per thread); tests
+  that compare thread counts lower that threshold so tiny hypothesis batches
+  really take the multi-threaded path.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+settings.register_profile(
+    "default",
+    deadline=None,
+    max_examples=60,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+settings.register_profile(
+    "ci",
+    deadline=None,
+    max_examples=25,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+settings.register_profile(
+    "thorough",
+    deadline=None,
+    max_examples=1000,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+@pytest.fixture
+def force_parallel(monkeypatch):
+    """Let every batch with >= 2 sequences use as many threads as ``n_jobs`` asks."""
+    import deepbiop.encoders._base as base
+
+    monkeypatch.setattr(base, "_MIN_BASES_PER_THREAD", 1)
+    yield
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return Path(__file__).resolve().parent.parent
