@@ -173,23 +173,24 @@ def pack_batch(X: BatchLike) -> Packed:
         )
     X = _as_1d_column(X)
     if isinstance(X, np.ndarray):
+        kind = X.dtype.kind
+        if kind not in "SUO":
+            # a numeric array (of any shape) is the wrong type, not the wrong shape
+            raise TypeError(
+                f"expected an array of dtype S, U or object holding sequences, got dtype "
+                f"{X.dtype}; a single encoded sequence goes to encode()"
+            )
         if X.ndim != 1:
             raise ValueError(
                 f"expected a 1-D array of sequences, got an array of shape {X.shape}"
             )
-        kind = X.dtype.kind
         if kind == "S":
             if X.dtype.itemsize == 0 or len(X) == 0:
                 return _pack_tuple(tuple(X.tolist()))
             raw = np.ascontiguousarray(X).view(np.uint8).reshape(len(X), X.dtype.itemsize)
             ptrs, lens = _pack.pack_fixed_width(raw)
             return Packed(ptrs, lens, raw)
-        if kind in "UO":
-            return _pack_tuple(tuple(X.tolist()))
-        raise TypeError(
-            f"expected an array of dtype S, U or object holding sequences, got dtype "
-            f"{X.dtype}; a single encoded sequence goes to encode()"
-        )
+        return _pack_tuple(tuple(X.tolist()))  # dtype U or object
     try:
         items = tuple(X)
     except TypeError:
