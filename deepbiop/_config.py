@@ -32,15 +32,17 @@ def effective_n_threads(n_jobs: int | None) -> int:
     TypeError
         For a non-integer.
     """
+    # validate first, so a bad n_jobs fails the same way in a serial build
+    if n_jobs is not None:
+        if isinstance(n_jobs, bool) or not isinstance(n_jobs, Integral):
+            raise TypeError(f"n_jobs must be an int or None, got {type(n_jobs).__name__}")
+        n_jobs = int(n_jobs)
+        if n_jobs == 0:
+            raise ValueError("n_jobs == 0 has no meaning; use None, -1 or a positive int")
     if not _omp.openmp_enabled():
         return 1
     if n_jobs is None:
         return max(1, _omp.openmp_max_threads())
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, Integral):
-        raise TypeError(f"n_jobs must be an int or None, got {type(n_jobs).__name__}")
-    n_jobs = int(n_jobs)
-    if n_jobs == 0:
-        raise ValueError("n_jobs == 0 has no meaning; use None, -1 or a positive int")
     if n_jobs < 0:
         return max(1, _omp.openmp_num_procs() + 1 + n_jobs)
     return n_jobs

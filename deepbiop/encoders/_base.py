@@ -86,6 +86,7 @@ class SequenceEncoder(TransformerMixin, BaseEstimator):
     def _check_params(self) -> None:
         self._validate_params()
         self._validate_extra()
+        effective_n_threads(self.n_jobs)  # rejects n_jobs=0 at fit, not only at transform
 
     def _validate_extra(self) -> None:
         """Cross-parameter checks; subclasses extend."""
