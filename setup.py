@@ -36,6 +36,7 @@ KERNELS = {
     "_onehot": True,
     "_integer": True,
     "_kmer": True,
+    "_tokens": True,
 }
 
 

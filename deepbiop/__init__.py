@@ -20,6 +20,13 @@ except ImportError as exc:  # pragma: no cover - depends on the build
 from deepbiop._config import effective_n_threads, openmp_enabled, show_config
 from deepbiop.alphabets import DNA, PROTEIN, RNA, Alphabet, get_alphabet
 from deepbiop.encoders import IntegerEncoder, KmerEncoder, OneHotEncoder
+from deepbiop.encoders.tokens import TokenVocabulary, TransformerEncoder
+from deepbiop.transformer_utils import (
+    add_special_tokens,
+    create_attention_mask,
+    integer_codes_to_token_ids,
+    sinusoidal_positional_encoding,
+)
 
 __all__ = [
     "__version__",
@@ -31,6 +38,12 @@ __all__ = [
     "OneHotEncoder",
     "IntegerEncoder",
     "KmerEncoder",
+    "TransformerEncoder",
+    "TokenVocabulary",
+    "create_attention_mask",
+    "add_special_tokens",
+    "integer_codes_to_token_ids",
+    "sinusoidal_positional_encoding",
     "show_config",
     "openmp_enabled",
     "effective_n_threads",

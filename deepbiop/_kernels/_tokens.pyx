@@ -1,0 +1,223 @@
+"""The guts of TransformerEncoder: packed sequences -> token ids, attention
+mask, special-tokens mask and base offsets, one padded row per sequence.
+
+Three tokenisation schemes share one row writer:
+
+* characters (``k == 1``): token = ``char_ids[byte]``;
+* sliding k-mers (``greedy == 0``): token ``t`` covers bases
+  ``[t*stride, t*stride + k)``; its id is ``kmer_offset + rank`` where rank
+  reads the k-mer as a base-A number (first base most significant), or
+  ``unk_id`` when the window holds a byte outside the alphabet;
+* greedy k-mers with single-character fallback (``greedy == 1``, Nucleotide
+  Transformer): at position p a k-mer token when the next k bytes are all in
+  the alphabet, otherwise the single-character token ``char_ids[s[p]]``.
+"""
+from cython.parallel cimport prange
+from libc.stdint cimport uint8_t, int16_t, int64_t
+
+from deepbiop._kernels._common cimport seq_ptr
+
+
+cdef inline int64_t _kmer_rank(const uint8_t* s, int k, int A,
+                               const int16_t* codes) noexcept nogil:
+    """Rank of the k-mer starting at ``s``; -1 if it holds an unknown byte."""
+    cdef int64_t r = 0
+    cdef int j, c
+    for j in range(k):
+        c = codes[s[j]]
+        if c < 0:
+            return -1
+        r = r * A + c
+    return r
+
+
+cdef inline int64_t _n_tokens(const uint8_t* s, Py_ssize_t n, int k, int stride,
+                              int greedy, int A, const int16_t* codes) noexcept nogil:
+    cdef Py_ssize_t p = 0
+    cdef int64_t t = 0
+    if not greedy:
+        if n < k:
+            return 0
+        return (n - k) // stride + 1
+    while p < n:
+        if p + k <= n and _kmer_rank(s + p, k, A, codes) >= 0:
+            p += k
+        else:
+            p += 1
+        t += 1
+    return t
+
+
+def token_counts(const int64_t[::1] ptrs, const int64_t[::1] lens,
+                 const int16_t[::1] codes, const uint8_t[::1] valid,
+                 int A, int k, int stride, int greedy, int check,
+                 int64_t[::1] counts, int64_t[::1] status, int n_threads):
+    """Number of content tokens of each sequence (before truncation).
+
+    Parameters
+    ----------
+    ptrs, lens : int64 (B,)
+        Packed sequences (see ``_common.pxd``).
+    codes : int16 (256,)
+        k-mer symbol code of each byte, -1 outside the alphabet.
+    valid : uint8 (256,)
+        1 for bytes that have a token of their own; read only when ``check``.
+    A, k, stride, greedy : the tokenisation scheme (module docstring).
+    check : when true, ``status[i]`` gets the first position of a byte with
+        ``valid[byte] == 0`` (left at -1 when there is none).
+    counts : int64 (B,), written.
+    status : int64 (B,), preset to -1 by the caller.
+
+    Preconditions (checked by the caller)
+    -------------------------------------
+    ``len(ptrs) == len(lens) == len(counts) == len(status)``;
+    ``1 <= stride <= k``; ``A**k`` fits in int64.
+    """
+    cdef Py_ssize_t B = ptrs.shape[0], i, p, n
+    cdef const uint8_t* s
+    if B == 0:
+        return
+    cdef const int16_t* cp = &codes[0]
+    cdef const uint8_t* vp = &valid[0]
+    for i in prange(B, nogil=True, schedule="guided", num_threads=n_threads):
+        s = seq_ptr(ptrs, i)
+        n = lens[i]
+        counts[i] = _n_tokens(s, n, k, stride, greedy, A, cp)
+        if check:
+            for p in range(n):
+                if vp[s[p]] == 0:
+                    status[i] = p
+                    break
+
+
+cdef inline void _pad(Py_ssize_t a, Py_ssize_t b, int64_t pad_id, int64_t* ids,
+                      int64_t* attn, int64_t* special, int64_t* offs) noexcept nogil:
+    """Padding (or, with ``b == a + 1``, the slot of a special token) at [a, b)."""
+    cdef Py_ssize_t j
+    for j in range(a, b):
+        ids[j] = pad_id
+        attn[j] = 0
+        if special != NULL:
+            special[j] = 1
+        if offs != NULL:
+            offs[2 * j] = 0
+            offs[2 * j + 1] = 0
+
+
+cdef inline void _row(const uint8_t* s, Py_ssize_t n, int64_t n_content,
+                      int k, int stride, int greedy, int A, const int16_t* codes,
+                      const int64_t* char_ids, int64_t kmer_offset, int64_t unk_id,
+                      int64_t cls_id, int64_t sep_id, int64_t pad_id, bint left,
+                      Py_ssize_t L, int64_t* ids, int64_t* attn, int64_t* special,
+                      int64_t* offs) noexcept nogil:
+    """Write one row: padding, optional [CLS], ``n_content`` tokens, optional
+    [SEP], padding (left or right).
+
+    ``special`` and ``offs`` may be NULL (not requested); ``offs`` holds
+    ``2 * L`` values (start, end) per token, (0, 0) for special tokens.
+    """
+    cdef Py_ssize_t used = n_content + (cls_id >= 0) + (sep_id >= 0)
+    cdef Py_ssize_t q = L - used if left else 0
+    cdef Py_ssize_t t, p = 0, width
+    cdef int64_t r = -1, tok
+    _pad(0, q, pad_id, ids, attn, special, offs)
+    _pad(q + used, L, pad_id, ids, attn, special, offs)
+    if cls_id >= 0:
+        _pad(q, q + 1, cls_id, ids, attn, special, offs)
+        attn[q] = 1
+        q += 1
+    if k == 1:
+        for t in range(n_content):
+            ids[q + t] = char_ids[s[t]]
+            attn[q + t] = 1
+        if offs != NULL:
+            for t in range(n_content):
+                offs[2 * (q + t)] = t
+                offs[2 * (q + t) + 1] = t + 1
+    else:
+        for t in range(n_content):
+            if greedy:
+                width = 1
+                if p + k <= n:
+                    r = _kmer_rank(s + p, k, A, codes)
+                    if r >= 0:
+                        width = k
+                tok = kmer_offset + r if width == k else char_ids[s[p]]
+            else:
+                p = t * stride
+                width = k
+                r = _kmer_rank(s + p, k, A, codes)
+                tok = kmer_offset + r if r >= 0 else unk_id
+            ids[q + t] = tok
+            attn[q + t] = 1
+            if offs != NULL:
+                offs[2 * (q + t)] = p
+                offs[2 * (q + t) + 1] = p + width
+            if greedy:
+                p += width
+    if special != NULL:
+        for t in range(n_content):
+            special[q + t] = 0
+    q += n_content
+    if sep_id >= 0:
+        _pad(q, q + 1, sep_id, ids, attn, special, offs)
+        attn[q] = 1
+
+
+def tokens_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
+                 const int64_t[::1] counts, const int16_t[::1] codes,
+                 const int64_t[::1] char_ids, int A, int k, int stride, int greedy,
+                 int64_t kmer_offset, int64_t unk_id, int64_t cls_id, int64_t sep_id,
+                 int64_t pad_id, int64_t max_content, int left,
+                 int64_t[:, ::1] ids, int64_t[:, ::1] attn, int64_t[:, ::1] special,
+                 int64_t[:, :, ::1] offsets, int n_threads):
+    """Token ids of a packed batch, one padded row per sequence.
+
+    Parameters
+    ----------
+    ptrs, lens : int64 (B,)
+        Packed sequences (see ``_common.pxd``).
+    counts : int64 (B,)
+        Content tokens of each sequence, from :func:`token_counts`.
+    codes : int16 (256,)
+        k-mer symbol code of each byte, -1 outside the alphabet.
+    char_ids : int64 (256,)
+        Single-character token id of each byte (``unk_id`` when it has none).
+    A, k, stride, greedy : the tokenisation scheme (module docstring).
+    kmer_offset : id of the k-mer of rank 0.
+    unk_id, pad_id : token ids; ``cls_id``/``sep_id`` are added before/after
+        the content when >= 0.
+    max_content : each row keeps its first ``min(counts[i], max_content)``
+        content tokens (truncation keeps room for [CLS]/[SEP]).
+    left : pad on the left (content right-aligned) instead of the right.
+    ids, attn : int64 (B, L), fully written (may come from np.empty).
+    special : int64 (B, L) written (1 for [CLS]/[SEP]/padding), or shape
+        (0, 0) when not requested.
+    offsets : int64 (B, L, 2) base (start, end) of each token, (0, 0) for
+        special tokens and padding, or shape (0, 0, 2) when not requested.
+
+    Preconditions (checked by the caller)
+    -------------------------------------
+    All per-sequence arrays have length B == ``ids.shape[0]``; ``attn`` has
+    the shape of ``ids``; ``special``/``offsets`` have B rows or 0 rows;
+    ``counts[i]`` is the count ``token_counts`` gives for sequence i;
+    ``min(counts[i], max_content) + (cls_id >= 0) + (sep_id >= 0) <= L``;
+    ``1 <= stride <= k``; every id fits the model (not checked here).
+    """
+    cdef Py_ssize_t B = ids.shape[0], L = ids.shape[1], i
+    if B == 0 or L == 0:
+        return
+    cdef bint want_special = special.shape[0] == B
+    cdef bint want_offsets = offsets.shape[0] == B
+    cdef int64_t* ip = &ids[0, 0]
+    cdef int64_t* ap = &attn[0, 0]
+    cdef int64_t* sp = &special[0, 0] if want_special else NULL
+    cdef int64_t* op = &offsets[0, 0, 0] if want_offsets else NULL
+    cdef const int16_t* cp = &codes[0]
+    cdef const int64_t* chp = &char_ids[0]
+    for i in prange(B, nogil=True, schedule="guided", num_threads=n_threads):
+        _row(seq_ptr(ptrs, i), lens[i], min(counts[i], max_content), k, stride,
+             greedy, A, cp, chp, kmer_offset, unk_id, cls_id, sep_id, pad_id, left,
+             L, ip + i * L, ap + i * L,
+             (sp + i * L) if want_special else NULL,
+             (op + 2 * i * L) if want_offsets else NULL)
