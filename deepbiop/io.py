@@ -53,16 +53,24 @@ class SequenceFileError(ValueError):
 
     Attributes
     ----------
-    path : str
+    path : str or None
         The file.
-    record : int
+    record : int or None
         0-based number of the record that could not be read (the number of
         records read successfully before it).
     line : int or None
         1-based line where the parser stopped, when known.
     """
 
-    def __init__(self, message: str, path: str, record: int, line: int | None) -> None:
+    def __init__(
+        self,
+        message: str,
+        path: str | None = None,
+        record: int | None = None,
+        line: int | None = None,
+    ) -> None:
+        # the extra fields are optional so that PyTorch's DataLoader can
+        # re-create the error from its message when a worker raises it
         super().__init__(message)
         self.path = path
         self.record = record
