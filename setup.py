@@ -36,6 +36,7 @@ KERNELS = {
     "_onehot": True,
     "_integer": True,
     "_kmer": True,
+    "_kmer_sparse": True,
     "_tokens": True,
 }
 

@@ -1,29 +1,103 @@
-"""K-mer count vectors."""
+"""K-mer count vectors: dense rows for small k, sparse CSR rows up to k = 31."""
 
 from __future__ import annotations
 
-import itertools
+from collections.abc import Iterator
 from numbers import Integral
 from typing import Any
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
 
-from deepbiop._kernels import _kmer
+from deepbiop._kernels import _kmer, _kmer_sparse
 from deepbiop._sequences import Packed
 from deepbiop.alphabets import Alphabet
 from deepbiop.encoders._base import SequenceEncoder
 
-__all__ = ["KmerEncoder", "kmer_names"]
+__all__ = [
+    "KmerEncoder",
+    "KmerNames",
+    "kmer_names",
+    "kmer_codes",
+    "n_canonical_kmers",
+    "max_sparse_k",
+]
 
 #: Largest number of columns a dense k-mer row may have (4**12 for DNA).
 MAX_DENSE_COLUMNS = 4**12
+#: ``sparse="auto"`` gives CSR output above this many columns (DNA k >= 7).
+AUTO_SPARSE_COLUMNS = 4**6
+#: ``get_feature_names_out`` returns a lazy :class:`KmerNames` above this many columns.
+EAGER_NAMES_LIMIT = 4**10
+#: Column indices are int64, so ``A**k`` must stay below 2**63.
+_MAX_CODES = 2**63 - 1
 
 _DTYPES = tuple(np.dtype(t) for t in (np.float32, np.float64, np.int32, np.int64))
 _MODE = {"skip": 0, "error": 1}
 
 
-def kmer_names(alphabet: Alphabet, k: int, indices: Any = None) -> np.ndarray:
+def n_canonical_kmers(k: int) -> int:
+    """Number of canonical DNA/RNA k-mers (the compact canonical columns).
+
+    ``(4**k + 4**(k//2)) / 2`` for even k (reverse-complement palindromes are
+    their own canonical form), ``4**k / 2`` for odd k.
+
+    Examples
+    --------
+    >>> from deepbiop.encoders.kmer import n_canonical_kmers
+    >>> n_canonical_kmers(1), n_canonical_kmers(2), n_canonical_kmers(5)
+    (2, 10, 512)
+    """
+    k = int(k)
+    return (4**k + 4 ** (k // 2)) // 2 if k % 2 == 0 else 4**k // 2
+
+
+def max_sparse_k(alphabet_size: int) -> int:
+    """Largest k whose ``alphabet_size**k`` column indices fit in 63 bits
+    (31 for DNA/RNA, 14 for protein)."""
+    k = 1
+    while alphabet_size ** (k + 1) <= _MAX_CODES:
+        k += 1
+    return k
+
+
+def _spell(codes: np.ndarray, alphabet: Alphabet, k: int) -> np.ndarray:
+    """k-mer strings of integer codes (first symbol most significant)."""
+    syms = np.frombuffer(alphabet.symbols.encode("ascii"), dtype=np.uint8)
+    A = alphabet.size
+    codes = np.asarray(codes, dtype=np.uint64).ravel()
+    if codes.size == 0:
+        return np.empty(0, dtype=object)
+    letters = np.empty((codes.size, k), dtype=np.uint8)
+    rest = codes.copy()
+    for j in range(k - 1, -1, -1):
+        letters[:, j] = syms[(rest % np.uint64(A)).astype(np.intp)]
+        rest //= np.uint64(A)
+    return letters.view(f"S{k}").ravel().astype(str).astype(object)
+
+
+def kmer_codes(alphabet: Alphabet, k: int, columns: str = "all") -> np.ndarray:
+    """Every k-mer code of a column layout, ascending (uint64).
+
+    ``columns="all"``: ``0 .. A**k - 1``; ``"canonical"``: the canonical codes
+    (``x <= revcomp(x)``, DNA/RNA), whose positions are the compact columns.
+    """
+    n = alphabet.size ** int(k)
+    if columns == "all":
+        return np.arange(n, dtype=np.uint64)
+    return _unrank(np.arange(n_canonical_kmers(k), dtype=np.uint64), int(k))
+
+
+def _unrank(ranks: np.ndarray, k: int) -> np.ndarray:
+    out = np.empty(ranks.shape[0], dtype=np.uint64)
+    _kmer_sparse.canonical_unrank(np.ascontiguousarray(ranks, dtype=np.uint64), k, out)
+    return out
+
+
+def kmer_names(
+    alphabet: Alphabet, k: int, indices: Any = None, *, columns: str = "all"
+) -> np.ndarray:
     """Names of k-mer columns: the k-mer spelled out (``"ACG"``).
 
     Parameters
@@ -31,27 +105,114 @@ def kmer_names(alphabet: Alphabet, k: int, indices: Any = None) -> np.ndarray:
     alphabet : Alphabet
     k : int
     indices : array-like of int, optional
-        Only name these columns (no list of all ``A**k`` names is built).
+        Only name these columns; no list of all columns is built, so this is
+        cheap for any k (e.g. to name a fitted model's top coefficients).
+    columns : {"all", "canonical"}, default="all"
+        Column layout: ``"all"`` is the ``A**k`` lexicographic layout;
+        ``"canonical"`` the compact canonical layout of
+        ``KmerEncoder(canonical="compact")``.
 
     Returns
     -------
-    ndarray of object (str)
+    ndarray of object (str), shaped like ``indices``
+
+    Raises
+    ------
+    ValueError
+        For an index outside the layout.
+
+    Examples
+    --------
+    >>> from deepbiop.alphabets import DNA
+    >>> from deepbiop.encoders.kmer import kmer_names
+    >>> kmer_names(DNA, 2, [0, 1, 15])
+    array(['AA', 'AC', 'TT'], dtype=object)
+    >>> kmer_names(DNA, 2, columns="canonical")
+    array(['AA', 'AC', 'AG', 'AT', 'CA', 'CC', 'CG', 'GA', 'GC', 'TA'],
+          dtype=object)
+    >>> kmer_names(DNA, 31, [0])
+    array(['AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'], dtype=object)
     """
-    syms = alphabet.symbols
-    A = len(syms)
+    k = int(k)
+    if columns not in ("all", "canonical"):
+        raise ValueError(f"columns must be 'all' or 'canonical', got {columns!r}")
+    n = alphabet.size**k if columns == "all" else n_canonical_kmers(k)
     if indices is None:
-        return np.asarray(["".join(t) for t in itertools.product(syms, repeat=k)], dtype=object)
-    idx = np.asarray(indices, dtype=np.int64)
-    if idx.size and (idx.min() < 0 or idx.max() >= A**k):
-        raise ValueError(f"k-mer column indices must lie in [0, {A**k})")
-    names = []
-    for v in idx.ravel().tolist():
-        chars = []
-        for _ in range(k):
-            v, r = divmod(v, A)
-            chars.append(syms[r])
-        names.append("".join(reversed(chars)))
-    return np.asarray(names, dtype=object).reshape(idx.shape)
+        return _spell(kmer_codes(alphabet, k, columns), alphabet, k)
+    if n > _MAX_CODES:
+        raise ValueError(
+            f"k={k} gives more than 2**63 columns for alphabet '{alphabet.name}'; "
+            f"use k <= {max_sparse_k(alphabet.size)}"
+        )
+    idx = np.asarray(indices)
+    if idx.size and idx.dtype.kind not in "iu":
+        raise ValueError(f"k-mer column indices must be integers, got dtype {idx.dtype}")
+    flat = idx.ravel().astype(np.int64)
+    if flat.size and (int(flat.min()) < 0 or int(flat.max()) >= n):
+        raise ValueError(f"k-mer column indices must lie in [0, {n:,})")
+    codes = flat.astype(np.uint64)
+    if columns == "canonical":
+        codes = _unrank(codes, k)
+    return _spell(codes, alphabet, k).reshape(idx.shape)
+
+
+class KmerNames:
+    """Lazy column names for a large k-mer layout.
+
+    Behaves like a read-only 1-D array of names: ``len``, integer, slice,
+    integer-array and boolean-mask indexing (each naming only the selected
+    columns), iteration, and ``np.asarray`` (which builds every name: avoid it
+    for large k).
+
+    Examples
+    --------
+    >>> import deepbiop as dbp
+    >>> names = dbp.KmerEncoder(k=21, sparse=True).get_feature_names_out()
+    >>> len(names), names[0], names[[1, 4**21 - 1]].tolist()
+    (4398046511104, 'AAAAAAAAAAAAAAAAAAAAA', ['AAAAAAAAAAAAAAAAAAAAC', 'TTTTTTTTTTTTTTTTTTTTT'])
+    """
+
+    def __init__(self, alphabet: Alphabet, k: int, columns: str = "all") -> None:
+        self.alphabet = alphabet
+        self.k = int(k)
+        self.columns = columns
+        self._n = alphabet.size**self.k if columns == "all" else n_canonical_kmers(self.k)
+
+    def __len__(self) -> int:
+        return self._n
+
+    @property
+    def shape(self) -> tuple[int]:
+        return (self._n,)
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, Integral):
+            i = int(key) + (self._n if int(key) < 0 else 0)
+            return kmer_names(self.alphabet, self.k, [i], columns=self.columns)[0]
+        if isinstance(key, slice):
+            start, stop, step = key.indices(self._n)
+            return kmer_names(self.alphabet, self.k, np.arange(start, stop, step),
+                              columns=self.columns)
+        arr = np.asarray(key)
+        if arr.dtype == bool:
+            if arr.shape != (self._n,):
+                raise IndexError(f"boolean index must have shape ({self._n},)")
+            arr = np.flatnonzero(arr)
+        arr = np.where(arr < 0, arr + self._n, arr)
+        return kmer_names(self.alphabet, self.k, arr, columns=self.columns)
+
+    def __iter__(self) -> Iterator[str]:
+        step = 1 << 16
+        for start in range(0, self._n, step):
+            yield from self[start : min(self._n, start + step)].tolist()
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        out = kmer_names(self.alphabet, self.k, columns=self.columns)
+        return out if dtype is None else out.astype(dtype)
+
+    def __repr__(self) -> str:
+        first = ", ".join(repr(s) for s in self[:2].tolist())
+        return f"KmerNames([{first}, ..., {self[-1]!r}], n={self._n:,})"
 
 
 class KmerEncoder(SequenceEncoder):
@@ -60,11 +221,17 @@ class KmerEncoder(SequenceEncoder):
     Parameters
     ----------
     k : int, default=3
-        K-mer length (>= 1).
-    canonical : bool, default=False
-        Count each k-mer together with its reverse complement, at the column
-        of whichever of the two is lexicographically smaller. The vector keeps
-        all ``4**k`` columns; the non-canonical ones stay zero. DNA/RNA only.
+        K-mer length (>= 1). Dense output allows ``A**k <= 4**12`` columns;
+        sparse output any k whose column index fits 63 bits (DNA/RNA k <= 31,
+        protein k <= 14).
+    canonical : bool or "compact", default=False
+        ``True``: count each k-mer together with its reverse complement, at
+        the column of whichever of the two is lexicographically smaller; the
+        vector keeps all ``4**k`` columns (the non-canonical ones stay zero),
+        as the spec's ``[batch, 1024]`` for k=5 requires. ``"compact"``: the
+        same counts with only the canonical columns, in lexicographic order:
+        ``(4**k + 4**(k//2)) / 2`` columns for even k, ``4**k / 2`` for odd.
+        DNA/RNA only.
     encoding_type : {"dna", "rna", "protein"} or Alphabet, default="dna"
         Alphabet (case-insensitive input).
     ambiguous_strategy : {"skip", "error"}, default="skip"
@@ -72,17 +239,48 @@ class KmerEncoder(SequenceEncoder):
         as ``N``) are not counted, as k-mer counters do; ``"error"``: a
         ``ValueError`` naming the sequence, position and character.
     dtype : {float32, float64, int32, int64}, default=np.float32
-        Output dtype.
+        Output dtype (of the dense array or of the CSR ``data``).
+    sparse : bool or "auto", default=False
+        ``True``: a ``scipy.sparse.csr_matrix`` (sorted indices, no explicit
+        zeros) in the same column space as the dense output, built directly by
+        the kernel. ``"auto"``: sparse when a row has more than 4,096 columns
+        (DNA k >= 7), dense otherwise (decided by the parameters alone, never
+        by the data, so every batch gets the same type).
+    normalize : {None, "l1", "l2"}, default=None
+        ``"l1"``: each row divided by its sum (k-mer frequencies); ``"l2"``:
+        unit Euclidean norm. Rows without any counted k-mer stay zero (no
+        NaN). Needs a float dtype. Applied after the ``min_count`` filter.
+    min_count : int or None, default=None
+        Off by default (the encoder is stateless: every data partition gets
+        the same columns). An int makes the encoder learn a vocabulary: ``fit``
+        keeps the columns whose total count over the fit data is at least
+        ``min_count`` (in ``columns_``), and ``transform`` outputs only those.
     n_jobs : int or None, default=None
         Threads (``None``: all OpenMP may use; ``-1``: all processors).
+
+    Attributes
+    ----------
+    columns_ : ndarray of int64
+        Only with ``min_count``: kept columns (indices into the unfiltered
+        layout), ascending.
+    column_counts_ : ndarray of int64
+        Only with ``min_count``: total count of each kept column in the fit data.
+
+    See Also
+    --------
+    deepbiop.kmer_spectrum : all k-mers of a batch or file counted into one spectrum.
+    kmer_names : name given columns without building every name.
 
     Notes
     -----
     Column ``j`` is the k-mer whose symbols, read as a base-A number with the
     first symbol most significant, equal ``j`` (DNA k=2: AA=0, AC=1, ...,
-    TT=15). A sequence shorter than k gives a zero row. Work is O(total bases)
-    with a rolling index; the output has ``A**k`` columns per row, so dense
-    output is limited to ``A**k <= 4**12`` columns.
+    TT=15). A sequence shorter than k gives a zero row. Dense counting is
+    O(total bases) with a rolling index. Sparse rows are built by sorting each
+    row's window indices in place in the output (O(w log w) per row of w
+    windows; memory: one int32/int64 index and one data slot per window while
+    building, shrunk to the non-zeros). The compact canonical column of a
+    k-mer is computed in O(k) from its code.
 
     Examples
     --------
@@ -92,25 +290,41 @@ class KmerEncoder(SequenceEncoder):
     array([3., 0., 0.], dtype=float32)
     >>> enc.get_feature_names_out()[:3]
     array(['AA', 'AC', 'AG'], dtype=object)
+    >>> X = dbp.KmerEncoder(k=21, sparse=True).transform(["ACGTACGTACGTACGTACGTACGT"])
+    >>> X.shape, X.nnz, X.sum()
+    ((1, 4398046511104), 4, np.float32(4.0))
+    >>> enc = dbp.KmerEncoder(k=2, canonical="compact", normalize="l1")
+    >>> enc.encode("ACGTT")  # AC, CG, GT -> AC, TT -> AA
+    array([0.25, 0.5 , 0.  , 0.  , 0.  , 0.  , 0.25, 0.  , 0.  , 0.  ],
+          dtype=float32)
+    >>> enc.get_feature_names_out()
+    array(['AA', 'AC', 'AG', 'AT', 'CA', 'CC', 'CG', 'GA', 'GC', 'TA'],
+          dtype=object)
     """
 
     _parameter_constraints: dict = {
         "k": [Interval(Integral, 1, None, closed="left")],
-        "canonical": ["boolean"],
+        "canonical": ["boolean", StrOptions({"compact"})],
         "encoding_type": [str, Alphabet],
         "ambiguous_strategy": [StrOptions(set(_MODE))],
         "dtype": "no_validation",
+        "sparse": ["boolean", StrOptions({"auto"})],
+        "normalize": [StrOptions({"l1", "l2"}), None],
+        "min_count": [Interval(Integral, 1, None, closed="left"), None],
         "n_jobs": [Integral, None],
     }
 
     def __init__(
         self,
         k: int = 3,
-        canonical: bool = False,
+        canonical: bool | str = False,
         encoding_type: str | Alphabet = "dna",
         *,
         ambiguous_strategy: str = "skip",
         dtype: Any = np.float32,
+        sparse: bool | str = False,
+        normalize: str | None = None,
+        min_count: int | None = None,
         n_jobs: int | None = None,
     ) -> None:
         self.k = k
@@ -118,28 +332,61 @@ class KmerEncoder(SequenceEncoder):
         self.encoding_type = encoding_type
         self.ambiguous_strategy = ambiguous_strategy
         self.dtype = dtype
+        self.sparse = sparse
+        self.normalize = normalize
+        self.min_count = min_count
         self.n_jobs = n_jobs
+
+    # -- layout ----------------------------------------------------------------
+    @property
+    def _compact(self) -> bool:
+        return isinstance(self.canonical, str) and self.canonical == "compact"
+
+    @property
+    def _columns(self) -> str:
+        return "canonical" if self._compact else "all"
 
     @property
     def n_features(self) -> int:
-        """Number of output columns, ``A**k``."""
+        """Columns of the layout before any ``min_count`` filter: ``A**k``, or
+        the number of canonical k-mers with ``canonical="compact"``."""
+        if self._compact:
+            return n_canonical_kmers(int(self.k))
         return self._alphabet.size ** int(self.k)
+
+    @property
+    def _is_sparse(self) -> bool:
+        if isinstance(self.sparse, str):
+            return self.n_features > AUTO_SPARSE_COLUMNS
+        return bool(self.sparse)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = self.min_count is not None
+        return tags
 
     def _validate_extra(self) -> None:
         alpha = self._alphabet
-        if self.canonical and (not alpha.is_nucleotide or alpha.size != 4):
+        if self.canonical is not False and (not alpha.is_nucleotide or alpha.size != 4):
             raise ValueError(
-                f"canonical=True needs a 4-letter nucleotide alphabet (dna or rna); "
-                f"'{alpha.name}' has no reverse complement"
+                f"canonical={self.canonical!r} needs a 4-letter nucleotide alphabet (dna "
+                f"or rna); '{alpha.name}' has no reverse complement"
             )
         A = alpha.size
-        if A**self.k > MAX_DENSE_COLUMNS:
+        k_sparse = max_sparse_k(A)
+        if self.k > k_sparse:
+            raise ValueError(
+                f"k={self.k} gives {A}**{self.k} columns, more than a 64-bit column "
+                f"index holds; use k <= {k_sparse} for alphabet '{alpha.name}'"
+            )
+        if not self._is_sparse and A**self.k > MAX_DENSE_COLUMNS:
             k_max = 1
             while A ** (k_max + 1) <= MAX_DENSE_COLUMNS:
                 k_max += 1
             raise ValueError(
                 f"k={self.k} gives {A}**{self.k} = {A**self.k:,} columns per row, too "
-                f"many for a dense array; use k <= {k_max} for alphabet '{alpha.name}'"
+                f"many for a dense array; use k <= {k_max} for alphabet '{alpha.name}', "
+                f"or sparse=True (k <= {k_sparse})"
             )
         try:
             dt = np.dtype(self.dtype)
@@ -150,11 +397,140 @@ class KmerEncoder(SequenceEncoder):
                 f"KmerEncoder dtype must be one of float32, float64, int32, int64; "
                 f"got {self.dtype!r}"
             )
+        if self.normalize is not None and dt.kind != "f":
+            raise ValueError(
+                f"normalize={self.normalize!r} needs a float dtype (float32 or float64); "
+                f"got dtype={dt.name}"
+            )
 
-    def _encode_packed(self, packed: Packed, *, single: bool) -> np.ndarray:
+    # -- fitting (only for the optional min_count filter) ----------------------
+    def fit(self, X: Any = None, y: Any = None) -> "KmerEncoder":
+        """Validate the parameters; with ``min_count``, learn the kept columns.
+
+        Parameters
+        ----------
+        X : batch of sequences
+            Only read when ``min_count`` is set.
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        for attr in ("columns_", "column_counts_"):
+            if hasattr(self, attr):
+                delattr(self, attr)
+        if self.min_count is None:
+            return self
+        from deepbiop._sequences import pack_batch
+
+        counts = self._csr(pack_batch(X), np.dtype(np.int64))
+        cols, inverse = np.unique(counts.indices, return_inverse=True)
+        totals = np.bincount(inverse, weights=counts.data, minlength=cols.size)
+        keep = totals >= self.min_count
+        self.columns_ = cols[keep].astype(np.int64)
+        self.column_counts_ = totals[keep].astype(np.int64)
+        return self
+
+    # -- encoding --------------------------------------------------------------
+    def _csr(self, packed: Packed, dtype: np.dtype):
+        """Raw counts as a CSR matrix in the unfiltered layout."""
+        import scipy.sparse as sp
+
+        alpha = self._alphabet
+        k = int(self.k)
+        B = len(packed)
+        windows = np.maximum(packed.lens - (k - 1), 0)
+        starts = np.zeros(B, dtype=np.int64)
+        if B > 1:
+            np.cumsum(windows[:-1], out=starts[1:])
+        total = int(windows.sum())
+        n_cols = self.n_features
+        idx_dtype = np.int32 if max(n_cols, total) <= np.iinfo(np.int32).max else np.int64
+        indices = np.empty(total, dtype=idx_dtype)
+        data = np.empty(total, dtype=dtype)
+        nnz = np.zeros(B, dtype=np.int64)
+        status = np.full(B, -1, dtype=np.int64)
+        _kmer_sparse.csr_rows(
+            packed.ptrs,
+            packed.lens,
+            alpha.codes,
+            k,
+            alpha.size,
+            self.canonical is not False,
+            self._compact,
+            _MODE[self.ambiguous_strategy],
+            starts,
+            indices,
+            data,
+            nnz,
+            status,
+            self._n_threads(packed),
+        )
+        self._raise_for_status(
+            packed, status, "pass ambiguous_strategy='skip' to leave such windows uncounted"
+        )
+        indptr = np.empty(B + 1, dtype=np.int64)
+        _kmer_sparse.csr_compact(starts, nnz, indices, data, indptr)
+        n = int(indptr[-1])
+        if n < total:  # give the unused tail back (realloc, no copy of the rows)
+            indices.resize(n, refcheck=False)
+            data.resize(n, refcheck=False)
+        X = sp.csr_matrix(
+            (data, indices, indptr.astype(idx_dtype, copy=False)), shape=(B, n_cols)
+        )
+        X.has_sorted_indices = True
+        X.has_canonical_format = True
+        return X
+
+    def _select_columns(self, X):
+        """Keep the fitted ``columns_`` of a CSR matrix (renumbered 0..m-1)."""
+        import scipy.sparse as sp
+
+        cols = self.columns_
+        B = X.shape[0]
+        idx = X.indices.astype(np.int64, copy=False)
+        pos = np.searchsorted(cols, idx)
+        hit = pos < cols.size
+        hit[hit] = cols[pos[hit]] == idx[hit]
+        rows = np.repeat(np.arange(B), np.diff(X.indptr))
+        indptr = np.zeros(B + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows[hit], minlength=B), out=indptr[1:])
+        idx_dtype = np.int32 if max(cols.size, int(hit.sum())) < 2**31 else np.int64
+        out = sp.csr_matrix(
+            (X.data[hit], pos[hit].astype(idx_dtype), indptr.astype(idx_dtype)),
+            shape=(B, int(cols.size)),
+        )
+        out.has_sorted_indices = True
+        out.has_canonical_format = True
+        return out
+
+    def _encode_packed(self, packed: Packed, *, single: bool) -> Any:
+        if self.min_count is not None:
+            check_is_fitted(self, "columns_")
+        dtype = np.dtype(self.dtype)
+        want_sparse = self._is_sparse
+        if not want_sparse and not self._compact and self.min_count is None:
+            out = self._dense(packed, dtype)
+        else:
+            out = self._csr(packed, dtype)
+            if self.min_count is not None:
+                out = self._select_columns(out)
+            if not want_sparse:
+                out = np.ascontiguousarray(out.toarray())
+        if self.normalize is not None:
+            from sklearn.preprocessing import normalize
+
+            out = normalize(out, norm=self.normalize, copy=False)
+        if single:
+            return out if want_sparse else out[0]
+        return out
+
+    def _dense(self, packed: Packed, dtype: np.dtype) -> np.ndarray:
         alpha = self._alphabet
         B = len(packed)
-        out = np.zeros((B, self.n_features), dtype=np.dtype(self.dtype))
+        out = np.zeros((B, self.n_features), dtype=dtype)
         status = np.full(B, -1, dtype=np.int64)
         _kmer.kmer_batch(
             packed.ptrs,
@@ -171,9 +547,23 @@ class KmerEncoder(SequenceEncoder):
         self._raise_for_status(
             packed, status, "pass ambiguous_strategy='skip' to leave such windows uncounted"
         )
-        return out[0] if single else out
+        return out
 
-    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        """The k-mer spelled out for every column (``"AA"``, ``"AC"``, ...)."""
+    def get_feature_names_out(self, input_features: Any = None) -> Any:
+        """The k-mer spelled out for every output column (``"AA"``, ``"AC"``, ...).
+
+        Returns
+        -------
+        ndarray of object (str), or KmerNames
+            An array for up to 4**10 columns (and for a fitted ``min_count``
+            vocabulary); above that a lazy :class:`KmerNames` that names only
+            the columns you index, e.g. ``names[np.argsort(coef)[-10:]]``.
+        """
         self._check_params()
-        return kmer_names(self._alphabet, int(self.k))
+        alpha, k = self._alphabet, int(self.k)
+        if self.min_count is not None:
+            check_is_fitted(self, "columns_")
+            return kmer_names(alpha, k, self.columns_, columns=self._columns)
+        if self.n_features > EAGER_NAMES_LIMIT:
+            return KmerNames(alpha, k, self._columns)
+        return kmer_names(alpha, k, columns=self._columns)

@@ -1,0 +1,588 @@
+"""The guts of sparse k-mer counting and whole-batch k-mer spectra.
+
+* ``csr_rows``: each sequence writes the rolling index of every valid window
+  into its own slice of the (over-allocated) CSR ``indices`` array, sorts the
+  slice in place and run-length encodes it into (column, count) pairs; no dense
+  row and no per-thread buffer is needed. ``csr_compact`` then closes the gaps.
+* ``canonical_rank``: the position of a canonical k-mer among all canonical
+  k-mers in lexicographic order (the compact canonical column), O(k) per code.
+* ``collect_codes`` + ``count_codes`` + ``merge_counts``: the spectrum counter.
+  All window codes of a chunk are written to one array, partitioned into
+  buckets by their top bits, each bucket sorted and run-length encoded in
+  parallel, and the sorted (code, count) runs merged.
+
+Codes are the k-mer read as a base-A number, first symbol most significant,
+the same column index the dense kernel uses.
+"""
+from cython.parallel cimport prange, parallel
+from libc.stdint cimport uint8_t, int16_t, int32_t, int64_t, uint64_t
+from libc.stdlib cimport malloc, calloc, free
+from libc.string cimport memmove
+
+from deepbiop._kernels._common cimport seq_ptr
+
+cdef extern from "_omp_shim.h":
+    int omp_get_thread_num() noexcept nogil
+
+ctypedef fused idx_t:
+    int32_t
+    int64_t
+
+ctypedef fused count_t:
+    float
+    double
+    int32_t
+    int64_t
+
+ctypedef fused key_t:
+    int32_t
+    int64_t
+    uint64_t
+
+cdef enum:
+    MODE_SKIP = 0
+    MODE_ERROR = 1
+
+#: Code of a window that holds a character outside the alphabet (spectrum only).
+SKIPPED = 0xFFFFFFFFFFFFFFFF
+cdef uint64_t _SKIPPED = 0xFFFFFFFFFFFFFFFFULL
+
+
+# ---------------------------------------------------------------- sorting ----
+cdef inline void _insertion_sort(key_t* a, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i, j
+    cdef key_t v
+    for i in range(1, n):
+        v = a[i]
+        j = i - 1
+        while j >= 0 and a[j] > v:
+            a[j + 1] = a[j]
+            j -= 1
+        a[j + 1] = v
+
+
+cdef inline void _sift_down(key_t* a, Py_ssize_t root, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t child
+    cdef key_t t
+    while True:
+        child = 2 * root + 1
+        if child >= n:
+            return
+        if child + 1 < n and a[child] < a[child + 1]:
+            child += 1
+        if not (a[root] < a[child]):
+            return
+        t = a[root]
+        a[root] = a[child]
+        a[child] = t
+        root = child
+
+
+cdef void _heapsort(key_t* a, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t start, end
+    cdef key_t t
+    for start in range(n // 2 - 1, -1, -1):
+        _sift_down(a, start, n)
+    for end in range(n - 1, 0, -1):
+        t = a[0]
+        a[0] = a[end]
+        a[end] = t
+        _sift_down(a, 0, end)
+
+
+cdef void _introsort(key_t* a, Py_ssize_t n, int depth) noexcept nogil:
+    """Quicksort (median of three, Hoare partition) falling back to heapsort
+    after ``depth`` levels and to insertion sort below 24 elements."""
+    cdef Py_ssize_t i, j, mid
+    cdef key_t pivot, t
+    while n > 24:
+        if depth == 0:
+            _heapsort(a, n)
+            return
+        depth -= 1
+        mid = (n - 1) >> 1
+        if a[mid] < a[0]:
+            t = a[mid]; a[mid] = a[0]; a[0] = t
+        if a[n - 1] < a[0]:
+            t = a[n - 1]; a[n - 1] = a[0]; a[0] = t
+        if a[n - 1] < a[mid]:
+            t = a[n - 1]; a[n - 1] = a[mid]; a[mid] = t
+        pivot = a[mid]
+        i = -1
+        j = n
+        while True:
+            i += 1
+            while a[i] < pivot:
+                i += 1
+            j -= 1
+            while pivot < a[j]:
+                j -= 1
+            if i >= j:
+                break
+            t = a[i]; a[i] = a[j]; a[j] = t
+        # a[0..j] <= pivot <= a[j+1..n-1]; recurse into the smaller side
+        if j + 1 < n - j - 1:
+            _introsort(a, j + 1, depth)
+            a = a + j + 1
+            n = n - j - 1
+        else:
+            _introsort(a + j + 1, n - j - 1, depth)
+            n = j + 1
+    _insertion_sort(a, n)
+
+
+cdef inline void _sort(key_t* a, Py_ssize_t n) noexcept nogil:
+    cdef int depth = 0
+    cdef Py_ssize_t m = n
+    while m > 1:
+        depth += 2
+        m >>= 1
+    _introsort(a, n, depth)
+
+
+# ------------------------------------------------------ canonical columns ----
+cdef inline int _digit(uint64_t c, int k, int p) noexcept nogil:
+    return <int> ((c >> (2 * (k - 1 - p))) & 3)
+
+
+cdef void _rank_weights(int k, uint64_t* F) noexcept nogil:
+    """F[p] (p < k // 2): canonical completions of a prefix whose first free
+    pair is p + 1, summed over that pair's outcomes (see ``_canonical_rank``)."""
+    cdef int h = k // 2, odd = k & 1, p, j
+    cdef uint64_t M = 4 if odd else 1, s
+    for p in range(h):
+        s = 0
+        for j in range(p + 1, h):
+            s += (<uint64_t> 6) << (2 * (j - p - 1) + 4 * (h - 1 - j))
+        F[p] = M * s + ((<uint64_t> (2 if odd else 1)) << (2 * (h - 1 - p)))
+
+
+cdef inline uint64_t _canonical_rank(uint64_t c, int k, const uint64_t* F) noexcept nogil:
+    """Number of canonical k-mers (x <= revcomp(x)) lexicographically below ``c``.
+
+    A k-mer is canonical iff, scanning the position pairs (j, k-1-j) from the
+    outside in, the first pair whose codes do not sum to 3 sums to less than 3
+    (all pairs summing to 3: a palindrome, canonical; for odd k the middle code
+    decides, <= 1 is canonical). Counting the k-mers below ``c`` digit by digit
+    then has a closed form per digit, so the rank costs O(k).
+    """
+    cdef int h = k // 2, odd = k & 1, p, q, x, xq, xp, J = 1, s
+    cdef uint64_t M = 4 if odd else 1, r = 0, S = 0, Sq, ux
+    for p in range(h):
+        x = _digit(c, k, p)
+        ux = <uint64_t> x
+        r += ((4 * S * ux + 3 * ux - (ux * (ux - 1)) // 2) << (4 * (h - 1 - p))) * M
+        r += ux * F[p]
+        S = 4 * S + <uint64_t> (3 - x)
+    if odd:
+        x = _digit(c, k, h)
+        r += <uint64_t> x * S + <uint64_t> (x if x < 2 else 2)
+        J = 1 if x <= 1 else 0
+    for q in range(h - 1, -1, -1):
+        xp = _digit(c, k, k - 1 - q)
+        xq = _digit(c, k, q)
+        Sq = (((<uint64_t> 1) << (2 * q)) - 1) - (c >> (2 * (k - q)))
+        r += <uint64_t> xp * Sq + <uint64_t> (xp if xp < 3 - xq else 3 - xq)
+        if 3 - xq < xp and J:
+            r += 1
+        s = xq + xp
+        if s < 3:
+            J = 1
+        elif s > 3:
+            J = 0
+    return r
+
+
+cdef inline uint64_t _revcomp(uint64_t c, int k) noexcept nogil:
+    cdef uint64_t r = 0
+    cdef int i
+    for i in range(k):
+        r = (r << 2) | (3 - (c & 3))
+        c >>= 2
+    return r
+
+
+def canonical_rank(const uint64_t[::1] codes, int k, uint64_t[::1] out):
+    """Rank of each code among the canonical k-mers in lexicographic order.
+
+    For a canonical code this is its compact canonical column; for any code it
+    is the number of canonical k-mers below it.
+
+    Preconditions (checked by the caller)
+    -------------------------------------
+    ``1 <= k <= 31``; codes < 4**k; ``out`` has the length of ``codes``.
+    """
+    cdef uint64_t F[16]
+    cdef Py_ssize_t i, n = codes.shape[0]
+    _rank_weights(k, F)
+    with nogil:
+        for i in range(n):
+            out[i] = _canonical_rank(codes[i], k, F)
+
+
+def canonical_unrank(const uint64_t[::1] ranks, int k, uint64_t[::1] out):
+    """The canonical k-mer code of each compact canonical column (binary search
+    on ``canonical_rank``).
+
+    Preconditions (checked by the caller)
+    -------------------------------------
+    ``1 <= k <= 31``; every rank < the number of canonical k-mers;
+    ``out`` has the length of ``ranks``.
+    """
+    cdef uint64_t F[16]
+    cdef Py_ssize_t i, n = ranks.shape[0]
+    cdef uint64_t lo, hi, mid, r
+    _rank_weights(k, F)
+    with nogil:
+        for i in range(n):
+            r = ranks[i]
+            # smallest c with rank(c) + [c canonical] > r
+            lo = 0
+            hi = ((<uint64_t> 1) << (2 * k)) - 1
+            while lo < hi:
+                mid = lo + (hi - lo) // 2
+                if _canonical_rank(mid, k, F) + (1 if mid <= _revcomp(mid, k) else 0) > r:
+                    hi = mid
+                else:
+                    lo = mid + 1
+            out[i] = lo
+
+
+# ------------------------------------------------------------- CSR rows ------
+cdef inline Py_ssize_t _row_codes(const uint8_t* s, Py_ssize_t n, int k, int A,
+                                  uint64_t n_codes, const int16_t* codes,
+                                  bint canonical, int mode, key_t* dst,
+                                  int64_t* status) noexcept nogil:
+    """Write the index of every valid window of one sequence to ``dst``; return
+    how many. Windows holding a byte with code -1 are skipped (``mode == 0``)
+    or stop the row with its position in ``status`` (``mode == 1``)."""
+    cdef Py_ssize_t p, m = 0
+    cdef int c, run = 0
+    cdef uint64_t fwd = 0, rev = 0, idx
+    cdef uint64_t top = <uint64_t> 2 * <uint64_t> (k - 1)
+    cdef uint64_t mask = n_codes - 1
+    cdef uint64_t lead = n_codes // <uint64_t> A   # A**(k-1)
+    if A == 4:
+        for p in range(n):
+            c = codes[s[p]]
+            if c < 0:
+                if mode == MODE_ERROR:
+                    status[0] = p
+                    return 0
+                run = 0
+                continue
+            fwd = ((fwd << 2) | <uint64_t> c) & mask
+            run += 1
+            if canonical:
+                rev = (rev >> 2) | (<uint64_t> (3 - c) << top)
+            if run >= k:
+                idx = fwd
+                if canonical and rev < fwd:
+                    idx = rev
+                dst[m] = <key_t> idx
+                m += 1
+    else:
+        for p in range(n):
+            c = codes[s[p]]
+            if c < 0:
+                if mode == MODE_ERROR:
+                    status[0] = p
+                    return 0
+                run = 0
+                continue
+            fwd = (fwd % lead) * <uint64_t> A + <uint64_t> c
+            run += 1
+            if run >= k:
+                dst[m] = <key_t> fwd
+                m += 1
+    return m
+
+
+def csr_rows(const int64_t[::1] ptrs, const int64_t[::1] lens,
+             const int16_t[::1] codes, int k, int A, bint canonical, bint compact,
+             int mode, const int64_t[::1] starts, idx_t[::1] indices,
+             count_t[::1] data, int64_t[::1] nnz, int64_t[::1] status,
+             int n_threads):
+    """Build the CSR rows of a packed batch, each in its own slice.
+
+    Row ``i`` owns ``indices[starts[i]:starts[i] + max(0, lens[i] - k + 1)]``
+    (one slot per window). It writes its window indices there, sorts them,
+    and keeps the distinct columns in ``indices[starts[i]:starts[i] + nnz[i]]``
+    with their counts in the same slots of ``data``. With ``compact`` (canonical
+    DNA/RNA only) each column becomes its rank among canonical k-mers.
+
+    Preconditions (checked by the caller)
+    -------------------------------------
+    ``starts`` is the exclusive cumulative sum of ``max(0, lens - k + 1)`` and
+    ``indices``/``data`` hold at least its total; ``len(lens) == len(nnz) ==
+    len(status) == len(starts) == len(ptrs)``; ``1 <= k``; ``A**k`` fits in
+    63 bits and every column fits ``idx_t``; ``canonical`` and ``compact`` only
+    with ``A == 4`` (and ``k <= 31``); ``status`` preset to -1.
+    """
+    cdef Py_ssize_t B = ptrs.shape[0], i, m, t, u, off
+    cdef uint64_t n_codes = 1
+    cdef uint64_t F[16]
+    cdef int j
+    if B == 0:
+        return
+    for j in range(k):
+        n_codes *= <uint64_t> A
+    if compact:
+        _rank_weights(k, F)
+    cdef const int16_t* cp = &codes[0]
+    cdef idx_t* ip = &indices[0] if indices.shape[0] else NULL
+    cdef count_t* dp = &data[0] if data.shape[0] else NULL
+    for i in prange(B, nogil=True, schedule="guided", num_threads=n_threads):
+        off = starts[i]
+        # also rows shorter than k: they write nothing but are checked for errors
+        m = _row_codes(seq_ptr(ptrs, i), lens[i], k, A, n_codes, cp, canonical,
+                       mode, ip + off, &status[i])
+        _sort(ip + off, m)
+        u = 0
+        for t in range(m):
+            if u > 0 and ip[off + t] == ip[off + u - 1]:
+                dp[off + u - 1] += 1
+            else:
+                ip[off + u] = ip[off + t]
+                dp[off + u] = 1
+                u = u + 1
+        if compact:
+            for t in range(u):
+                ip[off + t] = <idx_t> _canonical_rank(<uint64_t> ip[off + t], k, F)
+        nnz[i] = u
+
+
+def csr_compact(const int64_t[::1] starts, const int64_t[::1] nnz,
+                idx_t[::1] indices, count_t[::1] data, int64_t[::1] indptr):
+    """Move each row's entries down so the rows are contiguous; fill ``indptr``.
+
+    Preconditions (checked by the caller)
+    -------------------------------------
+    ``nnz[i] <= starts[i+1] - starts[i]`` (as ``csr_rows`` leaves them);
+    ``len(indptr) == len(starts) + 1``.
+    """
+    cdef Py_ssize_t B = starts.shape[0], i
+    cdef int64_t pos = 0
+    indptr[0] = 0
+    with nogil:
+        for i in range(B):
+            if nnz[i] and pos != starts[i]:
+                memmove(&indices[pos], &indices[starts[i]], nnz[i] * sizeof(idx_t))
+                memmove(&data[pos], &data[starts[i]], nnz[i] * sizeof(count_t))
+            pos += nnz[i]
+            indptr[i + 1] = pos
+
+
+# ------------------------------------------------------------- spectrum ------
+def collect_codes(const int64_t[::1] ptrs, const int64_t[::1] lens,
+                  const int16_t[::1] codes, int k, int A, bint canonical,
+                  const int64_t[::1] starts, uint64_t[::1] out, int n_threads):
+    """Write the code of every window of a packed batch to ``out``.
+
+    Window ``w`` of sequence ``i`` goes to ``out[starts[i] + w]``; a window
+    holding a byte outside the alphabet gets ``SKIPPED`` (2**64 - 1).
+
+    Preconditions (checked by the caller)
+    -------------------------------------
+    ``starts`` is the exclusive cumulative sum of ``max(0, lens - k + 1)``,
+    ``len(out)`` its total; ``1 <= k``; ``A**k`` fits in 63 bits;
+    ``canonical`` only with ``A == 4``.
+    """
+    cdef Py_ssize_t B = ptrs.shape[0], i, p, n
+    cdef const uint8_t* s
+    cdef uint64_t* dst
+    cdef uint64_t n_codes = 1, fwd, rev, idx, mask, lead
+    cdef uint64_t top = <uint64_t> 2 * <uint64_t> (k - 1)
+    cdef int c, run, j
+    if B == 0:
+        return
+    for j in range(k):
+        n_codes *= <uint64_t> A
+    mask = n_codes - 1
+    lead = n_codes // <uint64_t> A
+    cdef const int16_t* cp = &codes[0]
+    cdef uint64_t* op = &out[0] if out.shape[0] else NULL
+    for i in prange(B, nogil=True, schedule="dynamic", num_threads=n_threads):
+        n = lens[i]
+        if n < k:
+            n = 0   # no window; the loop below does nothing
+        s = seq_ptr(ptrs, i)
+        dst = op + starts[i] - (k - 1)   # window ending at p starts at p - k + 1
+        fwd = 0
+        rev = 0
+        run = 0
+        for p in range(n):
+            c = cp[s[p]]
+            if c < 0:
+                run = 0
+                if p >= k - 1:
+                    dst[p] = _SKIPPED
+                continue
+            if A == 4:
+                fwd = ((fwd << 2) | <uint64_t> c) & mask
+                if canonical:
+                    rev = (rev >> 2) | (<uint64_t> (3 - c) << top)
+            else:
+                fwd = (fwd % lead) * <uint64_t> A + <uint64_t> c
+            run = run + 1
+            if p >= k - 1:
+                if run >= k:
+                    idx = fwd
+                    if canonical and rev < fwd:
+                        idx = rev
+                    dst[p] = idx
+                else:
+                    dst[p] = _SKIPPED
+
+
+def count_codes(uint64_t[::1] keys, uint64_t[::1] scratch, int key_bits,
+                uint64_t[::1] out_keys, int64_t[::1] out_counts, int n_threads):
+    """Sort and count the codes in ``keys``; return how many distinct codes.
+
+    The distinct codes (ascending) go to ``out_keys[:n]`` and their counts to
+    ``out_counts[:n]``; ``SKIPPED`` codes are dropped. ``keys`` and
+    ``scratch`` are clobbered. Codes are spread into 2**b buckets by their top
+    bits (one parallel scatter), then each bucket is sorted and run-length
+    encoded in cache, in parallel.
+
+    Preconditions (checked by the caller)
+    -------------------------------------
+    Every code but ``SKIPPED`` is < 2**key_bits (1 <= key_bits <= 63);
+    ``len(scratch) >= len(keys)``; ``out_keys``/``out_counts`` hold
+    ``len(keys)`` entries.
+    """
+    cdef Py_ssize_t n = keys.shape[0], i, t, b, u, lo, hi, pos
+    cdef int T = n_threads if n_threads > 0 else 1
+    cdef int bits = 0, shift
+    cdef Py_ssize_t n_buckets
+    cdef Py_ssize_t block
+    cdef int64_t* hist
+    cdef int64_t* bstart
+    cdef int64_t* bcount
+    cdef int64_t acc
+    cdef uint64_t key
+    cdef uint64_t* kp
+    cdef uint64_t* sp
+    cdef int64_t* hrow
+    if n == 0:
+        return 0
+    # ~4k codes per bucket (32 KiB: stays in L1/L2 while sorting), at most 2**16
+    while bits < 16 and bits < key_bits and (n >> bits) > 4096:
+        bits += 1
+    n_buckets = (<Py_ssize_t> 1) << bits
+    shift = key_bits - bits
+    if T > n // 65536 + 1:
+        T = <int> (n // 65536 + 1)
+    block = (n + T - 1) // T
+    hist = <int64_t*> calloc(T * (n_buckets + 1), sizeof(int64_t))
+    bstart = <int64_t*> malloc((n_buckets + 1) * sizeof(int64_t))
+    bcount = <int64_t*> malloc((n_buckets + 1) * sizeof(int64_t))
+    if hist == NULL or bstart == NULL or bcount == NULL:
+        free(hist); free(bstart); free(bcount)
+        raise MemoryError("count_codes: cannot allocate bucket tables")
+    kp = &keys[0]
+    sp = &scratch[0]
+    with nogil:
+        # 1. per-block histograms (bucket n_buckets collects SKIPPED codes)
+        for t in prange(T, schedule="static", num_threads=T):
+            hrow = hist + t * (n_buckets + 1)
+            lo = t * block
+            hi = lo + block
+            if hi > n:
+                hi = n
+            for i in range(lo, hi):
+                key = kp[i]
+                if key == _SKIPPED:
+                    hrow[n_buckets] += 1
+                else:
+                    hrow[key >> shift] += 1
+        # 2. scatter offsets: bucket-major, block-minor (stable, deterministic)
+        acc = 0
+        for b in range(n_buckets + 1):
+            bstart[b] = acc
+            for t in range(T):
+                key = <uint64_t> hist[t * (n_buckets + 1) + b]
+                hist[t * (n_buckets + 1) + b] = acc
+                acc += <int64_t> key
+        # 3. scatter
+        for t in prange(T, schedule="static", num_threads=T):
+            hrow = hist + t * (n_buckets + 1)
+            lo = t * block
+            hi = lo + block
+            if hi > n:
+                hi = n
+            for i in range(lo, hi):
+                key = kp[i]
+                if key == _SKIPPED:
+                    b = n_buckets
+                else:
+                    b = <Py_ssize_t> (key >> shift)
+                sp[hrow[b]] = key
+                hrow[b] += 1
+        # 4. sort + run-length encode each bucket in place (counts into keys)
+        for b in prange(n_buckets, schedule="dynamic", num_threads=T):
+            lo = bstart[b]
+            hi = bstart[b + 1]
+            _sort(sp + lo, hi - lo)
+            u = 0
+            for i in range(lo, hi):
+                if u > 0 and sp[i] == sp[lo + u - 1]:
+                    kp[lo + u - 1] += 1
+                else:
+                    sp[lo + u] = sp[i]
+                    kp[lo + u] = 1
+                    u = u + 1
+            bcount[b] = u
+        # 5. gather
+        pos = 0
+        for b in range(n_buckets):
+            lo = bstart[b]
+            for i in range(bcount[b]):
+                out_keys[pos + i] = sp[lo + i]
+                out_counts[pos + i] = <int64_t> kp[lo + i]
+            pos += bcount[b]
+    free(hist)
+    free(bstart)
+    free(bcount)
+    return pos
+
+
+def merge_counts(const uint64_t[::1] a_keys, const int64_t[::1] a_counts,
+                 const uint64_t[::1] b_keys, const int64_t[::1] b_counts,
+                 uint64_t[::1] out_keys, int64_t[::1] out_counts):
+    """Merge two ascending (code, count) runs, adding counts of equal codes;
+    return the merged length.
+
+    Preconditions (checked by the caller)
+    -------------------------------------
+    Both runs strictly ascending; outputs hold ``len(a) + len(b)`` entries.
+    """
+    cdef Py_ssize_t na = a_keys.shape[0], nb = b_keys.shape[0]
+    cdef Py_ssize_t i = 0, j = 0, m = 0
+    with nogil:
+        while i < na and j < nb:
+            if a_keys[i] < b_keys[j]:
+                out_keys[m] = a_keys[i]
+                out_counts[m] = a_counts[i]
+                i += 1
+            elif b_keys[j] < a_keys[i]:
+                out_keys[m] = b_keys[j]
+                out_counts[m] = b_counts[j]
+                j += 1
+            else:
+                out_keys[m] = a_keys[i]
+                out_counts[m] = a_counts[i] + b_counts[j]
+                i += 1
+                j += 1
+            m += 1
+        while i < na:
+            out_keys[m] = a_keys[i]
+            out_counts[m] = a_counts[i]
+            i += 1
+            m += 1
+        while j < nb:
+            out_keys[m] = b_keys[j]
+            out_counts[m] = b_counts[j]
+            j += 1
+            m += 1
+    return m
