@@ -1,0 +1,541 @@
+"""PyTorch datasets over sequences and FASTA/FASTQ files, and a batch collate
+that encodes a whole batch in one kernel call.
+
+Importing this module imports torch; ``import deepbiop`` does not.
+
+The fast path keeps items as raw sequences until the batch is formed::
+
+    from torch.utils.data import DataLoader
+    import deepbiop as dbp
+    from deepbiop.io import HeaderLabel
+    from deepbiop.torch import EncodeCollate, FastxDataset
+
+    ds = FastxDataset("reads.fastq.gz", label_fn=HeaderLabel("label"),
+                      transform=dbp.augment.RandomReverseComplement(0.5), seed=0)
+    loader = DataLoader(ds, batch_size=256, num_workers=2,
+                        collate_fn=EncodeCollate(dbp.OneHotEncoder(channels_first=True)))
+    for batch in loader:
+        batch["inputs"], batch["labels"], batch["lengths"], batch["attention_mask"]
+
+* :class:`FastxDataset` streams one or many FASTA/FASTQ(.gz) files, opened
+  lazily inside each worker, and shards records across DataLoader workers and
+  distributed ranks so that every record is yielded exactly once per epoch.
+* :class:`SequenceDataset` is the map-style dataset over in-memory sequences.
+* :class:`EncodeCollate` turns a list of raw sequences (with labels) into
+  tensors with one ``encode_batch`` call: inputs, ``lengths``,
+  ``attention_mask`` and ``labels``.
+
+Everything here is a top-level, picklable object, so spawn-based workers
+(``multiprocessing_context="spawn"``, the default on macOS and Windows) work.
+
+Randomness of ``transform``: each dataset copy (the main process or one
+DataLoader worker) draws from :func:`deepbiop.augment.worker_rng`, seeded from
+``seed``, the epoch, the distributed rank and the worker id. Different workers
+therefore draw different augmentations, and a run with the same seed
+reproduces exactly. The stream of a copy continues across epochs (so
+``persistent_workers=True`` gets new draws every epoch by itself); without
+persistent workers every epoch starts fresh copies, so call
+``dataset.set_epoch(epoch)`` before each epoch, as with
+``DistributedSampler``. With ``seed=None`` the seed follows PyTorch
+(``torch.manual_seed`` or the DataLoader's ``generator``).
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from numbers import Integral
+from typing import Any
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset, IterableDataset
+
+from deepbiop import io as _io
+from deepbiop.augment import Augmentation, worker_info, worker_rng
+
+__all__ = ["SequenceDataset", "FastxDataset", "EncodeCollate"]
+
+
+def _takes_random_state(fn: Callable[..., Any] | None) -> bool:
+    if fn is None:
+        return False
+    if isinstance(fn, Augmentation):
+        return True
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+    return "random_state" in params or any(
+        p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()
+    )
+
+
+def _check_epoch(epoch: Any) -> int:
+    if isinstance(epoch, bool) or not isinstance(epoch, Integral) or epoch < 0:
+        raise ValueError(f"epoch must be a non-negative integer, got {epoch!r}")
+    return int(epoch)
+
+
+class _SeededMixin:
+    """Lazily created, worker-aware generator (never shared through fork/pickle)."""
+
+    seed: int | None
+    _epoch: int
+
+    def set_epoch(self, epoch: int) -> None:
+        """Restart the augmentation (and shuffling) stream at ``epoch``.
+
+        Call it before each epoch when DataLoader workers are not persistent;
+        in the main process it also resets the stream for ``num_workers=0``.
+        """
+        self._epoch = _check_epoch(epoch)
+        self._rng_state = None
+
+    def _rng(self) -> np.random.Generator:
+        wid, _, rank, _ = worker_info()
+        key = (os.getpid(), wid, rank, self._epoch)
+        state = getattr(self, "_rng_state", None)
+        if state is None or state[0] != key:
+            state = (key, worker_rng(self.seed, epoch=self._epoch))
+            self._rng_state = state
+        return state[1]
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["_rng_state"] = None  # each process builds its own stream
+        return state
+
+    def _apply_transform(self, seq: Any) -> Any:
+        if self.transform is None:
+            return seq
+        if self._transform_rng:
+            return self.transform(seq, random_state=self._rng())
+        return self.transform(seq)
+
+    def _encode(self, seq: Any) -> Any:
+        if self.encoder is None:
+            return seq
+        return torch.from_numpy(self.encoder.encode(seq))
+
+
+class SequenceDataset(_SeededMixin, Dataset):
+    """Map-style dataset over in-memory sequences and optional labels.
+
+    Parameters
+    ----------
+    sequences : sequence of str or bytes
+        Anything indexable with ``len`` (list, numpy array, pandas Series
+        values).
+    labels : array-like, optional
+        One label per sequence.
+    encoder : deepbiop encoder, optional
+        If given, each item is encoded on its own (``encoder.encode``) and
+        returned as a tensor. Leave it None and pass an
+        :class:`EncodeCollate` to the DataLoader to encode whole batches in
+        one call instead (faster).
+    transform : callable, optional
+        Applied to the raw sequence before encoding. Objects from
+        :mod:`deepbiop.augment` (and any callable with a ``random_state``
+        parameter) receive this dataset's worker-aware generator.
+    seed : int or None, default=None
+        Base seed of the augmentation stream (see the module docstring).
+
+    Returns
+    -------
+    Items are ``x`` or ``(x, label)``, where ``x`` is the (transformed)
+    sequence or, with ``encoder``, its encoded tensor.
+
+    Examples
+    --------
+    >>> import deepbiop as dbp
+    >>> from deepbiop.torch import SequenceDataset
+    >>> ds = SequenceDataset(["ACGT", "GG"], [1, 0], encoder=dbp.IntegerEncoder(dtype="int64"))
+    >>> len(ds), ds[0]
+    (2, (tensor([0, 1, 2, 3]), 1))
+    """
+
+    def __init__(
+        self,
+        sequences: Sequence[Any],
+        labels: Any = None,
+        *,
+        encoder: Any = None,
+        transform: Callable[..., Any] | None = None,
+        seed: int | None = None,
+    ) -> None:
+        try:
+            n = len(sequences)
+        except TypeError:
+            raise TypeError(
+                f"sequences must support len() and indexing, got {type(sequences).__name__}"
+            ) from None
+        if labels is not None:
+            labels = labels.to_numpy() if hasattr(labels, "to_numpy") else labels
+            if len(labels) != n:
+                raise ValueError(f"got {n} sequences but {len(labels)} labels")
+        if transform is not None and not callable(transform):
+            raise TypeError(f"transform must be callable, got {type(transform).__name__}")
+        self.sequences = sequences
+        self.labels = labels
+        self.encoder = encoder
+        self.transform = transform
+        self.seed = seed
+        self._epoch = 0
+        self._transform_rng = _takes_random_state(transform)
+
+    def __len__(self) -> int:
+        return len(self.sequences)
+
+    def __getitem__(self, index: int) -> Any:
+        n = len(self.sequences)
+        if isinstance(index, (bool, np.bool_)) or not isinstance(index, (Integral, np.integer)):
+            raise TypeError(f"index must be an integer, got {type(index).__name__}")
+        if not -n <= index < n:
+            raise IndexError(f"index {index} is out of range for {n} sequences")
+        x = self._encode(self._apply_transform(self.sequences[index]))
+        if self.labels is None:
+            return x
+        y = self.labels[index]
+        return x, (y.item() if isinstance(y, np.generic) else y)
+
+
+_SHARD_MODES = ("record", "file")
+
+
+class FastxDataset(_SeededMixin, IterableDataset):
+    """Stream FASTA/FASTQ(.gz) records, each exactly once per epoch across
+    DataLoader workers and distributed ranks.
+
+    Parameters
+    ----------
+    paths : path or list of paths
+        FASTA/FASTQ files, plain or compressed. They are opened lazily, inside
+        each worker, when iteration starts (nothing is opened or indexed at
+        construction, so the dataset pickles to a few bytes).
+    label_fn : callable, optional
+        ``label_fn(record) -> label``; ``record`` is a
+        :class:`dnaio.SequenceRecord` (``id``, ``name``, ``sequence``,
+        ``qualities``). Use :class:`deepbiop.io.HeaderLabel` for
+        ``label=1``-style headers: unlike a lambda it pickles for spawn workers.
+    labels : mapping of record id to label, optional
+        A labels table (dict or pandas Series indexed by id) instead of
+        ``label_fn``.
+    encoder : deepbiop encoder, optional
+        Encode each record on its own; prefer :class:`EncodeCollate`.
+    transform : callable, optional
+        Applied to each sequence (see :class:`SequenceDataset`).
+    seed : int or None, default=None
+        Base seed of the augmentation/shuffle stream.
+    shard : {"record", "file"}, default="record"
+        ``"record"``: shard ``s`` of ``n`` (``n`` = world size x workers)
+        takes records ``s, s + n, s + 2n, ...`` counted over all files, so the
+        shards differ in size by at most one record; every worker parses every
+        file and skips the others' records. ``"file"``: shard ``s`` reads
+        files ``s, s + n, ...`` whole (no repeated parsing; use it with many
+        files of similar size; shards may be empty or unequal, which
+        distributed training with equal step counts cannot tolerate).
+    shuffle_buffer : int, default=0
+        If > 1, records pass through a buffer of this size and leave it in a
+        random order (seeded like the augmentations).
+    return_ids : bool, default=False
+        Items become ``(sequence, label, id)`` (label None without labels).
+    fileformat : {"fasta", "fastq"} or None, default=None
+        Force a format instead of detecting it from the name/first byte.
+    rank, world_size : int or None, default=None
+        Distributed shard of this process; by default read from an
+        initialised ``torch.distributed`` group (else 0 of 1).
+
+    Yields
+    ------
+    ``x``, ``(x, label)`` or ``(x, label, id)``, where ``x`` is the
+    (transformed) sequence ``str`` or, with ``encoder``, its tensor.
+
+    Raises
+    ------
+    deepbiop.io.SequenceFileError
+        For a malformed file, naming file, record and line.
+    KeyError
+        For a record id missing from ``labels``, naming the file and record.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from deepbiop.io import HeaderLabel
+    >>> from deepbiop.torch import FastxDataset
+    >>> p = os.path.join(tempfile.mkdtemp(), "x.fa")
+    >>> _ = open(p, "w").write(">a label=1\\nACGT\\n>b label=0\\nGG\\n")
+    >>> list(FastxDataset(p, label_fn=HeaderLabel()))
+    [('ACGT', 1), ('GG', 0)]
+    >>> list(FastxDataset(p, rank=1, world_size=2))
+    ['GG']
+    """
+
+    def __init__(
+        self,
+        paths: Any,
+        *,
+        label_fn: Callable[[Any], Any] | None = None,
+        labels: Mapping[str, Any] | None = None,
+        encoder: Any = None,
+        transform: Callable[..., Any] | None = None,
+        seed: int | None = None,
+        shard: str = "record",
+        shuffle_buffer: int = 0,
+        return_ids: bool = False,
+        fileformat: str | None = None,
+        rank: int | None = None,
+        world_size: int | None = None,
+    ) -> None:
+        self.paths = _io._as_paths(paths)
+        if not self.paths:
+            raise ValueError("FastxDataset needs at least one file")
+        if label_fn is not None and labels is not None:
+            raise ValueError("pass label_fn or labels, not both")
+        if label_fn is not None and not callable(label_fn):
+            raise TypeError(f"label_fn must be callable, got {type(label_fn).__name__}")
+        if transform is not None and not callable(transform):
+            raise TypeError(f"transform must be callable, got {type(transform).__name__}")
+        if shard not in _SHARD_MODES:
+            raise ValueError(f"shard must be 'record' or 'file', got {shard!r}")
+        if isinstance(shuffle_buffer, bool) or not isinstance(shuffle_buffer, Integral) or (
+            shuffle_buffer < 0
+        ):
+            raise ValueError(f"shuffle_buffer must be a non-negative integer, got {shuffle_buffer!r}")
+        if (rank is None) != (world_size is None):
+            raise ValueError("pass both rank and world_size, or neither")
+        if world_size is not None and not (0 <= rank < world_size):
+            raise ValueError(f"rank must be in 0..world_size-1, got rank={rank}, world_size={world_size}")
+        if fileformat is not None and fileformat not in ("fasta", "fastq"):
+            raise ValueError(f"fileformat must be 'fasta', 'fastq' or None, got {fileformat!r}")
+        self.label_fn = label_fn
+        self.labels = labels
+        self.encoder = encoder
+        self.transform = transform
+        self.seed = seed
+        self.shard = shard
+        self.shuffle_buffer = int(shuffle_buffer)
+        self.return_ids = return_ids
+        self.fileformat = fileformat
+        self.rank = rank
+        self.world_size = world_size
+        self._epoch = 0
+        self._transform_rng = _takes_random_state(transform)
+
+    def shard_info(self) -> tuple[int, int]:
+        """``(shard index, number of shards)`` of the calling process/worker."""
+        wid, nw, rank, world = worker_info()
+        if self.world_size is not None:
+            rank, world = int(self.rank), int(self.world_size)
+        return rank * nw + wid, world * nw
+
+    def _label(self, rec: Any, path: str, index: int) -> Any:
+        if self.label_fn is not None:
+            return self.label_fn(rec)
+        try:
+            return self.labels[rec.id]
+        except KeyError:
+            raise KeyError(
+                f"{path!r}: record {index} (0-based, id {rec.id!r}) has no entry in labels"
+            ) from None
+
+    def _records(self, shard: int, n_shards: int) -> Iterator[tuple[str, int, Any]]:
+        if self.shard == "file":
+            for path in self.paths[shard::n_shards]:
+                for i, rec in enumerate(_io._iter_one(path, self.fileformat)):
+                    yield path, i, rec
+            return
+        g = 0  # global record number over all files
+        for path in self.paths:
+            for i, rec in enumerate(_io._iter_one(path, self.fileformat)):
+                if g % n_shards == shard:
+                    yield path, i, rec
+                g += 1
+
+    def _items(self) -> Iterator[Any]:
+        shard, n_shards = self.shard_info()
+        has_label = self.label_fn is not None or self.labels is not None
+        for path, i, rec in self._records(shard, n_shards):
+            x = self._encode(self._apply_transform(rec.sequence))
+            if self.return_ids:
+                yield x, (self._label(rec, path, i) if has_label else None), rec.id
+            elif has_label:
+                yield x, self._label(rec, path, i)
+            else:
+                yield x
+
+    def __iter__(self) -> Iterator[Any]:
+        items = self._items()
+        if self.shuffle_buffer <= 1:
+            return items
+        return self._shuffled(items)
+
+    def _shuffled(self, items: Iterator[Any]) -> Iterator[Any]:
+        rng = self._rng()
+        buf: list[Any] = []
+        for item in items:
+            if len(buf) < self.shuffle_buffer:
+                buf.append(item)
+                continue
+            j = int(rng.integers(0, len(buf)))
+            buf[j], item = item, buf[j]
+            yield item
+        order = rng.permutation(len(buf))
+        for j in order:
+            yield buf[j]
+
+
+_TEXT = (str, bytes, bytearray, memoryview)
+
+
+def _label_tensor(labels: list[Any], dtype: Any) -> torch.Tensor:
+    arr = np.asarray(labels)
+    if dtype is not None:
+        return torch.as_tensor(arr, dtype=dtype)
+    if arr.dtype.kind in "iub":
+        return torch.from_numpy(arr.astype(np.int64, copy=False))
+    if arr.dtype.kind == "f":
+        return torch.from_numpy(arr.astype(np.float32, copy=False))
+    if arr.dtype == object:
+        return torch.as_tensor(np.stack([np.asarray(v) for v in labels]))
+    raise TypeError(
+        f"labels of dtype {arr.dtype} cannot become a tensor (first label: {labels[0]!r}); "
+        "map them to numbers in label_fn"
+    )
+
+
+class EncodeCollate:
+    """Collate raw sequences into tensors with ONE encoder call per batch.
+
+    Parameters
+    ----------
+    encoder : deepbiop encoder
+        :class:`~deepbiop.OneHotEncoder`, :class:`~deepbiop.IntegerEncoder`,
+        :class:`~deepbiop.KmerEncoder` (or any object with ``encode_batch``;
+        one returning ``(ids, attention_mask)`` such as a transformer
+        tokenizer is used as it is).
+    max_length : int or None, default=None
+        Truncate to and pad every batch to exactly ``max_length`` positions
+        (fixed-size CNN input). None pads to the batch's longest sequence.
+        For an encoder with a ``max_length`` parameter this sets it on a copy;
+        otherwise the sequences are cut before encoding.
+    label_dtype : torch.dtype or None, default=None
+        dtype of ``labels``; by default int64 for integer labels and float32
+        for floats.
+
+    Returns
+    -------
+    dict
+        ``inputs``: the encoded batch as a tensor (sharing the kernel's output
+        memory); ``lengths``: int64 ``(B,)`` real lengths after truncation;
+        ``attention_mask``: int64 ``(B, L)``, 1 on real positions, for encoders
+        with a position axis (not k-mer counts or flattened one-hot);
+        ``labels`` when the items carry labels; ``ids`` (a list) when they
+        carry ids.
+
+    Notes
+    -----
+    Items may be sequences, ``(sequence, label)``, ``(sequence, label, id)``
+    tuples, or dicts with ``"sequence"`` and optional ``"label"``/``"id"``.
+    The collate runs inside the DataLoader worker, so the encoding is spread
+    over the workers; the object is picklable for spawn-based workers.
+
+    Examples
+    --------
+    >>> import deepbiop as dbp
+    >>> from deepbiop.torch import EncodeCollate
+    >>> out = EncodeCollate(dbp.IntegerEncoder(dtype="int64"))([("ACGT", 1), ("GA", 0)])
+    >>> out["inputs"]
+    tensor([[ 0,  1,  2,  3],
+            [ 2,  0, -1, -1]])
+    >>> out["lengths"], out["attention_mask"][1], out["labels"]
+    (tensor([4, 2]), tensor([1, 1, 0, 0]), tensor([1, 0]))
+    """
+
+    def __init__(self, encoder: Any, max_length: int | None = None, *, label_dtype: Any = None) -> None:
+        if not hasattr(encoder, "encode_batch"):
+            raise TypeError(
+                f"encoder must have an encode_batch method, got {type(encoder).__name__}"
+            )
+        if max_length is not None and (
+            isinstance(max_length, bool) or not isinstance(max_length, Integral) or max_length < 0
+        ):
+            raise ValueError(f"max_length must be a non-negative integer or None, got {max_length!r}")
+        self.encoder = encoder
+        self.max_length = max_length
+        self.label_dtype = label_dtype
+        self._enc = encoder
+        self._cut = False
+        if max_length is not None:
+            params = encoder.get_params(deep=False) if hasattr(encoder, "get_params") else {}
+            if "max_length" in params:
+                from sklearn.base import clone
+
+                self._enc = clone(encoder).set_params(max_length=int(max_length))
+            else:
+                self._cut = True
+
+    def _length_axis(self, x: np.ndarray) -> int | None:
+        """Axis of positions in the encoder's batch output, None if there is none."""
+        name = type(self._enc).__name__
+        params = self._enc.get_params(deep=False) if hasattr(self._enc, "get_params") else {}
+        if name == "OneHotEncoder":
+            if params.get("flatten"):
+                return None
+            return 2 if params.get("channels_first") else 1
+        if name == "IntegerEncoder":
+            return 1
+        return None
+
+    def _split(self, batch: Sequence[Any]) -> tuple[list[Any], list[Any] | None, list[Any] | None]:
+        if len(batch) == 0:
+            return [], None, None
+        first = batch[0]
+        if isinstance(first, _TEXT) or (isinstance(first, np.ndarray) and first.dtype == np.uint8):
+            return list(batch), None, None
+        if isinstance(first, Mapping):
+            seqs = [b["sequence"] for b in batch]
+            labels = [b["label"] for b in batch] if "label" in first else None
+            ids = [b["id"] for b in batch] if "id" in first else None
+            return seqs, labels, ids
+        if isinstance(first, (tuple, list)):
+            seqs = [b[0] for b in batch]
+            labels = [b[1] for b in batch] if len(first) > 1 else None
+            ids = [b[2] for b in batch] if len(first) > 2 else None
+            if labels is not None and all(v is None for v in labels):
+                labels = None
+            return seqs, labels, ids
+        raise TypeError(
+            "EncodeCollate items must be sequences, (sequence, label[, id]) tuples or "
+            f"dicts with a 'sequence' key; item 0 is {type(first).__name__}"
+        )
+
+    def __call__(self, batch: Sequence[Any]) -> dict[str, Any]:
+        seqs, labels, ids = self._split(batch)
+        if self._cut:
+            seqs = [s[: self.max_length] for s in seqs]
+        lengths = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=len(seqs))
+        if self.max_length is not None:
+            np.minimum(lengths, self.max_length, out=lengths)
+        encoded = self._enc.encode_batch(seqs)
+        out: dict[str, Any] = {}
+        if isinstance(encoded, tuple):  # (ids, attention_mask) from a tokenizer
+            out["inputs"] = torch.as_tensor(encoded[0])
+            out["attention_mask"] = torch.as_tensor(encoded[1])
+        else:
+            out["inputs"] = torch.from_numpy(encoded)
+            axis = self._length_axis(encoded)
+            if axis is not None:
+                L = encoded.shape[axis]
+                mask = np.arange(L, dtype=np.int64)[None, :] < lengths[:, None]
+                out["attention_mask"] = torch.from_numpy(mask.astype(np.int64))
+        out["lengths"] = torch.from_numpy(lengths)
+        if labels is not None:
+            out["labels"] = _label_tensor(labels, self.label_dtype)
+        if ids is not None:
+            out["ids"] = ids
+        return out
+
+    def __repr__(self) -> str:
+        return f"EncodeCollate({self.encoder!r}, max_length={self.max_length!r})"
