@@ -70,7 +70,8 @@ def _lengths_right_padded(arr: np.ndarray, pad_value: float) -> np.ndarray:
         bad = np.flatnonzero((real != expected).any(axis=1))
         if bad.size:
             i = int(bad[0])
-            pos = int(np.flatnonzero(real[i] != expected[i])[0])
+            first_pad = int(np.argmin(real[i]))
+            pos = first_pad + int(np.argmax(real[i, first_pad:]))
             raise ValueError(
                 f"row {i}: a value follows padding at position {pos}; expected "
                 f"right-padded rows with pad_value={pad_value!r}"
@@ -187,7 +188,7 @@ def integer_codes_to_token_ids(
     if not ok.all():
         where = tuple(int(i) for i in np.argwhere(~ok)[0])
         raise ValueError(
-            f"value {arr[where]!r} at position {where} is neither an alphabet code "
+            f"value {arr[where].item()!r} at position {where} is neither an alphabet code "
             f"0..{A} nor pad_value={pad_value!r}"
         )
     out = np.where(pad, PAD_ID, arr + N_SPECIAL).astype(np.int64)

@@ -1,0 +1,307 @@
+"""HuggingFace integration: a ``PreTrainedTokenizer`` driven by deepbiop's
+token kernel.
+
+Importing this module imports ``transformers`` (the ``hf`` extra);
+``import deepbiop`` never does.
+
+:class:`DeepBioPTokenizer` behaves like any slow HuggingFace tokenizer
+(``save_pretrained``/``from_pretrained``, ``AutoTokenizer`` after
+:func:`register_auto_tokenizer`, ``DataCollatorForLanguageModeling``,
+``Trainer``), but batches of plain sequences skip the per-character Python
+path: one kernel call produces the padded ids, masks and offsets.
+
+Examples
+--------
+>>> from deepbiop.hf import DeepBioPTokenizer
+>>> tok = DeepBioPTokenizer()
+>>> tok(["ACGT", "AC"], padding=True)["input_ids"]
+[[1, 5, 6, 7, 8, 2], [1, 5, 6, 2, 0, 0]]
+>>> tok.decode([1, 5, 6, 2], skip_special_tokens=True)
+'AC'
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+from transformers import AutoConfig, AutoTokenizer, BatchEncoding, PretrainedConfig, PreTrainedTokenizer
+from transformers.tokenization_utils_base import PaddingStrategy, TruncationStrategy
+
+from deepbiop._sequences import pack_batch
+from deepbiop.encoders.tokens import TransformerEncoder
+
+__all__ = ["DeepBioPTokenizer", "DeepBioPConfig", "register_auto_tokenizer"]
+
+_ROLE_KWARGS = {
+    "pad": "pad_token",
+    "unk": "unk_token",
+    "cls": "cls_token",
+    "sep": "sep_token",
+    "mask": "mask_token",
+    "bos": "bos_token",
+    "eos": "eos_token",
+}
+
+
+class DeepBioPTokenizer(PreTrainedTokenizer):
+    """A HuggingFace tokenizer for DNA, RNA and protein sequences.
+
+    Parameters
+    ----------
+    preset : str or None, default=None
+        A published layout (``"dnabert-6"``, ``"nucleotide-transformer"``,
+        ``"hyenadna"``, ``"caduceus"``, ...; see
+        :meth:`deepbiop.TransformerEncoder.from_preset`). ``None`` uses
+        deepbiop's default layout (``[PAD]=0 [CLS]=1 [SEP]=2 [MASK]=3
+        [UNK]=4``, alphabet from 5).
+    encoding_type : {"dna", "rna", "protein"}, default="dna"
+        Alphabet of the default layout (ignored with a preset).
+    k : int, default=1
+        k-mer size of the default layout (ignored with a preset).
+    stride : int or None, default=None
+        k-mer step of the default layout (ignored with a preset).
+    model_max_length : int, default=512
+        Length ``truncation=True`` cuts to when no ``max_length`` is given.
+    **kwargs
+        Passed to ``PreTrainedTokenizer`` (``padding_side``, ...).
+
+    Notes
+    -----
+    The kernel path handles ``str``/``bytes`` input and lists of them with
+    right truncation, any padding strategy and ``return_tensors``;
+    sequence pairs, pre-split words, overflowing tokens, ``pad_to_multiple_of``
+    and text that contains special-token strings (``"AC[MASK]GT"``) take the
+    standard Python path and give the same ids.
+    """
+
+    vocab_files_names = {"vocab_file": "vocab.txt"}
+    model_input_names = ["input_ids", "attention_mask"]
+
+    def __init__(
+        self,
+        preset: str | None = None,
+        encoding_type: str = "dna",
+        k: int = 1,
+        stride: int | None = None,
+        model_max_length: int = 512,
+        vocab_file: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if preset is not None:
+            enc = TransformerEncoder.from_preset(preset, max_length=None)
+        else:
+            enc = TransformerEncoder(encoding_type, k=k, stride=stride, max_length=None)
+        enc.fit()  # validates the parameters
+        self._encoder = enc
+        self._vocabulary = enc.vocab
+        self._token_to_id = enc.vocab.get_vocab()
+        for role, kwarg in _ROLE_KWARGS.items():
+            if role in enc.vocab.special:
+                kwargs.setdefault(kwarg, enc.vocab.special[role])
+        kwargs.setdefault("padding_side", enc.vocab.padding_side)
+        kwargs.pop("special_tokens_pattern", None)
+        super().__init__(
+            preset=preset,
+            encoding_type=encoding_type,
+            k=k,
+            stride=stride,
+            model_max_length=model_max_length,
+            **kwargs,
+        )
+
+    # -- vocabulary -------------------------------------------------------------
+    @property
+    def vocab_size(self) -> int:
+        return self._vocabulary.size
+
+    @property
+    def encoder(self) -> TransformerEncoder:
+        """The :class:`~deepbiop.TransformerEncoder` doing the work."""
+        return self._encoder
+
+    def get_vocab(self) -> dict:
+        vocab = dict(self._token_to_id)
+        vocab.update(self.added_tokens_encoder)
+        return vocab
+
+    def _tokenize(self, text: str, **kwargs: Any) -> list:
+        ids = self._encoder.encode(text, add_cls=False, add_sep=False)
+        toks = self._vocabulary.tokens
+        return [toks[i] for i in ids.tolist()]
+
+    def _convert_token_to_id(self, token: str) -> int:
+        return self._token_to_id.get(token, self._token_to_id[self._vocabulary.special["unk"]])
+
+    def _convert_id_to_token(self, index: int) -> str:
+        return self._vocabulary.tokens[index]
+
+    def convert_tokens_to_string(self, tokens: list) -> str:
+        ids = [self._convert_token_to_id(t) for t in tokens]
+        return self._encoder.decode(np.asarray(ids, dtype=np.int64), skip_special_tokens=False)
+
+    def _decode(self, token_ids: Any, skip_special_tokens: bool = False, **kwargs: Any) -> str:
+        """Sequence text; unlike most tokenizers [UNK] is kept (as ``N``) so
+        that decoded sequences keep their length."""
+        ids = np.asarray([token_ids] if isinstance(token_ids, int) else token_ids,
+                         dtype=np.int64).ravel()
+        if ids.size and (ids.min() < 0 or ids.max() >= self._vocabulary.size):
+            return super()._decode(token_ids, skip_special_tokens=skip_special_tokens, **kwargs)
+        return self._encoder.decode(ids, skip_special_tokens=skip_special_tokens)
+
+    def _cls_sep(self) -> tuple[list, list]:
+        v = self._vocabulary
+        cls = [v.id_of("cls")] if v.add_cls else []
+        sep = [v.id_of("sep")] if v.add_sep else []
+        return cls, sep
+
+    def build_inputs_with_special_tokens(self, token_ids_0: list, token_ids_1: list | None = None) -> list:
+        cls, sep = self._cls_sep()
+        out = cls + list(token_ids_0) + sep
+        if token_ids_1 is not None:
+            out += list(token_ids_1) + sep
+        return out
+
+    def get_special_tokens_mask(self, token_ids_0: list, token_ids_1: list | None = None,
+                                already_has_special_tokens: bool = False) -> list:
+        if already_has_special_tokens:
+            special = set(self.all_special_ids)
+            return [1 if int(t) in special else 0 for t in token_ids_0]
+        cls, sep = self._cls_sep()
+        out = [1] * len(cls) + [0] * len(token_ids_0) + [1] * len(sep)
+        if token_ids_1 is not None:
+            out += [0] * len(token_ids_1) + [1] * len(sep)
+        return out
+
+    def create_token_type_ids_from_sequences(self, token_ids_0: list,
+                                             token_ids_1: list | None = None) -> list:
+        n = len(self.build_inputs_with_special_tokens(token_ids_0))
+        if token_ids_1 is None:
+            return [0] * n
+        return [0] * n + [1] * (len(token_ids_1) + len(self._cls_sep()[1]))
+
+    def save_vocabulary(self, save_directory: str, filename_prefix: str | None = None) -> tuple:
+        name = (filename_prefix + "-" if filename_prefix else "") + "vocab.txt"
+        path = os.path.join(save_directory, name)
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write("\n".join(self._vocabulary.tokens) + "\n")
+        return (path,)
+
+    # -- the kernel path ----------------------------------------------------------
+    def _fast_path_ok(self, texts: list, text_pair: Any, is_split_into_words: bool,
+                      return_overflowing_tokens: bool, pad_to_multiple_of: Any,
+                      padding_strategy: PaddingStrategy,
+                      truncation_strategy: TruncationStrategy) -> bool:
+        if text_pair is not None or is_split_into_words or return_overflowing_tokens:
+            return False
+        if pad_to_multiple_of is not None or self.truncation_side != "right":
+            return False
+        if (padding_strategy == PaddingStrategy.MAX_LENGTH
+                and truncation_strategy == TruncationStrategy.DO_NOT_TRUNCATE):
+            return False
+        if not all(isinstance(t, (str, bytes)) for t in texts):
+            return False
+        # text holding a special or added token string needs the trie split
+        marks = {tok[0] for tok in self.get_added_vocab()} | {
+            tok[0] for tok in self.all_special_tokens
+        }
+        marks = {m for m in marks if m.upper() not in self._vocabulary.symbols}
+        for t in texts:
+            s = t.decode("latin-1") if isinstance(t, bytes) else t
+            if any(m in s for m in marks):
+                return False
+        return True
+
+    def _encode_plus(self, text: Any, text_pair: Any = None, add_special_tokens: bool = True,
+                     padding_strategy: PaddingStrategy = PaddingStrategy.DO_NOT_PAD,
+                     truncation_strategy: TruncationStrategy = TruncationStrategy.DO_NOT_TRUNCATE,
+                     max_length: int | None = None, stride: int = 0,
+                     is_split_into_words: bool = False, pad_to_multiple_of: int | None = None,
+                     padding_side: str | None = None, return_tensors: Any = None,
+                     return_token_type_ids: bool | None = None,
+                     return_attention_mask: bool | None = None,
+                     return_overflowing_tokens: bool = False,
+                     return_special_tokens_mask: bool = False,
+                     return_length: bool = False, verbose: bool = True,
+                     **kwargs: Any) -> BatchEncoding:
+        batched = isinstance(text, (list, tuple))
+        texts = list(text) if batched else [text]
+        return_offsets_mapping = kwargs.pop("return_offsets_mapping", False)
+        if not self._fast_path_ok(texts, text_pair, is_split_into_words,
+                                  return_overflowing_tokens, pad_to_multiple_of,
+                                  padding_strategy, truncation_strategy):
+            if return_offsets_mapping:
+                raise NotImplementedError(
+                    "return_offsets_mapping needs plain sequences (no pairs, special "
+                    "token strings or pre-split words)"
+                )
+            return super()._encode_plus(
+                text, text_pair=text_pair, add_special_tokens=add_special_tokens,
+                padding_strategy=padding_strategy, truncation_strategy=truncation_strategy,
+                max_length=max_length, stride=stride, is_split_into_words=is_split_into_words,
+                pad_to_multiple_of=pad_to_multiple_of, padding_side=padding_side,
+                return_tensors=return_tensors, return_token_type_ids=return_token_type_ids,
+                return_attention_mask=return_attention_mask,
+                return_overflowing_tokens=return_overflowing_tokens,
+                return_special_tokens_mask=return_special_tokens_mask,
+                return_length=return_length, verbose=verbose, **kwargs,
+            )
+        truncate = truncation_strategy != TruncationStrategy.DO_NOT_TRUNCATE
+        limit = max_length if truncate else None
+        padding = "max_length" if padding_strategy == PaddingStrategy.MAX_LENGTH else "longest"
+        flag = None if add_special_tokens else False
+        out = self._encoder._run(
+            pack_batch(texts), add_cls=flag, add_sep=flag, max_length=limit,
+            padding=padding, special=return_special_tokens_mask,
+            offsets=bool(return_offsets_mapping),
+            padding_side=padding_side or self.padding_side, truncation=True,
+        )
+        if return_attention_mask is None:
+            return_attention_mask = "attention_mask" in self.model_input_names
+        attn = out["attention_mask"]
+        data: dict = {"input_ids": out["input_ids"]}
+        if return_token_type_ids:
+            data["token_type_ids"] = np.zeros_like(attn)
+        if return_attention_mask:
+            data["attention_mask"] = attn
+        if return_special_tokens_mask:
+            data["special_tokens_mask"] = out["special_tokens_mask"]
+        if return_offsets_mapping:
+            data["offset_mapping"] = out["offset_mapping"]
+        if return_length:
+            data["length"] = attn.sum(axis=1)
+        if padding_strategy == PaddingStrategy.DO_NOT_PAD:
+            keep = attn.astype(bool)
+            data = {
+                key: ([val[i][keep[i]].tolist() for i in range(len(texts))]
+                      if key != "length" else val.tolist())
+                for key, val in data.items()
+            }
+            if not batched:
+                data = {key: val[0] for key, val in data.items()}
+            return BatchEncoding(data, tensor_type=return_tensors,
+                                 prepend_batch_axis=not batched and return_tensors is not None)
+        if return_tensors is None:
+            data = {key: val.tolist() for key, val in data.items()}
+            if not batched:
+                data = {key: val[0] for key, val in data.items()}
+        return BatchEncoding(data, tensor_type=return_tensors)
+
+
+class DeepBioPConfig(PretrainedConfig):
+    """Placeholder model config that lets ``AutoTokenizer`` find
+    :class:`DeepBioPTokenizer` (model_type ``"deepbiop"``)."""
+
+    model_type = "deepbiop"
+
+
+def register_auto_tokenizer() -> None:
+    """Register :class:`DeepBioPTokenizer` with ``AutoTokenizer``.
+
+    After this, ``AutoTokenizer.from_pretrained(directory)`` loads a directory
+    written by ``DeepBioPTokenizer.save_pretrained``. Safe to call twice.
+    """
+    AutoConfig.register("deepbiop", DeepBioPConfig, exist_ok=True)
+    AutoTokenizer.register(DeepBioPConfig, slow_tokenizer_class=DeepBioPTokenizer,
+                           exist_ok=True)
