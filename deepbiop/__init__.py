@@ -21,6 +21,7 @@ from deepbiop._config import effective_n_threads, openmp_enabled, show_config
 from deepbiop.alphabets import DNA, PROTEIN, RNA, Alphabet, get_alphabet
 from deepbiop.encoders import IntegerEncoder, KmerEncoder, OneHotEncoder
 from deepbiop.encoders.tokens import TokenVocabulary, TransformerEncoder
+from deepbiop.spectrum import KmerSpectrum, kmer_spectrum, kmer_spectrum_file
 from deepbiop.transformer_utils import (
     add_special_tokens,
     create_attention_mask,
@@ -38,6 +39,9 @@ __all__ = [
     "OneHotEncoder",
     "IntegerEncoder",
     "KmerEncoder",
+    "KmerSpectrum",
+    "kmer_spectrum",
+    "kmer_spectrum_file",
     "TransformerEncoder",
     "TokenVocabulary",
     "create_attention_mask",

@@ -17,7 +17,7 @@ the same column index the dense kernel uses.
 from cython.parallel cimport prange, parallel
 from libc.stdint cimport uint8_t, int16_t, int32_t, int64_t, uint64_t
 from libc.stdlib cimport malloc, calloc, free
-from libc.string cimport memmove
+from libc.string cimport memcpy, memmove, memset
 
 from deepbiop._kernels._common cimport seq_ptr
 
@@ -138,6 +138,46 @@ cdef inline void _sort(key_t* a, Py_ssize_t n) noexcept nogil:
         depth += 2
         m >>= 1
     _introsort(a, n, depth)
+
+
+cdef void _bucket_sort(key_t* a, Py_ssize_t n, int key_bits, key_t* tmp,
+                       int32_t* cnt) noexcept nogil:
+    """Sort ``a[0..n)`` of non-negative keys below ``2**key_bits``.
+
+    One counting pass spreads the keys over about 2n buckets by their top bits
+    (into ``tmp``, then back); each bucket, usually of 0-2 keys, is then
+    finished by insertion sort (introsort when it is large). Branch-light, so
+    several times faster than a quicksort on short rows. ``tmp`` holds n keys,
+    ``cnt`` 4097 ints.
+    """
+    cdef int b = 1, shift
+    cdef Py_ssize_t nb, i, j, lo, hi
+    cdef uint64_t bkt
+    if n < 32:
+        _insertion_sort(a, n)
+        return
+    while (<Py_ssize_t> 1 << b) < 2 * n and b < 12 and b < key_bits:
+        b += 1
+    nb = (<Py_ssize_t> 1) << b
+    shift = key_bits - b
+    memset(cnt, 0, (nb + 1) * sizeof(int32_t))
+    for i in range(n):
+        cnt[((<uint64_t> a[i]) >> shift) + 1] += 1
+    for j in range(nb):
+        cnt[j + 1] += cnt[j]
+    for i in range(n):
+        bkt = (<uint64_t> a[i]) >> shift
+        tmp[cnt[bkt]] = a[i]
+        cnt[bkt] += 1
+    memcpy(a, tmp, n * sizeof(key_t))
+    lo = 0
+    for j in range(nb):
+        hi = cnt[j]
+        if hi - lo > 24:
+            _sort(a + lo, hi - lo)
+        elif hi - lo > 1:
+            _insertion_sort(a + lo, hi - lo)
+        lo = hi
 
 
 # ------------------------------------------------------ canonical columns ----
@@ -320,36 +360,53 @@ def csr_rows(const int64_t[::1] ptrs, const int64_t[::1] lens,
     with ``A == 4`` (and ``k <= 31``); ``status`` preset to -1.
     """
     cdef Py_ssize_t B = ptrs.shape[0], i, m, t, u, off
+    cdef Py_ssize_t max_w = 0
     cdef uint64_t n_codes = 1
     cdef uint64_t F[16]
-    cdef int j
+    cdef int j, key_bits = 0
+    cdef idx_t* tmp
+    cdef int32_t* cnt
     if B == 0:
         return
     for j in range(k):
         n_codes *= <uint64_t> A
+    while key_bits < 64 and ((n_codes - 1) >> key_bits) != 0:
+        key_bits += 1
+    for i in range(B):
+        if lens[i] - k + 1 > max_w:
+            max_w = lens[i] - k + 1
     if compact:
         _rank_weights(k, F)
     cdef const int16_t* cp = &codes[0]
     cdef idx_t* ip = &indices[0] if indices.shape[0] else NULL
     cdef count_t* dp = &data[0] if data.shape[0] else NULL
-    for i in prange(B, nogil=True, schedule="guided", num_threads=n_threads):
-        off = starts[i]
-        # also rows shorter than k: they write nothing but are checked for errors
-        m = _row_codes(seq_ptr(ptrs, i), lens[i], k, A, n_codes, cp, canonical,
-                       mode, ip + off, &status[i])
-        _sort(ip + off, m)
-        u = 0
-        for t in range(m):
-            if u > 0 and ip[off + t] == ip[off + u - 1]:
-                dp[off + u - 1] += 1
+    with nogil, parallel(num_threads=n_threads):
+        # per-thread scratch for the bucket sort; without it, rows use introsort
+        tmp = <idx_t*> malloc((max_w + 1) * sizeof(idx_t))
+        cnt = <int32_t*> malloc(4097 * sizeof(int32_t))
+        for i in prange(B, schedule="guided"):
+            off = starts[i]
+            # also rows shorter than k: they write nothing but are checked for errors
+            m = _row_codes(seq_ptr(ptrs, i), lens[i], k, A, n_codes, cp, canonical,
+                           mode, ip + off, &status[i])
+            if tmp != NULL and cnt != NULL:
+                _bucket_sort(ip + off, m, key_bits, tmp, cnt)
             else:
-                ip[off + u] = ip[off + t]
-                dp[off + u] = 1
-                u = u + 1
-        if compact:
-            for t in range(u):
-                ip[off + t] = <idx_t> _canonical_rank(<uint64_t> ip[off + t], k, F)
-        nnz[i] = u
+                _sort(ip + off, m)
+            u = 0
+            for t in range(m):
+                if u > 0 and ip[off + t] == ip[off + u - 1]:
+                    dp[off + u - 1] += 1
+                else:
+                    ip[off + u] = ip[off + t]
+                    dp[off + u] = 1
+                    u = u + 1
+            if compact:
+                for t in range(u):
+                    ip[off + t] = <idx_t> _canonical_rank(<uint64_t> ip[off + t], k, F)
+            nnz[i] = u
+        free(tmp)
+        free(cnt)
 
 
 def csr_compact(const int64_t[::1] starts, const int64_t[::1] nnz,

@@ -1,0 +1,379 @@
+"""Whole-batch and whole-file k-mer spectra (jellyfish/KMC-style counting).
+
+:func:`kmer_spectrum` counts every k-mer of a batch of sequences, and
+:func:`kmer_spectrum_file` every k-mer of FASTA/FASTQ files (plain or gzip),
+into one :class:`KmerSpectrum`: the distinct k-mer codes in ascending order
+with their counts. Work is streamed in chunks of about ``chunk_bases`` bases,
+so memory is bounded by the chunk (16 bytes per base while a chunk is counted)
+plus the result (16 bytes per distinct k-mer), whatever the file size.
+
+How a chunk is counted (all in :mod:`deepbiop._kernels._kmer_sparse`): long
+sequences are cut into overlapping pieces so that even one chromosome keeps
+every thread busy; each piece writes the rolling 2-bit code of every window;
+the codes are spread into cache-sized buckets by their top bits, and each
+bucket is sorted and run-length encoded in parallel. The sorted per-chunk runs
+are merged (a binary-counter schedule keeps merging O(n log chunks)).
+Windows holding a character outside the alphabet (``N``) are not counted, as
+in jellyfish and KMC.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Union
+
+import numpy as np
+
+from deepbiop._config import effective_n_threads
+from deepbiop._kernels import _kmer_sparse
+from deepbiop._sequences import _as_1d_column, pack_batch
+from deepbiop.alphabets import Alphabet, get_alphabet
+from deepbiop.encoders.kmer import _spell, kmer_codes, max_sparse_k, n_canonical_kmers
+
+__all__ = ["KmerSpectrum", "kmer_spectrum", "kmer_spectrum_file"]
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+#: Long sequences are cut into pieces of this many windows (parallel work units).
+_PIECE_WINDOWS = 1 << 20
+
+
+@dataclass(frozen=True)
+class KmerSpectrum:
+    """Counts of every distinct k-mer of a batch or file.
+
+    Attributes
+    ----------
+    k : int
+    alphabet : Alphabet
+    canonical : bool
+        Whether each k-mer was counted together with its reverse complement
+        (under the lexicographically smaller of the two).
+    codes : ndarray of uint64, shape (n_distinct,)
+        Distinct k-mer codes, ascending (the ``KmerEncoder`` column index:
+        the k-mer read as a base-A number, first symbol most significant).
+    counts : ndarray of int64, shape (n_distinct,)
+        How often each k-mer occurs.
+
+    Examples
+    --------
+    >>> import deepbiop as dbp
+    >>> spec = dbp.kmer_spectrum(["ACGTAC", "ACGNAC"], k=2)
+    >>> spec.to_dict()
+    {'AC': 4, 'CG': 2, 'GT': 1, 'TA': 1}
+    >>> spec["AC"], spec["TT"], spec.total, len(spec)
+    (4, 0, 8, 4)
+    """
+
+    k: int
+    alphabet: Alphabet
+    canonical: bool
+    codes: np.ndarray
+    counts: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.codes.shape[0])
+
+    @property
+    def total(self) -> int:
+        """Number of k-mers counted (sum of the counts)."""
+        return int(self.counts.sum())
+
+    def kmers(self) -> np.ndarray:
+        """The distinct k-mers spelled out, in code order (object array of str)."""
+        return _spell(self.codes, self.alphabet, self.k)
+
+    def to_dict(self) -> dict[str, int]:
+        """``{k-mer: count}`` for every distinct k-mer, in code order."""
+        return dict(zip(self.kmers().tolist(), self.counts.tolist()))
+
+    def _code(self, kmer: str) -> int:
+        if len(kmer) != self.k:
+            raise KeyError(f"{kmer!r} is not a {self.k}-mer")
+        code = 0
+        syms = self.alphabet.symbols
+        for ch in kmer.upper():
+            i = syms.find(ch)
+            if i < 0:
+                raise KeyError(f"{kmer!r} holds {ch!r}, not in alphabet {syms}")
+            code = code * len(syms) + i
+        return code
+
+    def __getitem__(self, kmer: str) -> int:
+        """Count of one k-mer (0 when absent; with ``canonical``, ask either
+        strand)."""
+        code = self._code(kmer)
+        if self.canonical:
+            rc = 0
+            c = code
+            for _ in range(self.k):
+                rc = (rc << 2) | (3 - (c & 3))
+                c >>= 2
+            code = min(code, rc)
+        i = int(np.searchsorted(self.codes, np.uint64(code)))
+        if i < len(self) and int(self.codes[i]) == code:
+            return int(self.counts[i])
+        return 0
+
+    def most_common(self, n: int = 10) -> list[tuple[str, int]]:
+        """The ``n`` most frequent k-mers (ties in code order)."""
+        order = np.argsort(-self.counts, kind="stable")[:n]
+        return list(zip(_spell(self.codes[order], self.alphabet, self.k).tolist(),
+                        self.counts[order].tolist()))
+
+    def histogram(self) -> np.ndarray:
+        """``h[c]`` = number of distinct k-mers seen exactly ``c`` times (the
+        k-mer count histogram of ``jellyfish histo``; ``h[0] == 0``)."""
+        return np.bincount(self.counts, minlength=1)
+
+    def to_vector(self, columns: str = "all", dtype: Any = np.int64) -> np.ndarray:
+        """Dense count vector in a ``KmerEncoder`` layout.
+
+        Parameters
+        ----------
+        columns : {"all", "canonical"}, default="all"
+            ``"all"``: ``A**k`` entries (like ``KmerEncoder(k)``); ``"canonical"``
+            the compact canonical layout (``KmerEncoder(k, canonical="compact")``,
+            needs a canonical spectrum).
+        dtype : numpy dtype, default=int64
+
+        Raises
+        ------
+        ValueError
+            When the vector would exceed 4**12 entries, or for ``"canonical"``
+            on a non-canonical spectrum.
+        """
+        if columns not in ("all", "canonical"):
+            raise ValueError(f"columns must be 'all' or 'canonical', got {columns!r}")
+        if columns == "canonical" and not self.canonical:
+            raise ValueError("columns='canonical' needs a spectrum counted with canonical=True")
+        n = self.alphabet.size**self.k if columns == "all" else n_canonical_kmers(self.k)
+        if n > 4**12:
+            raise ValueError(
+                f"a dense vector of {n:,} entries is too large; use .codes/.counts or "
+                f".to_dict() for k={self.k}"
+            )
+        out = np.zeros(n, dtype=dtype)
+        idx = self.codes
+        if columns == "canonical":
+            idx = np.searchsorted(kmer_codes(self.alphabet, self.k, "canonical"), self.codes)
+        out[idx.astype(np.intp)] = self.counts
+        return out
+
+
+def _check(k: int, alphabet: Alphabet, canonical: bool, chunk_bases: int) -> None:
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ValueError(f"k must be an int >= 1, got {k!r}")
+    k_max = max_sparse_k(alphabet.size)
+    if k > k_max:
+        raise ValueError(
+            f"k={k} is too large: {alphabet.size}**{k} codes do not fit 63 bits; use "
+            f"k <= {k_max} for alphabet '{alphabet.name}'"
+        )
+    if canonical and (not alphabet.is_nucleotide or alphabet.size != 4):
+        raise ValueError(
+            f"canonical=True needs a 4-letter nucleotide alphabet (dna or rna); "
+            f"'{alphabet.name}' has no reverse complement"
+        )
+    if not isinstance(chunk_bases, (int, np.integer)) or chunk_bases < 1:
+        raise ValueError(f"chunk_bases must be a positive int, got {chunk_bases!r}")
+
+
+def _split_pieces(ptrs: np.ndarray, lens: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cut sequences with more than ``_PIECE_WINDOWS`` windows into pieces
+    overlapping by k - 1 bases (each window lands in exactly one piece)."""
+    windows = np.maximum(lens - (k - 1), 0)
+    n_pieces = np.maximum(1, -(-windows // _PIECE_WINDOWS))
+    if int(n_pieces.max(initial=1)) == 1:
+        return ptrs, lens
+    seq = np.repeat(np.arange(lens.size), n_pieces)
+    first = np.cumsum(n_pieces) - n_pieces
+    j = np.arange(seq.size) - first[seq]
+    w0 = j * _PIECE_WINDOWS
+    w = np.minimum(_PIECE_WINDOWS, windows[seq] - w0)
+    piece_lens = np.where(windows[seq] > 0, w + (k - 1), lens[seq])
+    return (ptrs[seq] + w0).astype(np.int64), piece_lens.astype(np.int64)
+
+
+def _count_chunk(batch: list, k: int, alphabet: Alphabet, canonical: bool,
+                 n_threads: int) -> tuple[np.ndarray, np.ndarray]:
+    packed = pack_batch(batch)
+    ptrs, lens = _split_pieces(packed.ptrs, packed.lens, k)
+    windows = np.maximum(lens - (k - 1), 0)
+    starts = np.zeros(lens.size, dtype=np.int64)
+    if lens.size > 1:
+        np.cumsum(windows[:-1], out=starts[1:])
+    n = int(windows.sum())
+    keys = np.empty(n, dtype=np.uint64)
+    scratch = np.empty(n, dtype=np.uint64)
+    threads = max(1, min(n_threads, n // 65536 + 1))
+    _kmer_sparse.collect_codes(ptrs, lens, alphabet.codes, k, alphabet.size, canonical,
+                               starts, keys, threads)
+    key_bits = max(1, (alphabet.size**k - 1).bit_length())
+    # the distinct codes overwrite scratch and their counts keys, front to back
+    counts = keys.view(np.int64)
+    m = _kmer_sparse.count_codes(keys, scratch, key_bits, scratch, counts, threads)
+    del packed
+    return scratch[:m].copy(), counts[:m].copy()
+
+
+def _merge(a: tuple, b: tuple) -> tuple[np.ndarray, np.ndarray]:
+    n = a[0].size + b[0].size
+    keys = np.empty(n, dtype=np.uint64)
+    counts = np.empty(n, dtype=np.int64)
+    m = _kmer_sparse.merge_counts(a[0], a[1], b[0], b[1], keys, counts)
+    return keys[:m].copy(), counts[:m].copy()
+
+
+def _count_stream(seqs: Iterable[Any], k: int, alphabet: Alphabet, canonical: bool,
+                  chunk_bases: int, n_jobs: int | None) -> KmerSpectrum:
+    n_threads = effective_n_threads(n_jobs)
+    runs: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def push(run: tuple) -> None:
+        runs.append(run)
+        while len(runs) >= 2 and runs[-2][0].size <= 2 * runs[-1][0].size:
+            b = runs.pop()
+            runs.append(_merge(runs.pop(), b))
+
+    batch: list = []
+    size = 0
+    for s in seqs:
+        batch.append(s)
+        size += len(s)
+        if size >= chunk_bases:
+            push(_count_chunk(batch, k, alphabet, canonical, n_threads))
+            batch, size = [], 0
+    if batch or not runs:
+        push(_count_chunk(batch, k, alphabet, canonical, n_threads))
+    while len(runs) >= 2:
+        b = runs.pop()
+        runs.append(_merge(runs.pop(), b))
+    codes, counts = runs[0]
+    return KmerSpectrum(int(k), alphabet, bool(canonical), codes, counts)
+
+
+def _progress(it: Iterable[Any], desc: str) -> Iterator[Any]:
+    try:
+        from tqdm.auto import tqdm
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "progress=True needs tqdm; `pip install tqdm` or pass progress=False"
+        ) from exc
+    return iter(tqdm(it, desc=desc, unit=" seqs", unit_scale=True))
+
+
+def kmer_spectrum(
+    seqs: Any,
+    k: int,
+    *,
+    canonical: bool = False,
+    encoding_type: str | Alphabet = "dna",
+    chunk_bases: int = 8_000_000,
+    n_jobs: int | None = None,
+    progress: bool = False,
+) -> KmerSpectrum:
+    """Count every k-mer of a batch of sequences into one spectrum.
+
+    Parameters
+    ----------
+    seqs : batch of sequences
+        Anything ``KmerEncoder.transform`` accepts (list/iterator of str or
+        bytes, numpy array, pandas Series, ...). An iterator is consumed in
+        chunks, never held whole.
+    k : int
+        K-mer length: DNA/RNA k <= 31, protein k <= 14.
+    canonical : bool, default=False
+        Count each k-mer with its reverse complement (DNA/RNA), like
+        ``jellyfish count -C`` and KMC's default.
+    encoding_type : {"dna", "rna", "protein"} or Alphabet, default="dna"
+    chunk_bases : int, default=8_000_000
+        Bases counted at a time; memory is about 16 bytes per chunk base plus
+        16 bytes per distinct k-mer.
+    n_jobs : int or None, default=None
+        Threads (``None``: all OpenMP may use).
+    progress : bool, default=False
+        Show a ``tqdm`` progress bar over sequences (needs ``tqdm``).
+
+    Returns
+    -------
+    KmerSpectrum
+
+    Raises
+    ------
+    ValueError
+        For k out of range or ``canonical`` on protein.
+    TypeError
+        For an element that is not a sequence (named by index).
+
+    See Also
+    --------
+    kmer_spectrum_file : the same for FASTA/FASTQ files.
+    KmerEncoder : one count vector per sequence.
+
+    Examples
+    --------
+    >>> import deepbiop as dbp
+    >>> spec = dbp.kmer_spectrum(["AAAC", "GTTT"], k=3, canonical=True)
+    >>> spec.to_dict()
+    {'AAA': 2, 'AAC': 2}
+    """
+    alphabet = get_alphabet(encoding_type)
+    _check(k, alphabet, canonical, chunk_bases)
+    if isinstance(seqs, (bytes, str, bytearray, memoryview)):
+        raise TypeError(
+            f"kmer_spectrum() takes a collection of sequences; got a single "
+            f"{type(seqs).__name__}. Wrap it in a list; for a file use kmer_spectrum_file()"
+        )
+    seqs = _as_1d_column(seqs)
+    it: Iterable[Any] = seqs
+    if progress:
+        it = _progress(seqs, "k-mers")
+    return _count_stream(it, int(k), alphabet, canonical, int(chunk_bases), n_jobs)
+
+
+def kmer_spectrum_file(
+    path: PathLike | Iterable[PathLike],
+    k: int,
+    *,
+    canonical: bool = False,
+    encoding_type: str | Alphabet = "dna",
+    chunk_bases: int = 8_000_000,
+    n_jobs: int | None = None,
+    progress: bool = False,
+) -> KmerSpectrum:
+    """Count every k-mer of FASTA/FASTQ file(s), plain or gzip, streamed.
+
+    Records are read with :func:`deepbiop.io.iter_records` (dnaio) and
+    counted in chunks of ``chunk_bases`` bases; see :func:`kmer_spectrum` for
+    the parameters. ``progress`` shows a progress bar over records.
+
+    Returns
+    -------
+    KmerSpectrum
+
+    Raises
+    ------
+    deepbiop.io.SequenceFileError
+        For a malformed file (naming file, record and line).
+    FileNotFoundError
+        For a missing file.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import deepbiop as dbp
+    >>> p = os.path.join(tempfile.mkdtemp(), "x.fa")
+    >>> _ = open(p, "w").write(">a\\nACGTN\\nACG\\n>b\\nacgt\\n")
+    >>> dbp.kmer_spectrum_file(p, k=3).to_dict()
+    {'ACG': 3, 'CGT': 2}
+    """
+    from deepbiop.io import iter_records
+
+    alphabet = get_alphabet(encoding_type)
+    _check(k, alphabet, canonical, chunk_bases)
+    records = iter_records(path, progress=progress)
+    return _count_stream((r.sequence for r in records), int(k), alphabet, canonical,
+                         int(chunk_bases), n_jobs)
