@@ -73,16 +73,25 @@ def _first_non_ascii(s: str) -> int:
     for pos, ch in enumerate(s):
         if ord(ch) > 127:
             return pos
-    return -1  # pragma: no cover - only called on non-ASCII strings
+    return -1
 
 
 def _coerce_item(x: Any, index: int) -> np.ndarray:
-    """Fallback for anything that is neither bytes nor an ASCII str."""
+    """Fallback for anything that is neither bytes nor an exact ASCII str."""
     if isinstance(x, str):
         pos = _first_non_ascii(x)
+        if pos < 0:
+            # an ASCII str subclass (numpy.str_ from iterating a U array, ...):
+            # its buffer is not exposed like an exact str's, so encode a copy
+            return np.frombuffer(str.encode(x, "ascii"), dtype=np.uint8)
         raise ValueError(
             f"sequence {index}: non-ASCII character {x[pos]!r} (U+{ord(x[pos]):04X}) "
             f"at position {pos}; sequences must be ASCII text"
+        )
+    if isinstance(x, memoryview) and x.itemsize != 1:
+        raise TypeError(
+            f"sequence {index}: a memoryview sequence must hold bytes, got format "
+            f"{x.format!r} (itemsize {x.itemsize})"
         )
     if isinstance(x, (bytearray, memoryview)):
         # copy: a bytearray can be resized (and its buffer freed) by another

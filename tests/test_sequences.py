@@ -220,3 +220,31 @@ def test_2d_string_array_with_several_columns():
     with pytest.raises(ValueError, match=re.escape(
             "expected a 1-D array of sequences, got an array of shape (2, 2)")):
         dbp.KmerEncoder().transform(np.array([["A", "C"], ["G", "T"]]))
+
+
+def test_str_subclasses_such_as_numpy_str_are_accepted():
+    # iterating a numpy U array yields numpy.str_, a str subclass whose buffer
+    # is not exposed like an exact str's; it used to raise a bogus non-ASCII error
+    arr = np.array(SEQS)
+    enc = dbp.IntegerEncoder("dna", "unknown")
+    np.testing.assert_array_equal(enc.encode_batch(list(arr)), enc.encode_batch(SEQS))
+    np.testing.assert_array_equal(enc.encode(arr[0]), enc.encode(SEQS[0]))
+
+    class Seq(str):
+        pass
+
+    np.testing.assert_array_equal(enc.encode_batch([Seq(s) for s in SEQS]),
+                                  enc.encode_batch(SEQS))
+    with pytest.raises(ValueError, match=re.escape(
+            "sequence 1: non-ASCII character 'é' (U+00E9) at position 2")):
+        enc.encode_batch(["A", np.str_("ACé")])
+
+
+def test_memoryview_of_wider_items_is_rejected():
+    with pytest.raises(TypeError, match=re.escape(
+            "sequence 0: a memoryview sequence must hold bytes, got format 'i' "
+            "(itemsize 4)")):
+        dbp.OneHotEncoder().encode(memoryview(np.arange(3, dtype=np.int32)))
+    # signed bytes are still bytes
+    np.testing.assert_array_equal(
+        dbp.OneHotEncoder().encode(memoryview(np.frombuffer(b"AC", np.int8))), np.eye(4)[:2])
