@@ -138,3 +138,16 @@ def test_show_config_honours_threadpoolctl():
         buf = io.StringIO()
         dbp.show_config(file=buf)
     assert "threads (n_jobs=None): 1" in buf.getvalue()
+
+
+def test_omp_num_threads_is_honoured():
+    import os
+    import subprocess
+    import sys
+
+    code = ("import deepbiop as d; print(d.effective_n_threads(None), d.openmp_enabled())")
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split()[0] == "1"

@@ -318,3 +318,17 @@ def test_reference_counts_sanity():
     assert kmer_counts_ref("AAAA", 2) == {"AA": 3}
     assert kmer_counts_ref("TTT", 3, canonical=True) == {"AAA": 1}
     assert reverse_complement("ACGTn") == "nACGT"
+
+
+def test_custom_alphabets_take_the_general_and_4_letter_paths():
+    from deepbiop.alphabets import Alphabet
+
+    binary = Alphabet("bin", "01")
+    enc = dbp.KmerEncoder(k=2, encoding_type=binary)
+    np.testing.assert_array_equal(enc.encode("0110x1"), [0, 1, 1, 1])  # 01, 11, 10
+    assert list(enc.get_feature_names_out()) == ["00", "01", "10", "11"]
+    quad = Alphabet("quad", "WXYZ")  # 4 letters, no complement: bit-mask path
+    out = dbp.KmerEncoder(k=2, encoding_type=quad).encode("wXYZ")
+    np.testing.assert_array_equal(np.flatnonzero(out), [1, 6, 11])
+    with pytest.raises(ValueError, match="'quad' has no reverse complement"):
+        dbp.KmerEncoder(k=2, canonical=True, encoding_type=quad).encode("WX")

@@ -410,3 +410,16 @@ def test_large_batch_multithreaded_without_patch():
 def test_alphabet_sizes_match_reference_table():
     for name, symbols in ALPHABETS.items():
         assert dbp.OneHotEncoder(name).encode(symbols).shape == (len(symbols), len(symbols))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float16, np.float64, np.uint8])
+@pytest.mark.parametrize("encoding_type", ["dna", "protein"])
+def test_random_writes_a_one_in_every_dtype(dtype, encoding_type):
+    seq = "ACXXXXXXXXXXXXXX-."
+    for channels_first in (False, True):
+        out = dbp.OneHotEncoder(encoding_type, "random", seed=1, dtype=dtype,
+                                channels_first=channels_first).encode_batch([seq, "A"])
+        rows = out.transpose(0, 2, 1) if channels_first else out
+        np.testing.assert_array_equal(rows[0].astype(np.float64).sum(axis=1), 1.0)
+        np.testing.assert_array_equal(rows[1, 1:], 0)  # padding stays zero
+        assert set(np.unique(rows.astype(np.float64)).tolist()) == {0.0, 1.0}
