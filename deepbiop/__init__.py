@@ -20,6 +20,7 @@ except ImportError as exc:  # pragma: no cover - depends on the build
 from deepbiop._config import effective_n_threads, openmp_enabled, show_config
 from deepbiop.alphabets import DNA, PROTEIN, RNA, Alphabet, get_alphabet
 from deepbiop.encoders import IntegerEncoder, KmerEncoder, OneHotEncoder
+from deepbiop import augment, io  # noqa: E402  (dbp.io, dbp.augment; deepbiop.torch stays opt-in)
 from deepbiop.encoders.tokens import TokenVocabulary, TransformerEncoder
 from deepbiop.spectrum import KmerSpectrum, kmer_spectrum, kmer_spectrum_file
 from deepbiop.transformer_utils import (
@@ -51,4 +52,6 @@ __all__ = [
     "show_config",
     "openmp_enabled",
     "effective_n_threads",
+    "io",
+    "augment",
 ]

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import lru_cache
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Callable, Union
 
@@ -291,6 +292,11 @@ def _convert(value: str) -> int | float | str:
         return value
 
 
+@lru_cache(maxsize=64)
+def _label_pattern(key: str) -> re.Pattern:
+    return re.compile(r"(?:^|[\s;|,])" + re.escape(key) + r"=([^\s;|,]+)")
+
+
 def parse_label(header: str, key: str = "label", *, dtype: Callable[[str], Any] | None = None):
     """Value of ``key=VALUE`` in a FASTA/FASTQ header.
 
@@ -320,7 +326,7 @@ def parse_label(header: str, key: str = "label", *, dtype: Callable[[str], Any] 
     >>> parse_label("r sample=a;label=0.5 x", dtype=float)
     0.5
     """
-    m = re.search(r"(?:^|[\s;|,])" + re.escape(key) + r"=([^\s;|,]+)", header)
+    m = _label_pattern(key).search(header)
     if m is None:
         raise KeyError(f"header {header!r} has no '{key}=' field")
     text = m.group(1)

@@ -389,6 +389,10 @@ class FastxDataset(_SeededMixin, IterableDataset):
 _TEXT = (str, bytes, bytearray, memoryview)
 
 
+def _in_worker() -> bool:
+    return torch.utils.data.get_worker_info() is not None
+
+
 def _label_tensor(labels: list[Any], dtype: Any) -> torch.Tensor:
     arr = np.asarray(labels)
     if dtype is not None:
@@ -467,16 +471,26 @@ class EncodeCollate:
         self.label_dtype = label_dtype
         self._enc = encoder
         self._cut = False
+        params = encoder.get_params(deep=False) if hasattr(encoder, "get_params") else {}
         if max_length is not None:
-            params = encoder.get_params(deep=False) if hasattr(encoder, "get_params") else {}
             if "max_length" in params:
                 from sklearn.base import clone
 
                 self._enc = clone(encoder).set_params(max_length=int(max_length))
             else:
                 self._cut = True
+        # Inside a DataLoader worker the workers are the parallelism: an encoder
+        # left at n_jobs=None runs single-threaded there, so OpenMP teams of
+        # several workers do not oversubscribe the cores (an OpenMP barrier
+        # waiting for a descheduled thread costs a whole time slice).
+        self._enc_worker = self._enc
+        self._axis = self._length_axis()
+        if params.get("n_jobs", 0) is None:
+            from sklearn.base import clone
 
-    def _length_axis(self, x: np.ndarray) -> int | None:
+            self._enc_worker = clone(self._enc).set_params(n_jobs=1)
+
+    def _length_axis(self) -> int | None:
         """Axis of positions in the encoder's batch output, None if there is none."""
         name = type(self._enc).__name__
         params = self._enc.get_params(deep=False) if hasattr(self._enc, "get_params") else {}
@@ -518,14 +532,15 @@ class EncodeCollate:
         lengths = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=len(seqs))
         if self.max_length is not None:
             np.minimum(lengths, self.max_length, out=lengths)
-        encoded = self._enc.encode_batch(seqs)
+        enc = self._enc_worker if _in_worker() else self._enc
+        encoded = enc.encode_batch(seqs)
         out: dict[str, Any] = {}
         if isinstance(encoded, tuple):  # (ids, attention_mask) from a tokenizer
             out["inputs"] = torch.as_tensor(encoded[0])
             out["attention_mask"] = torch.as_tensor(encoded[1])
         else:
             out["inputs"] = torch.from_numpy(encoded)
-            axis = self._length_axis(encoded)
+            axis = self._axis
             if axis is not None:
                 L = encoded.shape[axis]
                 mask = np.arange(L, dtype=np.int64)[None, :] < lengths[:, None]
