@@ -3,6 +3,9 @@ from cython.parallel cimport prange
 from libc.stdint cimport uint8_t, int8_t, int16_t, int32_t, int64_t, uint64_t
 
 from deepbiop._kernels._common cimport seq_ptr, random_code
+from deepbiop._kernels._segments cimport (
+    SEG, n_segments, grab_size, item_status, reduce_status,
+)
 
 ctypedef fused code_t:
     float
@@ -19,23 +22,33 @@ cdef enum:
     MODE_RANDOM = 2
 
 
-cdef inline void _row(const uint8_t* s, Py_ssize_t n, Py_ssize_t L, int A,
-                      const int16_t* codes, code_t* dst, code_t pad, int mode,
-                      uint64_t seed, Py_ssize_t i, int64_t* status) noexcept nogil:
-    cdef Py_ssize_t p
-    cdef int c
-    for p in range(n):
-        c = codes[s[p]]
-        if c < 0:
-            if mode == MODE_UNKNOWN:
-                c = A
-            elif mode == MODE_RANDOM:
-                c = random_code(seed, i, p, A)
-            else:
-                status[0] = p
-                return
-        dst[p] = <code_t> c
-    for p in range(n, L):
+cdef inline void _segment(const uint8_t* s, Py_ssize_t n, Py_ssize_t p0, Py_ssize_t p1,
+                          int A, const code_t* value, const uint8_t* bad, code_t* dst,
+                          code_t pad, int mode, uint64_t seed, Py_ssize_t i,
+                          int64_t* status) noexcept nogil:
+    """Positions [p0, p1) of row i: codes below ``n``, ``pad`` from ``n`` on.
+
+    The hot loop is branch-free (a value-table load and a store per byte); it
+    only notes whether any byte was outside the alphabet. Rows that hold one
+    are revisited for the random/error strategies, which are rare.
+    """
+    cdef Py_ssize_t p, e = n if n < p1 else p1
+    cdef uint8_t any_bad = 0, b
+    for p in range(p0, e):
+        b = s[p]
+        dst[p] = value[b]
+        any_bad |= bad[b]
+    if any_bad and mode != MODE_UNKNOWN:
+        for p in range(p0, e):
+            if bad[s[p]]:
+                if mode == MODE_RANDOM:
+                    dst[p] = <code_t> random_code(seed, i, p, A)
+                else:
+                    status[0] = p
+                    return
+    if e < p0:
+        e = p0
+    for p in range(e, p1):
         dst[p] = pad
 
 
@@ -57,18 +70,33 @@ def integer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     pad : value written after each sequence's end (cast to the output dtype).
     out : (B, L), fully written by the kernel (may come from np.empty).
     status : int64 (B,), set to -1 by the caller.
+    n_threads : OpenMP threads. Rows longer than 65,536 positions are split
+        into pieces, so one long sequence also uses every thread.
 
     Preconditions (checked by the caller)
     -------------------------------------
     ``len(ptrs) == len(lens) == len(status) == out.shape[0]``; every
     ``lens[i] <= L``; ``A`` and ``pad`` representable in the output dtype.
     """
-    cdef Py_ssize_t B = out.shape[0], L = out.shape[1], i
+    cdef Py_ssize_t B = out.shape[0], L = out.shape[1], i, j, c
     if B == 0 or L == 0:
         return
-    cdef const int16_t* cp = &codes[0]
+    cdef code_t value[256]
+    cdef uint8_t bad[256]
+    for j in range(256):
+        bad[j] = codes[j] < 0
+        value[j] = <code_t> (codes[j] if codes[j] >= 0 else A)
     cdef code_t* op = &out[0, 0]
-    cdef int64_t* sp = &status[0]
-    for i in prange(B, nogil=True, schedule="guided", num_threads=n_threads):
-        _row(seq_ptr(ptrs, i), lens[i], L, A, cp, op + i * L, <code_t> pad, mode, seed,
-             i, sp + i)
+    cdef Py_ssize_t nseg = n_segments(L)
+    cdef int grab = grab_size(L, nseg)
+    cdef int64_t* st = item_status(&status[0], B, nseg)
+    if st == NULL:
+        raise MemoryError("integer_batch: no memory for per-segment status")
+    with nogil:
+        for j in prange(B * nseg, schedule="dynamic", chunksize=grab,
+                        num_threads=n_threads):
+            i = j // nseg
+            c = j - i * nseg
+            _segment(seq_ptr(ptrs, i), lens[i], c * SEG, min(L, (c + 1) * SEG), A,
+                     value, bad, op + i * L, <code_t> pad, mode, seed, i, st + j)
+        reduce_status(&status[0], st, B, nseg)

@@ -1,8 +1,12 @@
-"""The guts of KmerEncoder: rolling k-mer indices counted into dense rows."""
+"""The guts of KmerEncoder (dense): rolling k-mer indices counted into rows."""
 from cython.parallel cimport prange
 from libc.stdint cimport uint8_t, int16_t, int32_t, int64_t, uint64_t
+from libc.stdlib cimport calloc, malloc, free
 
 from deepbiop._kernels._common cimport seq_ptr
+
+cdef extern from "_omp_shim.h":
+    int omp_get_thread_num() noexcept nogil
 
 ctypedef fused count_t:
     float
@@ -13,21 +17,26 @@ ctypedef fused count_t:
 cdef enum:
     MODE_SKIP = 0
     MODE_ERROR = 1
+    SPLIT_SEG = 1 << 16        # window starts per piece of a long sequence
+    GRAB_BASES = 32768         # positions handed to a thread at a time
 
 
-cdef inline void _count_row(const uint8_t* s, Py_ssize_t n, int k, int A,
-                            uint64_t n_cols, const int16_t* codes, bint canonical,
-                            int mode, count_t* dst, int64_t* status) noexcept nogil:
-    """Count the k-mers of one sequence; windows holding a byte with code -1
-    are skipped (``mode == 0``) or stop the row with its position (``mode == 1``)."""
+cdef inline void _count(const uint8_t* s, Py_ssize_t p0, Py_ssize_t e, int k, int A,
+                        uint64_t n_cols, const int16_t* codes, bint canonical,
+                        int mode, count_t* dst, int64_t* status) noexcept nogil:
+    """Count the k-mers that lie wholly inside bytes [p0, e) into ``dst``.
+
+    Windows holding a byte with code -1 are skipped (``mode == 0``) or stop
+    the count with that byte's position in ``status`` (``mode == 1``).
+    """
     cdef Py_ssize_t p
     cdef int c, run = 0
     cdef uint64_t fwd = 0, rev = 0, idx
     cdef uint64_t top = <uint64_t> 2 * <uint64_t> (k - 1)
     cdef uint64_t mask = n_cols - 1
     cdef uint64_t lead = n_cols // <uint64_t> A   # A**(k-1)
-    if A == 4:
-        for p in range(n):
+    if A == 4 and not canonical:
+        for p in range(p0, e):
             c = codes[s[p]]
             if c < 0:
                 if mode == MODE_ERROR:
@@ -37,15 +46,25 @@ cdef inline void _count_row(const uint8_t* s, Py_ssize_t n, int k, int A,
                 continue
             fwd = ((fwd << 2) | <uint64_t> c) & mask
             run += 1
-            if canonical:
-                rev = (rev >> 2) | (<uint64_t> (3 - c) << top)
             if run >= k:
-                idx = fwd
-                if canonical and rev < fwd:
-                    idx = rev
+                dst[fwd] += 1
+    elif A == 4:
+        for p in range(p0, e):
+            c = codes[s[p]]
+            if c < 0:
+                if mode == MODE_ERROR:
+                    status[0] = p
+                    return
+                run = 0
+                continue
+            fwd = ((fwd << 2) | <uint64_t> c) & mask
+            rev = (rev >> 2) | (<uint64_t> (3 - c) << top)
+            run += 1
+            if run >= k:
+                idx = rev if rev < fwd else fwd
                 dst[idx] += 1
     else:
-        for p in range(n):
+        for p in range(p0, e):
             c = codes[s[p]]
             if c < 0:
                 if mode == MODE_ERROR:
@@ -59,6 +78,47 @@ cdef inline void _count_row(const uint8_t* s, Py_ssize_t n, int k, int A,
                 dst[fwd] += 1
 
 
+cdef int _count_split(const uint8_t* s, Py_ssize_t n, int k, int A, uint64_t n_cols,
+                      const int16_t* codes, bint canonical, int mode, count_t* dst,
+                      int64_t* status, int n_threads) noexcept nogil:
+    """Count one long sequence with every thread.
+
+    The sequence is cut into pieces of SPLIT_SEG window starts; a piece reads
+    k - 1 bytes past its end so each window is counted by exactly one piece.
+    Thread 0 counts straight into ``dst``, every other thread into its own
+    zeroed buffer of ``n_cols``; the buffers are added into ``dst`` at the end.
+    Returns -1 if the buffers cannot be allocated (nothing is written then).
+    """
+    cdef Py_ssize_t nseg = (n + SPLIT_SEG - 1) // SPLIT_SEG, j, e, p0
+    cdef Py_ssize_t col
+    cdef int t
+    cdef count_t* bufs = <count_t*> calloc(<size_t> (n_threads - 1) * n_cols, sizeof(count_t))
+    cdef int64_t* st = <int64_t*> malloc(nseg * sizeof(int64_t))
+    cdef count_t* mine
+    if bufs == NULL or st == NULL:
+        free(bufs)
+        free(st)
+        return -1
+    for j in range(nseg):
+        st[j] = -1
+    for j in prange(nseg, schedule="dynamic", chunksize=1, num_threads=n_threads):
+        t = omp_get_thread_num()
+        mine = dst if t == 0 else bufs + <Py_ssize_t> (t - 1) * <Py_ssize_t> n_cols
+        p0 = j * SPLIT_SEG
+        e = min(n, p0 + SPLIT_SEG + k - 1)
+        _count(s, p0, e, k, A, n_cols, codes, canonical, mode, mine, st + j)
+    for t in range(n_threads - 1):
+        mine = bufs + <Py_ssize_t> t * <Py_ssize_t> n_cols
+        for col in range(<Py_ssize_t> n_cols):
+            dst[col] += mine[col]
+    for j in range(nseg):  # the first bad byte (pieces overlap by k - 1 bytes)
+        if st[j] >= 0 and (status[0] < 0 or st[j] < status[0]):
+            status[0] = st[j]
+    free(bufs)
+    free(st)
+    return 0
+
+
 def kmer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
                const int16_t[::1] codes, int k, int A, bint canonical, int mode,
                count_t[:, ::1] out, int64_t[::1] status, int n_threads):
@@ -69,6 +129,11 @@ def kmer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     its own index and that of its reverse complement (complement of code c is
     3 - c, true for ACGT and ACGU).
 
+    Rows are shared out between threads. A batch with fewer rows than threads
+    (``encode`` of one long sequence) instead splits each long row into
+    pieces counted by all threads into per-thread rows that are summed at the
+    end, when those extra rows take no more memory than the row's own input.
+
     Preconditions (checked by the caller)
     -------------------------------------
     ``out`` zero-filled with ``out.shape == (len(ptrs), A**k)``;
@@ -76,13 +141,34 @@ def kmer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     64 bits; when ``A == 4`` the column count is a power of two so masking
     works; ``canonical`` only with ``A == 4``; status preset to -1.
     """
-    cdef Py_ssize_t B = out.shape[0], i
+    cdef Py_ssize_t B = out.shape[0], i, total = 0
     cdef uint64_t n_cols = <uint64_t> out.shape[1]
     if B == 0:
         return
     cdef const int16_t* cp = &codes[0]
     cdef count_t* op = &out[0, 0]
     cdef int64_t* sp = &status[0]
-    for i in prange(B, nogil=True, schedule="guided", num_threads=n_threads):
-        _count_row(seq_ptr(ptrs, i), lens[i], k, A, n_cols, cp, canonical, mode,
+    cdef int grab
+    cdef bint split = False
+    for i in range(B):
+        total += lens[i]
+    if n_threads > 1 and B < n_threads:
+        split = True
+    if split:
+        with nogil:
+            for i in range(B):
+                if (lens[i] >= 2 * SPLIT_SEG
+                        and <uint64_t> (n_threads - 1) * n_cols * sizeof(count_t)
+                        <= <uint64_t> lens[i]
+                        and _count_split(seq_ptr(ptrs, i), lens[i], k, A, n_cols, cp,
+                                         canonical, mode, op + i * <Py_ssize_t> n_cols,
+                                         sp + i, n_threads) == 0):
+                    continue
+                _count(seq_ptr(ptrs, i), 0, lens[i], k, A, n_cols, cp, canonical, mode,
+                       op + i * <Py_ssize_t> n_cols, sp + i)
+        return
+    grab = <int> max(1, GRAB_BASES // max(1, total // B))
+    with nogil:
+        for i in prange(B, schedule="dynamic", chunksize=grab, num_threads=n_threads):
+            _count(seq_ptr(ptrs, i), 0, lens[i], k, A, n_cols, cp, canonical, mode,
                    op + i * <Py_ssize_t> n_cols, sp + i)

@@ -4,6 +4,9 @@ from libc.stdint cimport uint8_t, uint16_t, int16_t, int64_t, uint64_t
 from libc.string cimport memset, memcpy
 
 from deepbiop._kernels._common cimport seq_ptr, random_code
+from deepbiop._kernels._segments cimport (
+    SEG, n_segments, grab_size, item_status, reduce_status,
+)
 
 ctypedef fused out_t:
     uint8_t
@@ -18,52 +21,86 @@ cdef enum:
     MODE_ERROR = 2
 
 
-cdef inline void _row(const uint8_t* s, Py_ssize_t n, Py_ssize_t L, Py_ssize_t A,
-                      const int16_t* codes, const out_t* table, out_t one,
-                      out_t* dst, bint channels_first, int mode,
-                      uint64_t seed, Py_ssize_t i, int64_t* status) noexcept nogil:
+cdef inline void _rows_last(const uint8_t* s, Py_ssize_t p0, Py_ssize_t e, Py_ssize_t A,
+                            const out_t* table, out_t* dst) noexcept nogil:
+    """Copy table row s[p] to output row p for p in [p0, e): (L, A) layout.
+
+    The row size is a compile-time constant for the common alphabets, so each
+    copy is one or a few vector moves (one 16-byte store for float32 DNA).
+    """
+    cdef Py_ssize_t p
+    if A == 4:
+        for p in range(p0, e):
+            memcpy(dst + 4 * p, table + 4 * <Py_ssize_t> s[p], 4 * sizeof(out_t))
+    elif A == 20:
+        for p in range(p0, e):
+            memcpy(dst + 20 * p, table + 20 * <Py_ssize_t> s[p], 20 * sizeof(out_t))
+    else:
+        for p in range(p0, e):
+            memcpy(dst + A * p, table + A * <Py_ssize_t> s[p], A * sizeof(out_t))
+
+
+cdef inline void _rows_first(const uint8_t* s, Py_ssize_t p0, Py_ssize_t e, Py_ssize_t L,
+                             Py_ssize_t A, const out_t* table, out_t* dst) noexcept nogil:
+    """The same for the (A, L) layout: A output streams, one per symbol."""
     cdef Py_ssize_t p, a
     cdef const out_t* src
-    cdef int c
-    if channels_first:
-        # dst is the (A, L) slab of sequence i; zero it, then scatter.
-        memset(dst, 0, A * L * sizeof(out_t))
-        for p in range(n):
-            c = codes[s[p]]
-            if c >= 0 or mode == MODE_TABLE:
-                src = table + s[p] * A
-                for a in range(A):
-                    dst[a * L + p] = src[a]
-            elif mode == MODE_RANDOM:
-                dst[random_code(seed, i, p, <int> A) * L + p] = one
-            else:
-                status[0] = p
-                return
-        return
     if A == 4:
-        for p in range(n):
-            c = codes[s[p]]
-            if c >= 0 or mode == MODE_TABLE:
-                memcpy(dst + 4 * p, table + s[p] * 4, 4 * sizeof(out_t))
-            elif mode == MODE_RANDOM:
-                memset(dst + 4 * p, 0, 4 * sizeof(out_t))
-                dst[4 * p + random_code(seed, i, p, 4)] = one
-            else:
-                status[0] = p
-                return
+        for p in range(p0, e):
+            src = table + 4 * <Py_ssize_t> s[p]
+            dst[p] = src[0]
+            dst[L + p] = src[1]
+            dst[2 * L + p] = src[2]
+            dst[3 * L + p] = src[3]
     else:
-        for p in range(n):
-            c = codes[s[p]]
-            if c >= 0 or mode == MODE_TABLE:
-                memcpy(dst + A * p, table + s[p] * A, A * sizeof(out_t))
-            elif mode == MODE_RANDOM:
-                memset(dst + A * p, 0, A * sizeof(out_t))
-                dst[A * p + random_code(seed, i, p, <int> A)] = one
-            else:
-                status[0] = p
-                return
-    if n < L:
-        memset(dst + A * n, 0, (L - n) * A * sizeof(out_t))
+        for p in range(p0, e):
+            src = table + A * <Py_ssize_t> s[p]
+            for a in range(A):
+                dst[a * L + p] = src[a]
+
+
+cdef inline void _segment(const uint8_t* s, Py_ssize_t n, Py_ssize_t p0, Py_ssize_t p1,
+                          Py_ssize_t L, Py_ssize_t A, const uint8_t* bad,
+                          const out_t* table, out_t one, out_t* dst, bint channels_first,
+                          int mode, uint64_t seed, Py_ssize_t i,
+                          int64_t* status) noexcept nogil:
+    """Positions [p0, p1) of row i (``dst`` is the row's (L, A) or (A, L) slab):
+    table rows below ``n``, zero rows from ``n`` on.
+
+    Every element of the slice is written (the output may come from np.empty).
+    The copy loop has no per-byte branch; bytes outside the alphabet are found
+    afterwards, only for the random/error strategies.
+    """
+    cdef Py_ssize_t p, a, e = n if n < p1 else p1
+    cdef uint8_t any_bad = 0
+    if e < p0:
+        e = p0
+    if channels_first:
+        _rows_first(s, p0, e, L, A, table, dst)
+    else:
+        _rows_last(s, p0, e, A, table, dst)
+    if mode != MODE_TABLE:
+        for p in range(p0, e):
+            any_bad |= bad[s[p]]
+        if any_bad:
+            for p in range(p0, e):
+                if bad[s[p]]:
+                    if mode == MODE_ERROR:
+                        status[0] = p
+                        return
+                    if channels_first:
+                        for a in range(A):
+                            dst[a * L + p] = 0
+                        dst[random_code(seed, i, p, <int> A) * L + p] = one
+                    else:
+                        memset(dst + A * p, 0, A * sizeof(out_t))
+                        dst[A * p + random_code(seed, i, p, <int> A)] = one
+    if e < p1:
+        if channels_first:
+            for a in range(A):
+                memset(dst + a * L + e, 0, (p1 - e) * sizeof(out_t))
+        else:
+            memset(dst + A * e, 0, (p1 - e) * A * sizeof(out_t))
 
 
 def onehot_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
@@ -89,7 +126,9 @@ def onehot_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     seed : draws for ``mode == 1`` depend on (seed, i, position) only.
     status : int64 (B,)
         Set to -1 by the caller; the kernel stores the first bad position of
-        sequence i there in error mode and stops that row.
+        sequence i there in error mode (the row is then left unfinished).
+    n_threads : OpenMP threads. Rows longer than 65,536 positions are split
+        into pieces, so one long sequence also uses every thread.
 
     Preconditions (checked by the caller)
     -------------------------------------
@@ -98,21 +137,31 @@ def onehot_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     ``table.shape == (256, A)`` with A matching ``out``; addresses valid for
     ``lens[i]`` bytes while the call runs.
     """
-    cdef Py_ssize_t B = out.shape[0], L, A, i
+    cdef Py_ssize_t B = out.shape[0], L, A, i, j, c
     if channels_first:
         A = out.shape[1]
         L = out.shape[2]
     else:
         L = out.shape[1]
         A = out.shape[2]
-    if B == 0:
+    if B == 0 or L * A == 0:
         return
-    cdef const int16_t* cp = &codes[0]
+    cdef uint8_t bad[256]
+    for j in range(256):
+        bad[j] = codes[j] < 0
     cdef const out_t* tp = &table[0, 0]
-    cdef out_t* op = &out[0, 0, 0] if L * A > 0 else NULL
-    cdef int64_t* sp = &status[0]
-    if op == NULL:
-        return
-    for i in prange(B, nogil=True, schedule="guided", num_threads=n_threads):
-        _row(seq_ptr(ptrs, i), lens[i], L, A, cp, tp, one, op + i * L * A,
-             channels_first, mode, seed, i, sp + i)
+    cdef out_t* op = &out[0, 0, 0]
+    cdef Py_ssize_t nseg = n_segments(L)
+    cdef int grab = grab_size(L, nseg)
+    cdef int64_t* st = item_status(&status[0], B, nseg)
+    if st == NULL:
+        raise MemoryError("onehot_batch: no memory for per-segment status")
+    with nogil:
+        for j in prange(B * nseg, schedule="dynamic", chunksize=grab,
+                        num_threads=n_threads):
+            i = j // nseg
+            c = j - i * nseg
+            _segment(seq_ptr(ptrs, i), lens[i], c * SEG, min(L, (c + 1) * SEG), L, A,
+                     bad, tp, one, op + i * L * A, channels_first, mode, seed, i,
+                     st + j)
+        reduce_status(&status[0], st, B, nseg)

@@ -96,9 +96,11 @@ class SequenceEncoder(TransformerMixin, BaseEstimator):
         return get_alphabet(self.encoding_type)
 
     def _n_threads(self, packed: Packed) -> int:
+        # Not capped by the number of sequences: the kernels split long rows
+        # into pieces, so encode() of one long sequence uses every thread too.
         n = effective_n_threads(self.n_jobs)
         total = int(packed.lens.sum()) if len(packed) else 0
-        return max(1, min(n, len(packed), total // _MIN_BASES_PER_THREAD + 1))
+        return max(1, min(n, total // _MIN_BASES_PER_THREAD + 1))
 
     def _raise_for_status(self, packed: Packed, status: np.ndarray, hint: str) -> None:
         bad = np.flatnonzero(status >= 0)

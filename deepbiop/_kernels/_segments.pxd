@@ -1,0 +1,59 @@
+# Work partition shared by the position-wise kernels (one-hot, integer codes).
+#
+# A batch of B rows padded to width L is cut into B * nseg work items: item j
+# covers positions [c * SEG, min(L, (c + 1) * SEG)) of row j // nseg, where
+# c = j % nseg and nseg = ceil(L / SEG). Rows up to SEG positions are one item,
+# so ordinary batches are split by row; a single 10 Mbp sequence becomes ~150
+# items that every thread can share. Each item writes only its own output
+# slice, so results do not depend on the thread count or the schedule.
+#
+# Items are handed out dynamically, GRAB_BASES positions' worth at a time: a
+# thread that the OS descheduled (the cores are shared) does not hold back the
+# others the way one big static or guided block would.
+from libc.stdint cimport int64_t
+from libc.stdlib cimport malloc, free
+
+cdef enum:
+    SEG = 65536          # positions per work item
+    GRAB_BASES = 32768   # positions handed to a thread at a time
+
+
+cdef inline Py_ssize_t n_segments(Py_ssize_t L) noexcept nogil:
+    return (L + SEG - 1) // SEG if L > 0 else 1
+
+
+cdef inline int grab_size(Py_ssize_t L, Py_ssize_t nseg) noexcept nogil:
+    """Items per dynamic grab: about GRAB_BASES positions."""
+    cdef Py_ssize_t width = L if nseg == 1 else SEG
+    if width <= 0:
+        width = 1
+    cdef Py_ssize_t g = GRAB_BASES // width
+    return <int> (g if g > 1 else 1)
+
+
+cdef inline int64_t* item_status(int64_t* status, Py_ssize_t B, Py_ssize_t nseg) noexcept nogil:
+    """Per-item status slots: the caller's array when rows are not split, else
+    a scratch array set to -1 (NULL if it cannot be allocated)."""
+    cdef Py_ssize_t j
+    cdef int64_t* st
+    if nseg == 1:
+        return status
+    st = <int64_t*> malloc(B * nseg * sizeof(int64_t))
+    if st != NULL:
+        for j in range(B * nseg):
+            st[j] = -1
+    return st
+
+
+cdef inline void reduce_status(int64_t* status, int64_t* st, Py_ssize_t B,
+                               Py_ssize_t nseg) noexcept nogil:
+    """First bad position of each row = that of its first bad item; frees ``st``."""
+    cdef Py_ssize_t i, c
+    if st == status:
+        return
+    for i in range(B):
+        for c in range(nseg):
+            if st[i * nseg + c] >= 0:
+                status[i] = st[i * nseg + c]
+                break
+    free(st)
