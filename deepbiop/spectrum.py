@@ -20,6 +20,7 @@ in jellyfish and KMC.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Union
@@ -35,6 +36,8 @@ from deepbiop.encoders.kmer import _spell, kmer_codes, max_sparse_k, n_canonical
 __all__ = ["KmerSpectrum", "kmer_spectrum", "kmer_spectrum_file"]
 
 PathLike = Union[str, "os.PathLike[str]"]
+
+_SEQUENCE_TYPES = (str, bytes, bytearray, memoryview, np.ndarray)
 
 #: Long sequences are cut into pieces of this many windows (parallel work units).
 _PIECE_WINDOWS = 1 << 20
@@ -238,16 +241,28 @@ def _count_stream(seqs: Iterable[Any], k: int, alphabet: Alphabet, canonical: bo
             b = runs.pop()
             runs.append(_merge(runs.pop(), b))
 
+    def count(batch: list, first: int) -> None:
+        try:
+            push(_count_chunk(batch, k, alphabet, canonical, n_threads))
+        except (TypeError, ValueError) as exc:
+            # name the sequence by its index in the whole stream, not the chunk
+            msg = re.sub(r"^sequence (\d+)", lambda m: f"sequence {first + int(m[1])}",
+                         str(exc))
+            raise type(exc)(msg) from None
+
     batch: list = []
     size = 0
-    for s in seqs:
+    first = 0
+    for i, s in enumerate(seqs):
+        if not isinstance(s, _SEQUENCE_TYPES):
+            count(batch + [s], first)  # the packer names the bad element
         batch.append(s)
         size += len(s)
         if size >= chunk_bases:
-            push(_count_chunk(batch, k, alphabet, canonical, n_threads))
-            batch, size = [], 0
+            count(batch, first)
+            batch, size, first = [], 0, i + 1
     if batch or not runs:
-        push(_count_chunk(batch, k, alphabet, canonical, n_threads))
+        count(batch, first)
     while len(runs) >= 2:
         b = runs.pop()
         runs.append(_merge(runs.pop(), b))

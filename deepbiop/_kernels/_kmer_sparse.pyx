@@ -2,8 +2,9 @@
 
 * ``csr_rows``: each sequence writes the rolling index of every valid window
   into its own slice of the (over-allocated) CSR ``indices`` array, sorts the
-  slice in place and run-length encodes it into (column, count) pairs; no dense
-  row and no per-thread buffer is needed. ``csr_compact`` then closes the gaps.
+  slice in place (a bucket pass through a per-thread scratch row, then
+  insertion sort) and run-length encodes it into (column, count) pairs; no
+  dense row is ever built. ``csr_compact`` then closes the gaps.
 * ``canonical_rank``: the position of a canonical k-mer among all canonical
   k-mers in lexicographic order (the compact canonical column), O(k) per code.
 * ``collect_codes`` + ``count_codes`` + ``merge_counts``: the spectrum counter.

@@ -379,7 +379,10 @@ class KmerEncoder(SequenceEncoder):
                 f"k={self.k} gives {A}**{self.k} columns, more than a 64-bit column "
                 f"index holds; use k <= {k_sparse} for alphabet '{alpha.name}'"
             )
-        if not self._is_sparse and A**self.k > MAX_DENSE_COLUMNS:
+        # with min_count the dense width is that of the fitted vocabulary
+        # (checked in transform)
+        dense = not self._is_sparse and self.min_count is None
+        if dense and self.n_features > MAX_DENSE_COLUMNS:
             k_max = 1
             while A ** (k_max + 1) <= MAX_DENSE_COLUMNS:
                 k_max += 1
@@ -516,6 +519,12 @@ class KmerEncoder(SequenceEncoder):
         else:
             out = self._csr(packed, dtype)
             if self.min_count is not None:
+                if not want_sparse and self.columns_.size > MAX_DENSE_COLUMNS:
+                    raise ValueError(
+                        f"min_count={self.min_count} kept {self.columns_.size:,} columns, "
+                        f"too many for a dense array (at most {MAX_DENSE_COLUMNS:,}); "
+                        "pass sparse=True or a larger min_count"
+                    )
                 out = self._select_columns(out)
             if not want_sparse:
                 out = np.ascontiguousarray(out.toarray())

@@ -1,0 +1,244 @@
+"""Sparse k-mer rows, compact canonical columns and the spectrum counter
+(deepbiop._kernels._kmer_sparse), against plain-Python Counter references."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import deepbiop as dbp
+import deepbiop.spectrum as spectrum_mod
+from deepbiop._kernels import _kmer_sparse
+from deepbiop.encoders.kmer import kmer_names, n_canonical_kmers
+
+from _strategies import batches
+
+COMP = str.maketrans("ACGTU", "TGCAA")
+
+
+def revcomp(kmer: str, rna: bool = False) -> str:
+    out = kmer[::-1].translate(COMP)
+    return out.replace("T", "U") if rna else out
+
+
+def counter_ref(seq: str, k: int, symbols: str = "ACGT", canonical: bool = False) -> Counter:
+    """Plain-Python k-mer Counter: windows with a non-alphabet character are skipped."""
+    up = seq.upper()
+    c: Counter = Counter()
+    for i in range(len(up) - k + 1):
+        w = up[i : i + k]
+        if all(ch in symbols for ch in w):
+            if canonical:
+                w = min(w, revcomp(w, "U" in symbols))
+            c[w] += 1
+    return c
+
+
+def code_of(kmer: str, symbols: str = "ACGT") -> int:
+    v = 0
+    for ch in kmer:
+        v = v * len(symbols) + symbols.index(ch)
+    return v
+
+
+def random_seqs(n: int, lo: int, hi: int, seed: int, symbols: str = "ACGTN") -> list[str]:
+    rng = np.random.default_rng(seed)
+    p = np.full(len(symbols), 1.0)
+    if symbols.endswith("N"):
+        p[-1] = 0.15  # some N, so windows are skipped
+    p /= p.sum()
+    out = []
+    for _ in range(n):
+        s = "".join(rng.choice(list(symbols), size=int(rng.integers(lo, hi)), p=p))
+        out.append(s.lower() if rng.random() < 0.2 else s)
+    return out
+
+
+def row_dict(X: sp.csr_matrix, i: int, names) -> dict[str, int]:
+    lo, hi = X.indptr[i], X.indptr[i + 1]
+    return {names[int(j)]: int(v) for j, v in zip(X.indices[lo:hi], X.data[lo:hi])}
+
+
+def assert_clean_csr(X: sp.csr_matrix, n_cols: int) -> None:
+    assert isinstance(X, sp.csr_matrix)
+    assert X.shape[1] == n_cols
+    X.check_format(full_check=True)
+    # sorted indices and no explicit zeros, checked directly
+    for i in range(X.shape[0]):
+        row = X.indices[X.indptr[i] : X.indptr[i + 1]]
+        assert np.all(np.diff(row) > 0)
+    assert np.all(X.data != 0)
+
+
+# ------------------------------------------------------------ sparse == dense
+@pytest.mark.parametrize("k", range(1, 9))
+@pytest.mark.parametrize("canonical", [False, True])
+def test_sparse_equals_dense_small_k(k, canonical):
+    seqs = random_seqs(60, 0, 120, seed=k) + ["", "N" * 30, "A" * 300, "ACGT" * 50]
+    dense = dbp.KmerEncoder(k=k, canonical=canonical).transform(seqs)
+    X = dbp.KmerEncoder(k=k, canonical=canonical, sparse=True).transform(seqs)
+    assert_clean_csr(X, 4**k)
+    assert X.dtype == np.float32
+    np.testing.assert_array_equal(X.toarray(), dense)
+
+
+@pytest.mark.parametrize("k", [12, 21, 31])
+@pytest.mark.parametrize("canonical", [False, True])
+def test_sparse_large_k_equals_counter(k, canonical):
+    seqs = random_seqs(40, 0, 150, seed=100 + k) + ["ACGT" * 40, "c" * 50]
+    enc = dbp.KmerEncoder(k=k, canonical=canonical, sparse=True)
+    X = enc.transform(seqs)
+    assert X.shape == (len(seqs), 4**k)
+    assert X.indices.dtype == (np.int32 if k <= 15 else np.int64)
+    assert_clean_csr(X, 4**k)
+    names = enc.get_feature_names_out()
+    for i, s in enumerate(seqs):
+        assert row_dict(X, i, names) == dict(counter_ref(s, k, canonical=canonical))
+        # the column is the code itself
+        for kmer, n in counter_ref(s, k, canonical=canonical).items():
+            assert X[i, code_of(kmer)] == n
+
+
+def test_sparse_protein_k14_and_limit():
+    seqs = random_seqs(10, 0, 60, seed=3, symbols="ACDEFGHIKLMNPQRSTVWY")
+    X = dbp.KmerEncoder(k=14, encoding_type="protein", sparse=True).transform(seqs)
+    assert X.shape == (10, 20**14)
+    for i, s in enumerate(seqs):
+        ref = counter_ref(s, 14, "ACDEFGHIKLMNPQRSTVWY")
+        got = {int(j): int(v) for j, v in zip(X[i].indices, X[i].data)}
+        assert got == {code_of(w, "ACDEFGHIKLMNPQRSTVWY"): n for w, n in ref.items()}
+    with pytest.raises(ValueError, match=re.escape(
+            "k=15 gives 20**15 columns, more than a 64-bit column index holds; use k <= 14 "
+            "for alphabet 'protein'")):
+        dbp.KmerEncoder(k=15, encoding_type="protein", sparse=True).transform(["A"])
+    with pytest.raises(ValueError, match="use k <= 31 for alphabet 'dna'"):
+        dbp.KmerEncoder(k=32, sparse=True).transform(["A"])
+
+
+def test_dense_limit_message_points_to_sparse():
+    with pytest.raises(ValueError, match=re.escape(
+            "too many for a dense array; use k <= 12 for alphabet 'dna', or sparse=True "
+            "(k <= 31)")):
+        dbp.KmerEncoder(k=13).transform(["ACGT"])
+
+
+def test_sparse_error_strategy_names_location():
+    msg = ("sequence 1 (of 2): invalid character 'N' at position 3 for alphabet 'dna' "
+           "(valid: ACGT); pass ambiguous_strategy='skip' to leave such windows uncounted")
+    enc = dbp.KmerEncoder(k=21, sparse=True, ambiguous_strategy="error")
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        enc.transform(["ACGT", "ACGNA"])
+
+
+@settings(max_examples=40)
+@given(batches("dna", max_len=60, max_batch=6), st.integers(1, 31),
+       st.sampled_from([False, True, "compact"]))
+def test_sparse_property_matches_counter(seqs, k, canonical):
+    enc = dbp.KmerEncoder(k=k, canonical=canonical, sparse=True)
+    X = enc.transform(seqs)
+    X.check_format(full_check=True)
+    names = enc.get_feature_names_out()
+    for i, s in enumerate(seqs):
+        assert row_dict(X, i, names) == dict(counter_ref(s, k, canonical=bool(canonical)))
+
+
+@pytest.mark.parametrize("k", [5, 12, 21])
+def test_one_and_two_threads_identical(force_parallel, k):
+    seqs = random_seqs(300, 0, 300, seed=7)
+    a = dbp.KmerEncoder(k=k, canonical="compact", sparse=True, n_jobs=1).transform(seqs)
+    b = dbp.KmerEncoder(k=k, canonical="compact", sparse=True, n_jobs=2).transform(seqs)
+    assert (a != b).nnz == 0
+    np.testing.assert_array_equal(a.indptr, b.indptr)
+    np.testing.assert_array_equal(a.indices, b.indices)
+
+
+# ------------------------------------------------------ compact canonical rank
+def brute_canonical_codes(k: int) -> list[int]:
+    out = []
+    for c in range(4**k):
+        kmer = "".join("ACGT"[(c >> (2 * (k - 1 - j))) & 3] for j in range(k))
+        if kmer <= revcomp(kmer):
+            out.append(c)
+    return out
+
+
+@pytest.mark.parametrize("k", range(1, 8))
+def test_canonical_rank_matches_enumeration(k):
+    canon = np.asarray(brute_canonical_codes(k), dtype=np.uint64)
+    assert canon.size == n_canonical_kmers(k)
+    ranks = np.empty(4**k, dtype=np.uint64)
+    _kmer_sparse.canonical_rank(np.arange(4**k, dtype=np.uint64), k, ranks)
+    # rank(c) = number of canonical codes below c, for every c
+    np.testing.assert_array_equal(ranks, np.searchsorted(canon, np.arange(4**k)))
+    back = np.empty(canon.size, dtype=np.uint64)
+    _kmer_sparse.canonical_unrank(np.arange(canon.size, dtype=np.uint64), k, back)
+    np.testing.assert_array_equal(back, canon)
+
+
+@settings(max_examples=60)
+@given(st.integers(1, 31), st.data())
+def test_canonical_rank_unrank_round_trip(k, data):
+    r = data.draw(st.integers(0, n_canonical_kmers(k) - 1))
+    code = np.empty(1, dtype=np.uint64)
+    _kmer_sparse.canonical_unrank(np.asarray([r], dtype=np.uint64), k, code)
+    kmer = kmer_names(dbp.DNA, k, [int(code[0])])[0]
+    assert kmer <= revcomp(kmer)
+    back = np.empty(1, dtype=np.uint64)
+    _kmer_sparse.canonical_rank(code, k, back)
+    assert int(back[0]) == r
+
+
+# ------------------------------------------------------------------ spectrum
+def test_spectrum_equals_counter_with_chunks_and_pieces(monkeypatch):
+    # tiny chunks and pieces: many runs to merge, long sequences cut in pieces
+    monkeypatch.setattr(spectrum_mod, "_PIECE_WINDOWS", 7)
+    seqs = random_seqs(80, 0, 200, seed=11) + ["ACGT" * 100]
+    for k, canonical in [(1, False), (5, True), (21, False), (31, True)]:
+        ref: Counter = Counter()
+        for s in seqs:
+            ref.update(counter_ref(s, k, canonical=canonical))
+        spec = dbp.kmer_spectrum(iter(seqs), k, canonical=canonical, chunk_bases=500,
+                                 n_jobs=2)
+        assert spec.to_dict() == dict(ref)
+        assert np.all(np.diff(spec.codes.astype(np.float64)) > 0) or len(spec) < 2
+        assert spec.total == sum(ref.values())
+
+
+@settings(max_examples=40)
+@given(batches("dna", max_len=80, max_batch=8), st.integers(1, 31), st.booleans(),
+       st.integers(1, 200))
+def test_spectrum_property(seqs, k, canonical, chunk):
+    ref: Counter = Counter()
+    for s in seqs:
+        ref.update(counter_ref(s, k, canonical=canonical))
+    spec = dbp.kmer_spectrum(seqs, k, canonical=canonical, chunk_bases=chunk)
+    assert spec.to_dict() == dict(ref)
+
+
+def test_spectrum_one_and_two_threads_identical():
+    seqs = random_seqs(200, 100, 3000, seed=5)
+    a = dbp.kmer_spectrum(seqs, 15, canonical=True, n_jobs=1)
+    b = dbp.kmer_spectrum(seqs, 15, canonical=True, n_jobs=2)
+    np.testing.assert_array_equal(a.codes, b.codes)
+    np.testing.assert_array_equal(a.counts, b.counts)
+
+
+def test_count_codes_drops_skipped_and_sorts():
+    rng = np.random.default_rng(0)
+    keys = rng.integers(0, 2**20, 300_000).astype(np.uint64)
+    keys[::7] = np.uint64(_kmer_sparse.SKIPPED)
+    ref_codes, ref_counts = np.unique(keys[keys != np.uint64(_kmer_sparse.SKIPPED)],
+                                      return_counts=True)
+    work = keys.copy()
+    scratch = np.empty_like(work)
+    out_k = np.empty_like(work)
+    out_c = np.empty(work.size, dtype=np.int64)
+    m = _kmer_sparse.count_codes(work, scratch, 20, out_k, out_c, 2)
+    np.testing.assert_array_equal(out_k[:m], ref_codes)
+    np.testing.assert_array_equal(out_c[:m], ref_counts)
