@@ -84,10 +84,10 @@ class SequenceFileError(ValueError):
 def _dnaio():
     try:
         import dnaio
-    except ImportError as exc:  # pragma: no cover - depends on the environment
+    except ImportError as exc:
         raise ImportError(
-            "reading FASTA/FASTQ files needs dnaio; install it with "
-            "`pip install dnaio` or `pip install -e \".[io]\"`"
+            "FASTA/FASTQ reading needs dnaio: pip install -e '.[io]' "
+            f"(or pip install dnaio); the import failed with: {exc}"
         ) from exc
     return dnaio
 
@@ -184,6 +184,8 @@ def iter_records(
         number and the line.
     FileNotFoundError
         For a missing file.
+    ImportError
+        When dnaio is not installed (``pip install -e '.[io]'``).
 
     Notes
     -----
@@ -202,6 +204,7 @@ def iter_records(
     files = _as_paths(paths)
     if fileformat is not None and fileformat not in ("fasta", "fastq"):
         raise ValueError(f"fileformat must be 'fasta', 'fastq' or None, got {fileformat!r}")
+    _dnaio()  # a missing dnaio fails here, not at the first next()
 
     def gen() -> Iterator["dnaio.SequenceRecord"]:
         for path in files:

@@ -169,3 +169,30 @@ def test_quality_scores():
     assert dio.quality_scores(b"").dtype == np.uint8
     with pytest.raises(ValueError, match="' ' at position 1 is below the Phred offset 33"):
         dio.quality_scores("I I")
+
+
+def test_missing_dnaio_gives_install_hint(tmp_path, monkeypatch):
+    import sys
+
+    p = _write(tmp_path / "x.fa", ">a\nAC\n")
+    monkeypatch.setitem(sys.modules, "dnaio", None)  # `import dnaio` now raises ImportError
+    hint = r"FASTA/FASTQ reading needs dnaio: pip install -e '\.\[io\]'"
+    with pytest.raises(ImportError, match=hint):
+        dio.iter_records(p)  # raised at the call, not at the first next()
+    with pytest.raises(ImportError, match=hint):
+        dio.read_fasta(p)
+    monkeypatch.delitem(sys.modules, "dnaio")
+    assert dio.read_fasta(p) == (["a"], ["AC"])
+
+
+def test_import_deepbiop_without_dnaio():
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['dnaio'] = None\n"
+            "import deepbiop, deepbiop.io, deepbiop.augment\n"
+            "assert deepbiop.io.parse_label('r label=3') == 3\n"
+            "print('ok')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
