@@ -141,23 +141,26 @@ cdef inline void _sort(key_t* a, Py_ssize_t n) noexcept nogil:
     _introsort(a, n, depth)
 
 
-cdef void _bucket_sort(key_t* a, Py_ssize_t n, int key_bits, key_t* tmp,
-                       int32_t* cnt) noexcept nogil:
-    """Sort ``a[0..n)`` of non-negative keys below ``2**key_bits``.
+cdef key_t* _bucket_sort(key_t* a, Py_ssize_t n, int key_bits, key_t* tmp,
+                         int32_t* cnt) noexcept nogil:
+    """Sort the non-negative keys ``a[0..n)`` (all below ``2**key_bits``);
+    return where the sorted keys are (``a`` or ``tmp``).
 
-    One counting pass spreads the keys over about 2n buckets by their top bits
-    (into ``tmp``, then back); each bucket, usually of 0-2 keys, is then
-    finished by insertion sort (introsort when it is large). Branch-light, so
-    several times faster than a quicksort on short rows. ``tmp`` holds n keys,
-    ``cnt`` 4097 ints.
+    One counting pass spreads the keys over about n buckets by their top bits
+    into ``tmp``; the result is then in order except inside buckets, which one
+    insertion sort over the whole array finishes (keys never leave their
+    bucket, so it costs n plus the few in-bucket inversions). Branch-light,
+    several times faster than quicksort on short rows. A bucket holding more
+    than 32 keys (skewed rows: poly-A, repeats) gets introsort instead. ``tmp``
+    holds n keys, ``cnt`` 4097 ints.
     """
     cdef int b = 1, shift
-    cdef Py_ssize_t nb, i, j, lo, hi
+    cdef Py_ssize_t nb, i, j, lo, hi, big = 0
     cdef uint64_t bkt
     if n < 32:
         _insertion_sort(a, n)
-        return
-    while (<Py_ssize_t> 1 << b) < 2 * n and b < 12 and b < key_bits:
+        return a
+    while (<Py_ssize_t> 1 << b) < n and b < 12 and b < key_bits:
         b += 1
     nb = (<Py_ssize_t> 1) << b
     shift = key_bits - b
@@ -165,20 +168,23 @@ cdef void _bucket_sort(key_t* a, Py_ssize_t n, int key_bits, key_t* tmp,
     for i in range(n):
         cnt[((<uint64_t> a[i]) >> shift) + 1] += 1
     for j in range(nb):
+        if cnt[j + 1] > big:
+            big = cnt[j + 1]
         cnt[j + 1] += cnt[j]
     for i in range(n):
         bkt = (<uint64_t> a[i]) >> shift
         tmp[cnt[bkt]] = a[i]
         cnt[bkt] += 1
-    memcpy(a, tmp, n * sizeof(key_t))
+    if big <= 32:
+        _insertion_sort(tmp, n)
+        return tmp
     lo = 0
     for j in range(nb):
         hi = cnt[j]
-        if hi - lo > 24:
-            _sort(a + lo, hi - lo)
-        elif hi - lo > 1:
-            _insertion_sort(a + lo, hi - lo)
+        if hi - lo > 1:
+            _sort(tmp + lo, hi - lo)
         lo = hi
+    return tmp
 
 
 # ------------------------------------------------------ canonical columns ----
@@ -366,6 +372,7 @@ def csr_rows(const int64_t[::1] ptrs, const int64_t[::1] lens,
     cdef uint64_t F[16]
     cdef int j, key_bits = 0
     cdef idx_t* tmp
+    cdef idx_t* srt
     cdef int32_t* cnt
     if B == 0:
         return
@@ -391,15 +398,17 @@ def csr_rows(const int64_t[::1] ptrs, const int64_t[::1] lens,
             m = _row_codes(seq_ptr(ptrs, i), lens[i], k, A, n_codes, cp, canonical,
                            mode, ip + off, &status[i])
             if tmp != NULL and cnt != NULL:
-                _bucket_sort(ip + off, m, key_bits, tmp, cnt)
+                srt = _bucket_sort(ip + off, m, key_bits, tmp, cnt)
             else:
                 _sort(ip + off, m)
+                srt = ip + off
+            # run-length encode the sorted keys into the row's own slots
             u = 0
             for t in range(m):
-                if u > 0 and ip[off + t] == ip[off + u - 1]:
+                if u > 0 and srt[t] == ip[off + u - 1]:
                     dp[off + u - 1] += 1
                 else:
-                    ip[off + u] = ip[off + t]
+                    ip[off + u] = srt[t]
                     dp[off + u] = 1
                     u = u + 1
             if compact:
