@@ -66,7 +66,7 @@ def floor(shape: tuple, dtype, n_threads: int) -> np.ndarray:
     global _POOL
     out = np.empty(shape, dtype=dtype)
     flat = out.reshape(-1)
-    if n_threads <= 1 or flat.size < 1 << 16:
+    if n_threads <= 1 or flat.size < 1 << 20:  # below ~4 MB a thread hand-off costs more
         flat.fill(1)
         return out
     if _POOL is None or _POOL._max_workers < n_threads:

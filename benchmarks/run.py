@@ -294,6 +294,69 @@ def _agree(got, want) -> bool:
     return got.shape == want.shape and bool(np.array_equal(got, want))
 
 
+def _run_task(w: Workload, task: str, shape: tuple, dtype, impls: list[Impl], repeat: int,
+              check_n: int) -> list[Row]:
+    """Check every implementation against deepbiop, then time them in
+    interleaved rounds (one call of each per round), so that a burst of load
+    from other users of the machine hits all rows alike rather than one."""
+    out_mb = float(np.prod(shape)) * np.dtype(dtype).itemsize / 2**20
+    slots: list = []  # per impl: Row (skipped) or [im, fn, seqs, n_rep, checked]
+    for im in impls:
+        seqs_all = w.upper if im.upper else w.seqs
+        seqs = seqs_all[: im.subset] if im.subset else seqs_all
+        n_bases = sum(map(len, seqs)) if im.subset else w.n_bases
+        if im.skip:
+            slots.append(Row(w.name, task, im.name, im.threads, float("nan"), n_bases,
+                             len(seqs), out_mb, None, "skipped", im.skip))
+            continue
+        bl.set_numba_threads(im.threads)
+        fn = im.fn if im.prepare is None else im.prepare(seqs)
+        checked = "-"
+        try:
+            if im.ref is not None:  # also the warm-up (numba compiles here)
+                ok = _agree(fn(seqs_all[:check_n]), np.asarray(im.ref(w.seqs[:check_n])))
+                checked = "ok" if ok else "MISMATCH"
+                if not ok:
+                    raise AssertionError(f"{im.name} disagrees with deepbiop on {task}")
+        except AssertionError:
+            raise
+        except Exception as exc:  # a peer failing on this input is reported, not fatal
+            if im.kind != "peer":
+                raise
+            slots.append(Row(w.name, task, im.name, im.threads, float("nan"), n_bases,
+                             len(seqs), out_mb, None, "skipped",
+                             f"{type(exc).__name__}: {exc}"[:80]))
+            continue
+        n_rep = repeat if im.kind in ("floor", "deepbiop") else max(2, repeat - 2)
+        slots.append([im, fn, seqs, n_bases, n_rep, checked, [], None, 0])
+    for r in range(repeat):
+        for slot in slots:
+            if isinstance(slot, Row) or r >= slot[4]:
+                continue
+            im, fn, seqs = slot[0], slot[1], slot[2]
+            bl.set_numba_threads(im.threads)
+            times, peak, nbytes = measure(lambda: fn(seqs), 1)
+            slot[6].extend(times)
+            if r == 0:
+                slot[7], slot[8] = peak, nbytes
+    rows = []
+    for slot in slots:
+        if isinstance(slot, Row):
+            rows.append(slot)
+            continue
+        im, _, seqs, n_bases, _, checked, times, peak, nbytes = slot
+        sec = statistics.median(times)
+        note = f"first {len(seqs):,} seqs" if im.subset else ""
+        if im.upper:
+            note = (note + "; " if note else "") + "upper-cased input"
+        row = Row(w.name, task, im.name, im.threads, sec, n_bases, len(seqs),
+                  nbytes / 2**20 if nbytes else out_mb, peak, checked, note,
+                  mbases_s=n_bases / sec / 1e6, reads_s=len(seqs) / sec, times=times)
+        row.vs = im.vs  # type: ignore[attr-defined]
+        rows.append(row)
+    return rows
+
+
 def run_workload(w: Workload, quick: bool, repeat: int, n_all: int) -> tuple[list[Row], dict]:
     rows: list[Row] = []
     check_n = 1 if w.single else min(w.n_seqs, 2_000)
@@ -303,47 +366,7 @@ def run_workload(w: Workload, quick: bool, repeat: int, n_all: int) -> tuple[lis
         times, _, _ = measure(lambda: pack_batch(w.seqs), repeat)
         info["pack_seconds"] = statistics.median(times)
     for task, shape, dtype, impls in _tasks(w, quick, n_all):
-        task_rows = []
-        for im in impls:
-            seqs_all = w.upper if im.upper else w.seqs
-            seqs = seqs_all[: im.subset] if im.subset else seqs_all
-            n_bases = sum(map(len, seqs)) if im.subset else w.n_bases
-            n_seqs = len(seqs)
-            out_mb = float(np.prod(shape)) * np.dtype(dtype).itemsize / 2**20
-            if im.skip:
-                task_rows.append(Row(w.name, task, im.name, im.threads, float("nan"),
-                                     n_bases, n_seqs, out_mb, None, "skipped", im.skip))
-                continue
-            bl.set_numba_threads(im.threads)
-            fn = im.fn if im.prepare is None else im.prepare(seqs)
-            checked = "-"
-            try:
-                if im.ref is not None:  # also the warm-up (numba compiles here)
-                    sub = seqs_all[:check_n]
-                    ok = _agree(fn(sub), np.asarray(im.ref(w.seqs[:check_n])))
-                    checked = "ok" if ok else "MISMATCH"
-                    if not ok:
-                        raise AssertionError(f"{im.name} disagrees with deepbiop on {task}")
-                n_rep = repeat if im.kind in ("floor", "deepbiop") else max(2, repeat - 2)
-                times, peak, nbytes = measure(lambda: fn(seqs), n_rep)
-            except AssertionError:
-                raise
-            except Exception as exc:  # a peer failing on this input is reported, not fatal
-                if im.kind != "peer":
-                    raise
-                task_rows.append(Row(w.name, task, im.name, im.threads, float("nan"),
-                                     n_bases, n_seqs, out_mb, None, "skipped",
-                                     f"{type(exc).__name__}: {exc}"[:80]))
-                continue
-            sec = statistics.median(times)
-            note = f"first {n_seqs:,} seqs" if im.subset else ""
-            if im.upper:
-                note = (note + "; " if note else "") + "upper-cased input"
-            row = Row(w.name, task, im.name, im.threads, sec, n_bases, n_seqs,
-                      nbytes / 2**20 if nbytes else out_mb, peak, checked, note,
-                      mbases_s=n_bases / sec / 1e6, reads_s=n_seqs / sec, times=times)
-            row.vs = im.vs  # type: ignore[attr-defined]
-            task_rows.append(row)
+        task_rows = _run_task(w, task, shape, dtype, impls, repeat, check_n)
         _ratios(task_rows, n_all)
         _print_task(task, task_rows)
         rows.extend(task_rows)

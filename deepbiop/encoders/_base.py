@@ -15,6 +15,12 @@ from deepbiop.alphabets import Alphabet, get_alphabet
 
 __all__ = ["SequenceEncoder"]
 
+# Parameter values whose equality is cheap and whose content cannot change in
+# place: only these let _check_params skip re-validation.
+_CACHEABLE = (type(None), bool, int, float, str, bytes, type, np.dtype, np.generic,
+              Alphabet)
+_PARAM_NAMES: dict = {}
+
 # Below this many bases a batch runs on one thread: starting a parallel region
 # costs more than it saves.
 _MIN_BASES_PER_THREAD = 32_768
@@ -84,9 +90,31 @@ class SequenceEncoder(TransformerMixin, BaseEstimator):
 
     # -- helpers for subclasses ------------------------------------------------
     def _check_params(self) -> None:
+        # scikit-learn's declarative validation costs ~0.1 ms, more than
+        # encoding a 256-read batch; skip it while the parameters are the same
+        # objects/values that last passed (set_params or assignment changes them).
+        key = self._params_key()
+        if key is not None and self.__dict__.get("_validated_params") == key:
+            return
         self._validate_params()
         self._validate_extra()
         effective_n_threads(self.n_jobs)  # rejects n_jobs=0 at fit, not only at transform
+        if key is not None:
+            self.__dict__["_validated_params"] = key
+
+    def _params_key(self) -> tuple | None:
+        """The current parameter values (None if one cannot be compared safely)."""
+        cls = type(self)
+        names = _PARAM_NAMES.get(cls)
+        if names is None:
+            names = _PARAM_NAMES[cls] = tuple(cls._get_param_names())
+        values = []
+        for name in names:
+            v = getattr(self, name, None)
+            if not isinstance(v, _CACHEABLE):
+                return None
+            values.append((name, type(v), v))
+        return tuple(values)
 
     def _validate_extra(self) -> None:
         """Cross-parameter checks; subclasses extend."""
