@@ -38,6 +38,7 @@ KERNELS = {
     "_kmer": True,
     "_kmer_sparse": True,
     "_tokens": True,
+    "_augment": True,
 }
 
 

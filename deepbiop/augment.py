@@ -44,6 +44,9 @@ __all__ = [
     "reverse_complement_onehot",
     "mutate",
     "mutate_codes",
+    "mutate_batch",
+    "reverse_complement_batch",
+    "random_reverse_complement_batch",
     "crop",
     "random_reverse_complement",
     "worker_info",
@@ -437,6 +440,201 @@ def mutate_codes(
     return out
 
 
+# -- batch kernels: mutations and reverse complements of many sequences at once ----------
+_MIN_BASES_PER_THREAD = 32_768
+
+
+def _batch_items(seqs: Any) -> list:
+    if isinstance(seqs, (str, bytes, bytearray, memoryview)):
+        raise TypeError(
+            f"expected a collection of sequences, got a single {type(seqs).__name__}; "
+            "wrap it in a list or use the one-sequence function"
+        )
+    if isinstance(seqs, list):
+        return seqs
+    if hasattr(seqs, "to_numpy"):  # pandas Series
+        seqs = seqs.to_numpy(dtype=object)
+    try:
+        return list(seqs)
+    except TypeError:
+        raise TypeError(f"expected a collection of sequences, got {type(seqs).__name__}") from None
+
+
+@lru_cache(maxsize=16)
+def _mutation_tables(alpha: Alphabet) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    codes = np.ascontiguousarray(alpha.codes, dtype=np.int16)
+    upper = np.frombuffer(alpha.symbols.encode("ascii"), dtype=np.uint8).copy()
+    lower = np.frombuffer(alpha.symbols.lower().encode("ascii"), dtype=np.uint8).copy()
+    is_lower = np.zeros(256, dtype=np.uint8)
+    for sym, low in zip(alpha.symbols, alpha.symbols.lower()):
+        if low != sym:
+            is_lower[ord(low)] = 1
+    return codes, upper, lower, is_lower
+
+
+def _seed64(random_state: RandomState) -> int:
+    """A 64-bit seed for the counter-based kernel draws, taken from ``random_state``."""
+    return int(_as_rng(random_state).integers(0, 2**64, dtype=np.uint64))
+
+
+def _augment_packed(
+    items: list,
+    *,
+    rate: float,
+    seed: int,
+    flip: np.ndarray | None,
+    alphabet: str | Alphabet,
+    rc_alphabet: str | Alphabet,
+    n_jobs: int | None,
+) -> list:
+    """One kernel call over the batch; items come back as str (for str input) or bytes."""
+    from deepbiop._config import effective_n_threads
+    from deepbiop._kernels import _augment
+    from deepbiop._sequences import pack_batch
+
+    packed = pack_batch(items)
+    B = len(packed)
+    if B == 0:
+        return []
+    alpha = get_alphabet(alphabet)
+    if rate > 0.0 and alpha.size < 2:
+        raise ValueError(f"alphabet {alpha.name!r} has one symbol; nothing to mutate to")
+    codes, upper, lower, is_lower = _mutation_tables(alpha)
+    auto = isinstance(rc_alphabet, str) and rc_alphabet.lower() == "auto"
+    if flip is None:
+        flip = np.zeros(B, dtype=np.uint8)
+        comp_dna = comp_rna = np.arange(256, dtype=np.uint8)
+    elif auto:
+        comp_dna = get_alphabet("dna").complement_table
+        comp_rna = get_alphabet("rna").complement_table
+    else:
+        comp_dna = comp_rna = _nucleotide(rc_alphabet).complement_table
+    lens = packed.lens
+    offsets = np.zeros(B, dtype=np.int64)
+    np.cumsum(lens[:-1], out=offsets[1:])
+    total = int(offsets[-1] + lens[-1])
+    out = np.empty(total, dtype=np.uint8)
+    threshold = min(int(round(rate * 2**32)), 2**32)
+    n_threads = max(1, min(effective_n_threads(n_jobs), total // _MIN_BASES_PER_THREAD + 1))
+    _augment.augment_packed(
+        packed.ptrs, lens, offsets, out, codes, upper, lower, is_lower, alpha.size,
+        threshold, seed & (2**64 - 1), flip, comp_dna, comp_rna, auto, n_threads,
+    )
+    raw = out.tobytes()
+    bounds = zip(offsets.tolist(), (offsets + lens).tolist())
+    if all(type(x) is str for x in items):
+        text = raw.decode("ascii")
+        return [text[a:b] for a, b in bounds]
+    return [raw[a:b].decode("ascii") if isinstance(x, str) else raw[a:b]
+            for x, (a, b) in zip(items, bounds)]
+
+
+def mutate_batch(
+    seqs: Any,
+    rate: float,
+    *,
+    alphabet: str | Alphabet = "dna",
+    random_state: RandomState = None,
+    n_jobs: int | None = None,
+) -> list:
+    """Random point substitutions in every sequence of a batch (one kernel call).
+
+    Same distribution as :func:`mutate`: each position holding an alphabet
+    symbol mutates with probability ``rate`` (to 1/2**32) to one of the *other*
+    symbols, chosen uniformly, in the same case; other characters (``N``) are
+    never touched. The draws come from a counter-based generator keyed by
+    ``(seed, index in the batch, position)``, so the result is identical for
+    any ``n_jobs``; they differ from :func:`mutate`'s numpy draws.
+
+    Parameters
+    ----------
+    seqs : list (or other collection) of str, bytes, bytearray, memoryview or
+        1-D uint8 arrays
+    rate : float in [0, 1]
+    alphabet : {"dna", "rna", "protein"} or Alphabet, default="dna"
+    random_state : None, int, SeedSequence or Generator, default=None
+        One 64-bit seed is drawn from it per call.
+    n_jobs : int or None, default=None
+        Threads (see :func:`deepbiop.effective_n_threads`).
+
+    Returns
+    -------
+    list
+        Item ``i`` is a ``str`` when ``seqs[i]`` is a ``str``, else ``bytes``;
+        same lengths.
+
+    Raises
+    ------
+    ValueError
+        For a rate outside [0, 1] or a non-ASCII ``str`` (naming the sequence
+        and position).
+    TypeError
+        For a single sequence or an item that is not a sequence.
+
+    Examples
+    --------
+    >>> from deepbiop.augment import mutate_batch
+    >>> out = mutate_batch(["ACGTACGT", b"acgtnn"], 0.5, random_state=0)
+    >>> out == mutate_batch(["ACGTACGT", b"acgtnn"], 0.5, random_state=0)
+    True
+    >>> [type(s).__name__ for s in out], out[1].islower(), out[1][4:]
+    (['str', 'bytes'], True, b'nn')
+    >>> mutate_batch(["NNNN"], 1.0)
+    ['NNNN']
+    """
+    rate = _check_rate(rate)
+    items = _batch_items(seqs)
+    seed = _seed64(random_state) if rate > 0.0 else 0
+    return _augment_packed(items, rate=rate, seed=seed, flip=None, alphabet=alphabet,
+                           rc_alphabet="dna", n_jobs=n_jobs)
+
+
+def reverse_complement_batch(
+    seqs: Any, alphabet: str | Alphabet = "auto", *, n_jobs: int | None = None
+) -> list:
+    """Reverse complement of every sequence of a batch (one kernel call).
+
+    Equal to ``[reverse_complement(s, alphabet) for s in seqs]`` (with
+    ``bytes`` for items that are not ``str``), including the per-sequence
+    ``"auto"`` RNA rule.
+
+    Examples
+    --------
+    >>> from deepbiop.augment import reverse_complement_batch
+    >>> reverse_complement_batch(["AACGTn", b"GAUU", "ACRYkm"])
+    ['nACGTT', b'AAUC', 'kmRYGT']
+    """
+    items = _batch_items(seqs)
+    flip = np.ones(len(items), dtype=np.uint8)
+    return _augment_packed(items, rate=0.0, seed=0, flip=flip, alphabet="dna",
+                           rc_alphabet=alphabet, n_jobs=n_jobs)
+
+
+def random_reverse_complement_batch(
+    seqs: Any,
+    p: float = 0.5,
+    *,
+    alphabet: str | Alphabet = "auto",
+    random_state: RandomState = None,
+    n_jobs: int | None = None,
+) -> list:
+    """Reverse-complement each sequence of a batch with probability ``p``.
+
+    The coin flips are ``random_state.random(len(seqs)) < p``.
+
+    Examples
+    --------
+    >>> from deepbiop.augment import random_reverse_complement_batch
+    >>> random_reverse_complement_batch(["AAC", "GGA"], 1.0), random_reverse_complement_batch(["AAC"], 0.0)
+    (['GTT', 'TCC'], ['AAC'])
+    """
+    p = _check_rate(p, "p")
+    items = _batch_items(seqs)
+    flip = (_as_rng(random_state).random(len(items)) < p).astype(np.uint8)
+    return _augment_packed(items, rate=0.0, seed=0, flip=flip, alphabet="dna",
+                           rc_alphabet=alphabet, n_jobs=n_jobs)
+
+
 # -- crops ------------------------------------------------------------------------------
 def crop(
     seq: Any,
@@ -628,6 +826,29 @@ class Augmentation:
     def __call__(self, x: Any, random_state: RandomState = None) -> Any:  # pragma: no cover
         raise NotImplementedError
 
+    def batch(self, seqs: Any, random_state: RandomState = None, *, n_jobs: int | None = None) -> list:
+        """Apply the transform to every sequence of a batch.
+
+        The base implementation calls the transform on each item with one
+        shared generator; text reverse complements and mutations override it
+        with one kernel call for the whole batch (:func:`mutate_batch`,
+        :func:`random_reverse_complement_batch`), whose draws differ from the
+        per-item ones but have the same distribution.
+
+        Parameters
+        ----------
+        seqs : list of sequences
+        random_state : None, int, SeedSequence or Generator, default=None
+        n_jobs : int or None, default=None
+            Threads of the batch kernels.
+
+        Returns
+        -------
+        list
+        """
+        rng = _as_rng(random_state)
+        return [self(x, random_state=rng) for x in _batch_items(seqs)]
+
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
         return f"{type(self).__name__}({args})"
@@ -675,6 +896,11 @@ class ReverseComplement(Augmentation):
     def __call__(self, x: Any, random_state: RandomState = None) -> Any:
         return self._apply(x)
 
+    def batch(self, seqs: Any, random_state: RandomState = None, *, n_jobs: int | None = None) -> list:
+        if _check_kind(self.kind) == "text":
+            return reverse_complement_batch(seqs, self.alphabet, n_jobs=n_jobs)
+        return [self._apply(x) for x in _batch_items(seqs)]
+
 
 class RandomReverseComplement(ReverseComplement):
     """Reverse-complement with probability ``p``.
@@ -695,6 +921,13 @@ class RandomReverseComplement(ReverseComplement):
         if _as_rng(random_state).random() < p:
             return self._apply(x)
         return x
+
+    def batch(self, seqs: Any, random_state: RandomState = None, *, n_jobs: int | None = None) -> list:
+        if _check_kind(self.kind) == "text":
+            return random_reverse_complement_batch(
+                seqs, self.p, alphabet=self.alphabet, random_state=random_state, n_jobs=n_jobs
+            )
+        return super(ReverseComplement, self).batch(seqs, random_state, n_jobs=n_jobs)
 
 
 class RandomMutation(Augmentation):
@@ -725,6 +958,12 @@ class RandomMutation(Augmentation):
         if kind == "codes":
             return mutate_codes(x, self.rate, alphabet=self.alphabet, random_state=random_state)
         return mutate(x, self.rate, alphabet=self.alphabet, random_state=random_state)
+
+    def batch(self, seqs: Any, random_state: RandomState = None, *, n_jobs: int | None = None) -> list:
+        if _check_kind(self.kind) == "text":
+            return mutate_batch(seqs, self.rate, alphabet=self.alphabet,
+                                random_state=random_state, n_jobs=n_jobs)
+        return super().batch(seqs, random_state, n_jobs=n_jobs)
 
 
 class Crop(Augmentation):
@@ -772,3 +1011,14 @@ class Compose(Augmentation):
         for t in self.transforms:
             x = t(x, random_state=rng) if isinstance(t, Augmentation) else t(x)
         return x
+
+    def batch(self, seqs: Any, random_state: RandomState = None, *, n_jobs: int | None = None) -> list:
+        """Each transform's :meth:`Augmentation.batch` in turn, with one generator."""
+        rng = _as_rng(random_state)
+        items = _batch_items(seqs)
+        for t in self.transforms:
+            if isinstance(t, Augmentation):
+                items = t.batch(items, random_state=rng, n_jobs=n_jobs)
+            else:
+                items = [t(x) for x in items]
+        return items

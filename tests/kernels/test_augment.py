@@ -242,3 +242,138 @@ def test_worker_seed_sequence_outside_workers():
 def test_noise_characters_untouched_by_rc():
     kept = "".join(c for c in NOISE if c.upper() not in "RYKMBDHVSWN")
     assert aug.reverse_complement(kept, "dna") == kept[::-1]
+
+
+# -- batch kernels (deepbiop/_kernels/_augment.pyx) ------------------------------------------
+M64 = 2**64 - 1
+
+
+def _mix64(z: int) -> int:
+    """splitmix64 finaliser, restated in plain Python."""
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+    return z ^ (z >> 31)
+
+
+def _mutate_batch_ref(seqs, rate, seed, symbols="ACGT"):
+    """The documented draw: h = mix64(seed ^ mix64(i * golden + p)); mutate when its
+    low 32 bits are below round(rate * 2**32); the high 32 bits pick one of the
+    A - 1 other symbols (offset 1 + k from the old code), in the old case."""
+    seed = int(np.random.default_rng(seed).integers(0, 2**64, dtype=np.uint64))
+    thr = round(rate * 2**32)
+    A = len(symbols)
+    out = []
+    for i, s in enumerate(seqs):
+        chars = []
+        for p, ch in enumerate(s):
+            c = symbols.find(ch.upper())
+            if c >= 0:
+                h = _mix64(seed ^ _mix64((i * 0x9E3779B97F4A7C15 + p) & M64))
+                if (h & 0xFFFFFFFF) < thr:
+                    new = symbols[(c + 1 + (((h >> 32) * (A - 1)) >> 32)) % A]
+                    ch = new.lower() if ch.islower() else new
+            chars.append(ch)
+        out.append("".join(chars))
+    return out
+
+
+@given(st.lists(sequences("dna", max_size=40), max_size=6), st.floats(0, 1), st.integers(0, 2**32))
+def test_mutate_batch_equals_plain_python_draws(seqs, rate, seed):
+    got = aug.mutate_batch(seqs, rate, random_state=seed)
+    assert got == _mutate_batch_ref(seqs, rate, seed)
+    assert got == aug.mutate_batch(seqs, rate, random_state=seed)  # reproducible
+    as_bytes = aug.mutate_batch([s.encode() for s in seqs], rate, random_state=seed)
+    assert as_bytes == [s.encode() for s in got]
+
+
+@given(st.lists(sequences("dna", max_size=40), max_size=6), st.floats(0, 1), st.integers(0, 2**32))
+def test_mutate_batch_properties(seqs, rate, seed):
+    out = aug.mutate_batch(seqs, rate, random_state=seed)
+    assert [len(s) for s in out] == [len(s) for s in seqs]
+    for s, o in zip(seqs, out):
+        for a, b in zip(s, o):
+            if a == b:
+                continue
+            assert a.upper() in "ACGT", (s, o)           # N and noise never change
+            assert b.upper() in "ACGT" and b.upper() != a.upper()
+            assert b.islower() == a.islower()            # case kept
+
+
+def test_mutate_batch_rate_uniformity_and_protein():
+    seqs = ["A" * 200] * 100  # 20,000 positions
+    out = aug.mutate_batch(seqs, 0.1, random_state=0)
+    text = "".join(out)
+    n = sum(c != "A" for c in text)
+    assert 1700 < n < 2300  # Binomial(20000, 0.1): mean 2000, sd 42
+    for c in "CGT":
+        assert 500 < text.count(c) < 850
+    assert aug.mutate_batch(seqs, 0.0, random_state=0) == seqs
+    assert all(c != "A" for c in "".join(aug.mutate_batch(seqs[:3], 1.0, random_state=1)))
+    prot = "ACDEFGHIKLMNPQRSTVWY" * 10
+    got = aug.mutate_batch([prot, prot.lower()], 1.0, alphabet="protein", random_state=1)
+    assert all(a != b for a, b in zip(got[0], prot)) and got[1].islower()
+    assert all(a.upper() != b.upper() for a, b in zip(got[1], prot))
+    assert aug.mutate_batch(["GAUUACA"], 1.0, alphabet="rna", random_state=2)[0].count("T") == 0
+
+
+def test_batch_kernels_thread_count_independent():
+    rng = np.random.default_rng(4)
+    seqs = ["".join(rng.choice(list("ACGTNacgu"), size=int(n))) for n in rng.integers(0, 900, 300)]
+    one = aug.mutate_batch(seqs, 0.2, random_state=9, n_jobs=1)
+    assert one == aug.mutate_batch(seqs, 0.2, random_state=9, n_jobs=2)
+    assert aug.reverse_complement_batch(seqs, n_jobs=2) == aug.reverse_complement_batch(seqs, n_jobs=1)
+
+
+@given(st.lists(st.text(alphabet=IUPAC_TEXT + "Uu", max_size=40), max_size=6))
+def test_reverse_complement_batch_equals_per_sequence(seqs):
+    for alphabet in ("auto", "dna", "rna"):
+        want = [aug.reverse_complement(s, alphabet) for s in seqs]
+        assert aug.reverse_complement_batch(seqs, alphabet) == want
+        assert aug.reverse_complement_batch([s.encode() for s in seqs], alphabet) == [
+            w.encode() for w in want
+        ]
+
+
+def test_random_reverse_complement_batch_draws():
+    seqs = [f"AAC{'G' * i}" for i in range(200)]
+    got = aug.random_reverse_complement_batch(seqs, 0.3, random_state=5)
+    flips = np.random.default_rng(5).random(200) < 0.3
+    assert got == [aug.reverse_complement(s) if f else s for s, f in zip(seqs, flips)]
+    mixed = aug.random_reverse_complement_batch(
+        ["AC", b"AC", bytearray(b"AC"), np.frombuffer(b"AC", np.uint8)], 1.0)
+    assert mixed == ["GT", b"GT", b"GT", b"GT"]
+    assert aug.random_reverse_complement_batch([], 0.5) == []
+    assert aug.reverse_complement_batch(["", "A"]) == ["", "T"]
+
+
+def test_batch_kernel_errors():
+    with pytest.raises(TypeError, match="got a single str; wrap it in a list"):
+        aug.mutate_batch("ACGT", 0.1)
+    with pytest.raises(ValueError, match=r"sequence 1: non-ASCII character 'é' \(U\+00E9\) at position 2"):
+        aug.mutate_batch(["AC", "ACéT"], 0.1)
+    with pytest.raises(ValueError, match=r"rate must be a number in \[0, 1\], got 1.5"):
+        aug.mutate_batch(["AC"], 1.5)
+    with pytest.raises(ValueError, match=r"p must be a number in \[0, 1\]"):
+        aug.random_reverse_complement_batch(["AC"], 2)
+    with pytest.raises(ValueError, match="alphabet 'protein' has no complement"):
+        aug.reverse_complement_batch(["AC"], "protein")
+    with pytest.raises(TypeError, match="sequence 0: expected bytes, str"):
+        aug.mutate_batch([3], 0.1)
+
+
+def test_transform_batch_methods():
+    seqs = ["ACGTACGTAC", "acgtnnACGT", "GAUUACA"]
+    t = aug.Compose([aug.Crop(8, "start"), aug.RandomMutation(0.3), aug.RandomReverseComplement(0.5)])
+    rng = np.random.default_rng(3)
+    cropped = [s[:8] for s in seqs]
+    mutated = aug.mutate_batch(cropped, 0.3, random_state=rng)
+    want = aug.random_reverse_complement_batch(mutated, 0.5, random_state=rng)
+    assert t.batch(seqs, random_state=3) == want
+    assert aug.ReverseComplement().batch(seqs) == [aug.reverse_complement(s) for s in seqs]
+    codes = [np.array([0, 1, 4]), np.array([2, -1])]
+    rc = aug.ReverseComplement(kind="codes").batch(codes)
+    assert [r.tolist() for r in rc] == [[4, 2, 3], [-1, 1]]
+    got = aug.RandomMutation(1.0, kind="codes").batch(codes, random_state=0)
+    assert (got[0][:2] != [0, 1]).all() and got[0][2] == 4 and got[1][1] == -1
+    assert aug.Crop(2, "end").batch(["ACGT", "A"]) == ["GT", "A"]
+    assert aug.Compose([str.lower]).batch(["AC"]) == ["ac"]
