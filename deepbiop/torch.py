@@ -45,6 +45,7 @@ from __future__ import annotations
 import inspect
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from itertools import islice
 from numbers import Integral
 from typing import Any
 
@@ -55,7 +56,7 @@ from torch.utils.data import Dataset, IterableDataset
 from deepbiop import io as _io
 from deepbiop.augment import Augmentation, worker_info, worker_rng
 
-__all__ = ["SequenceDataset", "FastxDataset", "EncodeCollate"]
+__all__ = ["SequenceDataset", "FastxDataset", "FastxBatchDataset", "EncodeCollate"]
 
 
 def _takes_random_state(fn: Callable[..., Any] | None) -> bool:
@@ -386,7 +387,221 @@ class FastxDataset(_SeededMixin, IterableDataset):
             yield buf[j]
 
 
+class FastxBatchDataset(_SeededMixin, IterableDataset):
+    """Stream FASTA/FASTQ(.gz) files as whole encoded batches (the fast path).
+
+    Each iteration step reads ``batch_size`` records, applies the transform to
+    the whole batch (one kernel call for the text augmentations of
+    :mod:`deepbiop.augment`), encodes it with ONE encoder call and yields the
+    tensors. Use it with ``DataLoader(ds, batch_size=None, num_workers=k)``:
+    the DataLoader then moves one ready batch per step instead of fetching
+    and collating ``batch_size`` single items.
+
+    Parameters
+    ----------
+    paths : path or list of paths
+        FASTA/FASTQ files, plain or compressed; opened lazily inside each
+        worker when iteration starts.
+    encoder : deepbiop encoder
+        Any object with ``encode_batch`` (see :class:`EncodeCollate`). For
+        ``num_workers > 0`` a compact output dtype, e.g.
+        ``OneHotEncoder(dtype=np.uint8)``, moves a quarter of the bytes of
+        float32 between processes; convert on the training side
+        (``batch["inputs"].float()``).
+    batch_size : int, default=256
+        Records per batch. Batches are cut from the stream of records counted
+        over all files, so they may span a file boundary.
+    label_fn : callable, optional
+        ``label_fn(record) -> label``; a ``label_fn.batch(records)`` method,
+        as :class:`deepbiop.io.HeaderLabel` has, is used when present.
+    labels : mapping of record id to label, optional
+        A labels table instead of ``label_fn``.
+    transform : callable, optional
+        A :class:`deepbiop.augment.Augmentation` (applied to the batch's list of
+        sequences with its ``batch`` method and this dataset's worker-aware
+        generator) or any callable, applied to each sequence.
+    max_length : int or None, default=None
+        Truncate and pad every batch to exactly ``max_length`` positions.
+    label_dtype : torch.dtype or None, default=None
+    mask_dtype : torch.dtype, default=torch.int64
+        ``torch.bool`` or ``torch.uint8`` for compact masks.
+    seed : int or None, default=None
+        Base seed of the augmentation stream (see the module docstring).
+    drop_last : bool, default=False
+        Drop each shard's last batch when it is smaller than ``batch_size``.
+    return_ids : bool, default=False
+        Add ``ids`` (a list of record ids) to each batch.
+    fileformat : {"fasta", "fastq"} or None, default=None
+    rank, world_size : int or None, default=None
+        Distributed shard of this process (default: from ``torch.distributed``).
+
+    Yields
+    ------
+    dict
+        As :class:`EncodeCollate`: ``inputs``, ``lengths``,
+        ``attention_mask`` (encoders with a position axis), ``labels``,
+        ``ids``.
+
+    Notes
+    -----
+    Sharding: the stream is cut into chunks of ``batch_size`` consecutive
+    records (counted over all files); chunk ``c`` belongs to shard
+    ``c % n_shards`` (``n_shards`` = world size x workers), so every record
+    is yielded exactly once per epoch and each batch is one chunk. Every
+    worker still parses every file (a gzip stream cannot be entered in the
+    middle) but skips other shards' chunks without touching the records.
+    Records come in file order: shuffle the files beforehand, or use
+    :class:`FastxDataset` with ``shuffle_buffer``.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np, deepbiop as dbp
+    >>> from deepbiop.io import HeaderLabel
+    >>> from deepbiop.torch import FastxBatchDataset
+    >>> p = os.path.join(tempfile.mkdtemp(), "x.fa")
+    >>> _ = open(p, "w").write(">a label=1\\nACGT\\n>b label=0\\nGG\\n>c label=1\\nT\\n")
+    >>> ds = FastxBatchDataset(p, dbp.IntegerEncoder(dtype="int64"), batch_size=2,
+    ...                        label_fn=HeaderLabel(), mask_dtype=torch.bool)
+    >>> [b["inputs"].tolist() for b in ds]
+    [[[0, 1, 2, 3], [2, 2, -1, -1]], [[3]]]
+    >>> b = next(iter(ds)); b["labels"], b["lengths"], b["attention_mask"].dtype
+    (tensor([1, 0]), tensor([4, 2]), torch.bool)
+    """
+
+    def __init__(
+        self,
+        paths: Any,
+        encoder: Any,
+        *,
+        batch_size: int = 256,
+        label_fn: Callable[[Any], Any] | None = None,
+        labels: Mapping[str, Any] | None = None,
+        transform: Callable[..., Any] | None = None,
+        max_length: int | None = None,
+        label_dtype: Any = None,
+        mask_dtype: Any = torch.int64,
+        seed: int | None = None,
+        drop_last: bool = False,
+        return_ids: bool = False,
+        fileformat: str | None = None,
+        rank: int | None = None,
+        world_size: int | None = None,
+    ) -> None:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, Integral) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        # FastxDataset checks the shared arguments (paths, labels, rank, ...)
+        self._reader = FastxDataset(
+            paths, label_fn=label_fn, labels=labels, transform=transform, seed=seed,
+            fileformat=fileformat, rank=rank, world_size=world_size,
+        )
+        self._collate_fn = EncodeCollate(
+            encoder, max_length, label_dtype=label_dtype, mask_dtype=mask_dtype
+        )
+        self.paths = self._reader.paths
+        self.encoder = encoder
+        self.batch_size = int(batch_size)
+        self.label_fn = label_fn
+        self.labels = labels
+        self.transform = transform
+        self.max_length = max_length
+        self.seed = seed
+        self.drop_last = bool(drop_last)
+        self.return_ids = return_ids
+        self.fileformat = fileformat
+        self.rank = rank
+        self.world_size = world_size
+        self._epoch = 0
+        self._transform_rng = _takes_random_state(transform)
+
+    def shard_info(self) -> tuple[int, int]:
+        """``(shard index, number of shards)`` of the calling process/worker."""
+        return self._reader.shard_info()
+
+    def _chunks(self, shard: int, n_shards: int) -> Iterator[tuple[list[Any], list[tuple[str, int, int]]]]:
+        """This shard's chunks: records, and (path, first index in file, count) pieces."""
+        bs = self.batch_size
+        g = 0  # records seen so far over all files
+        recs: list[Any] = []
+        pieces: list[tuple[str, int, int]] = []
+        for path in self.paths:
+            it = _io._iter_one(path, self.fileformat)
+            i = 0  # records seen in this file
+            while True:
+                want = bs - g % bs
+                if (g // bs) % n_shards == shard:
+                    got = list(islice(it, want))
+                    n = len(got)
+                    if n:
+                        recs += got
+                        pieces.append((path, i, n))
+                else:
+                    n = 0
+                    for _ in islice(it, want):
+                        n += 1
+                g += n
+                i += n
+                if len(recs) == bs:
+                    yield recs, pieces
+                    recs, pieces = [], []
+                if n < want:
+                    break  # file exhausted
+        if recs:
+            yield recs, pieces
+
+    def _batch_labels(self, recs: list[Any], pieces: list[tuple[str, int, int]]) -> list[Any] | None:
+        if self.label_fn is not None:
+            many = getattr(self.label_fn, "batch", None)
+            return many(recs) if callable(many) else [self.label_fn(r) for r in recs]
+        if self.labels is None:
+            return None
+        table = self.labels
+        try:
+            return [table[r.id] for r in recs]
+        except KeyError:
+            pass
+        j = 0
+        for path, first, n in pieces:  # name the file and record of the first miss
+            for k in range(n):
+                if recs[j].id not in table:
+                    raise KeyError(
+                        f"{path!r}: record {first + k} (0-based, id {recs[j].id!r}) has no "
+                        "entry in labels"
+                    ) from None
+                j += 1
+        raise AssertionError("unreachable: a missing label was not found")  # pragma: no cover
+
+    def _batch_transform(self, seqs: list[Any]) -> list[Any]:
+        t = self.transform
+        if t is None:
+            return seqs
+        many = getattr(t, "batch", None)
+        if callable(many) and self._transform_rng:
+            return many(seqs, random_state=self._rng(), n_jobs=1 if _in_worker() else None)
+        if self._transform_rng:
+            rng = self._rng()
+            return [t(x, random_state=rng) for x in seqs]
+        return [t(x) for x in seqs]
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        shard, n_shards = self.shard_info()
+        for recs, pieces in self._chunks(shard, n_shards):
+            if self.drop_last and len(recs) < self.batch_size:
+                return
+            seqs = self._batch_transform([r.sequence for r in recs])
+            labels = self._batch_labels(recs, pieces)
+            ids = [r.id for r in recs] if self.return_ids else None
+            yield self._collate_fn._collate(seqs, labels, ids)
+
+
 _TEXT = (str, bytes, bytearray, memoryview)
+_MASK_DTYPES = {
+    torch.bool: np.bool_,
+    torch.uint8: np.uint8,
+    torch.int32: np.int32,
+    torch.int64: np.int64,
+    torch.float32: np.float32,
+}
 
 
 def _in_worker() -> bool:
@@ -427,13 +642,17 @@ class EncodeCollate:
     label_dtype : torch.dtype or None, default=None
         dtype of ``labels``; by default int64 for integer labels and float32
         for floats.
+    mask_dtype : torch.dtype, default=torch.int64
+        dtype of ``attention_mask``: ``torch.bool`` or ``torch.uint8`` move an
+        eighth of the bytes between DataLoader worker processes (HuggingFace
+        models want int64 masks).
 
     Returns
     -------
     dict
         ``inputs``: the encoded batch as a tensor (sharing the kernel's output
         memory); ``lengths``: int64 ``(B,)`` real lengths after truncation;
-        ``attention_mask``: int64 ``(B, L)``, 1 on real positions, for encoders
+        ``attention_mask``: ``(B, L)`` of ``mask_dtype``, 1 on real positions, for encoders
         with a position axis (not k-mer counts or flattened one-hot);
         ``labels`` when the items carry labels; ``ids`` (a list) when they
         carry ids.
@@ -457,7 +676,18 @@ class EncodeCollate:
     (tensor([4, 2]), tensor([1, 1, 0, 0]), tensor([1, 0]))
     """
 
-    def __init__(self, encoder: Any, max_length: int | None = None, *, label_dtype: Any = None) -> None:
+    def __init__(
+        self,
+        encoder: Any,
+        max_length: int | None = None,
+        *,
+        label_dtype: Any = None,
+        mask_dtype: Any = torch.int64,
+    ) -> None:
+        if mask_dtype not in _MASK_DTYPES:
+            raise ValueError(
+                f"mask_dtype must be one of {', '.join(map(str, _MASK_DTYPES))}; got {mask_dtype!r}"
+            )
         if not hasattr(encoder, "encode_batch"):
             raise TypeError(
                 f"encoder must have an encode_batch method, got {type(encoder).__name__}"
@@ -469,6 +699,7 @@ class EncodeCollate:
         self.encoder = encoder
         self.max_length = max_length
         self.label_dtype = label_dtype
+        self.mask_dtype = mask_dtype
         self._enc = encoder
         self._cut = False
         params = encoder.get_params(deep=False) if hasattr(encoder, "get_params") else {}
@@ -527,6 +758,12 @@ class EncodeCollate:
 
     def __call__(self, batch: Sequence[Any]) -> dict[str, Any]:
         seqs, labels, ids = self._split(batch)
+        return self._collate(seqs, labels, ids)
+
+    def _collate(
+        self, seqs: list[Any], labels: list[Any] | None, ids: list[Any] | None
+    ) -> dict[str, Any]:
+        """Encode raw sequences (plus labels and ids) into the output dict."""
         if self._cut:
             seqs = [s[: self.max_length] for s in seqs]
         lengths = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=len(seqs))
@@ -544,7 +781,8 @@ class EncodeCollate:
             if axis is not None:
                 L = encoded.shape[axis]
                 mask = np.arange(L, dtype=np.int64)[None, :] < lengths[:, None]
-                out["attention_mask"] = torch.from_numpy(mask.astype(np.int64))
+                np_dtype = _MASK_DTYPES[self.mask_dtype]
+                out["attention_mask"] = torch.from_numpy(mask.astype(np_dtype, copy=False))
         out["lengths"] = torch.from_numpy(lengths)
         if labels is not None:
             out["labels"] = _label_tensor(labels, self.label_dtype)

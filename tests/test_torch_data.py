@@ -16,7 +16,12 @@ import deepbiop as dbp  # noqa: E402
 from deepbiop import augment as aug  # noqa: E402
 from deepbiop.datasets import make_motif_sequences, write_fasta, write_fastq  # noqa: E402
 from deepbiop.io import HeaderLabel, SequenceFileError  # noqa: E402
-from deepbiop.torch import EncodeCollate, FastxDataset, SequenceDataset  # noqa: E402
+from deepbiop.torch import (  # noqa: E402
+    EncodeCollate,
+    FastxBatchDataset,
+    FastxDataset,
+    SequenceDataset,
+)
 
 N_READS = 3000
 
@@ -298,6 +303,135 @@ def test_fastx_dataset_errors(tmp_path):
     with pytest.raises(ValueError, match="pass both rank and world_size"):
         FastxDataset(ok, rank=0)
     assert len(pickle.dumps(FastxDataset(ok, label_fn=HeaderLabel()))) < 2000
+
+
+# -- FastxBatchDataset: whole encoded batches per step -------------------------------------------
+@pytest.mark.parametrize("num_workers", [0, 2])
+def test_batch_dataset_each_record_once_compact(reads_gz, num_workers):
+    path, seqs, y = reads_gz
+    enc = dbp.OneHotEncoder("dna", "skip", channels_first=True, dtype=np.uint8)
+    ds = FastxBatchDataset(path, enc, batch_size=128, label_fn=HeaderLabel(), return_ids=True,
+                           mask_dtype=torch.bool)
+    loader = DataLoader(ds, batch_size=None, num_workers=num_workers, pin_memory=True)
+    seen, sizes = set(), []
+    for batch in loader:
+        x, lab, lens, mask = (batch[k] for k in ("inputs", "labels", "lengths", "attention_mask"))
+        B = len(batch["ids"])
+        sizes.append(B)
+        assert x.dtype == torch.uint8 and x.shape == (B, 4, int(lens.max()))
+        assert mask.dtype == torch.bool and mask.shape == (B, x.shape[2])
+        assert lab.dtype == torch.int64 and lens.dtype == torch.int64
+        assert (mask.sum(1) == lens).all()
+        idx = [int(r[4:]) for r in batch["ids"]]
+        assert seen.isdisjoint(idx)
+        seen.update(idx)
+        assert lab.tolist() == [int(y[i]) for i in idx]
+        np.testing.assert_array_equal(x.numpy(), enc.encode_batch([seqs[i] for i in idx]))
+    assert seen == set(range(N_READS))
+    # every batch is one chunk of 128 consecutive records; only the stream's last is short
+    assert sorted(sizes)[1:] == [128] * (len(sizes) - 1) and sum(sizes) == N_READS
+
+
+def test_batch_dataset_shards_chunks_across_files_ranks_and_workers(tmp_path):
+    paths, want = [], []
+    for f in range(3):
+        seqs, _ = make_motif_sequences(45 + 7 * f, (12, 30), seed=f)
+        p = tmp_path / f"part{f}.fq.gz"
+        write_fastq(p, seqs, seed=f)
+        paths.append(p)
+        want += [f"read{i}" for i in range(len(seqs))]
+    n = len(want)  # 156 records; chunks of 16 span file boundaries
+    enc = dbp.IntegerEncoder("dna", "unknown")
+    per_shard = []
+    for rank in range(2):
+        ds = FastxBatchDataset(paths, enc, batch_size=16, return_ids=True, rank=rank, world_size=2)
+        got = []
+        for b in DataLoader(ds, batch_size=None, num_workers=2):
+            got.append(b["ids"])
+        per_shard.append(got)
+    flat = [i for shard in per_shard for b in shard for i in b]
+    assert len(flat) == n and collections.Counter(flat) == collections.Counter(want)
+    # shard s of 4 (rank * 2 + worker) holds chunks s, s + 4, ...: rebuild them in-process
+    stream = [r.id for r in dbp.io.iter_records(paths)]
+    chunks = [stream[c: c + 16] for c in range(0, n, 16)]
+    for rank in range(2):
+        for w in range(2):
+            mine = chunks[rank * 2 + w::4]
+            assert per_shard[rank][w::2] == mine  # DataLoader alternates workers 0, 1, ...
+    # drop_last drops each shard's short final batch only
+    short = FastxBatchDataset(paths, enc, batch_size=16, drop_last=True)
+    assert sum(len(b["lengths"]) for b in short) == (n // 16) * 16
+
+
+def test_batch_dataset_augmentation_seeded_and_reproducible(reads_gz):
+    path, seqs, _ = reads_gz
+    t = aug.Compose([aug.RandomReverseComplement(0.5), aug.RandomMutation(0.05)])
+    enc = dbp.IntegerEncoder("dna", "unknown", dtype="int8")
+
+    def run(ds, workers):
+        return [(tuple(b["ids"]), b["inputs"]) for b in DataLoader(ds, batch_size=None,
+                                                                   num_workers=workers)]
+
+    def make(**kw):
+        return FastxBatchDataset(path, enc, batch_size=200, transform=t, seed=3,
+                                 return_ids=True, **kw)
+
+    a, b = run(make(), 2), run(make(), 2)
+    assert len(a) == 15 and all(x[0] == y[0] and torch.equal(x[1], y[1]) for x, y in zip(a, b))
+    # in-process: one generator, worker_rng(seed, epoch), over this shard's batches in order
+    solo = run(make(), 0)
+    rng = aug.worker_rng(3)
+    for ids, x in solo:
+        raw = [seqs[int(i[4:])] for i in ids]
+        np.testing.assert_array_equal(x.numpy(), enc.encode_batch(t.batch(raw, random_state=rng)))
+    # worker 0 of 2 draws like shard 0 of 2 in-process; worker 1 differs
+    shard0 = run(make(rank=0, world_size=2), 0)
+    assert all(x[0] == y[0] and torch.equal(x[1], y[1]) for x, y in zip(a[0::2], shard0))
+    plain = {ids: enc.encode_batch([seqs[int(i[4:])] for i in ids]) for ids, _ in a}
+    changed = [float((x.numpy() != plain[ids]).mean()) for ids, x in a]
+    assert all(0.02 < c < 0.9 for c in changed)  # every batch augmented
+    ds = make()
+    ds.set_epoch(1)
+    e1 = run(ds, 2)
+    assert sum(not torch.equal(x[1], y[1]) for x, y in zip(a, e1)) == len(a)
+
+
+def test_batch_dataset_per_item_transforms_and_labels_table(tmp_path):
+    p = tmp_path / "x.fa"
+    write_fasta(p, ["ACGT", "GG", "TTTA", "C", "AAAA"])
+    enc = dbp.IntegerEncoder("dna", dtype="int64")
+    ds = FastxBatchDataset(p, enc, batch_size=2, transform=str.lower,
+                           labels={f"seq{i}": float(i) for i in range(5)})
+    out = list(ds)
+    assert [b["labels"].tolist() for b in out] == [[0.0, 1.0], [2.0, 3.0], [4.0]]
+    assert out[0]["labels"].dtype == torch.float32
+    unk = dbp.IntegerEncoder("dna", "unknown")
+    draws = list(FastxBatchDataset(p, unk, batch_size=5, transform=_Draw(), seed=1,
+                                   max_length=6))  # a callable without .batch: per item
+    rng = aug.worker_rng(1)
+    want = unk.encode_batch([_Draw()(s, random_state=rng)[:6] for s in ["ACGT", "GG", "TTTA", "C", "AAAA"]])
+    np.testing.assert_array_equal(draws[0]["inputs"].numpy(), want)
+    missing = FastxBatchDataset(p, enc, batch_size=2, labels={"seq0": 1, "seq1": 0, "seq2": 1})
+    with pytest.raises(KeyError, match=r"x\.fa': record 3 \(0-based, id 'seq3'\) has no entry"):
+        list(missing)
+    with pytest.raises(ValueError, match="batch_size must be a positive integer, got 0"):
+        FastxBatchDataset(p, enc, batch_size=0)
+    with pytest.raises(ValueError, match="mask_dtype must be one of"):
+        FastxBatchDataset(p, enc, mask_dtype=torch.float16)
+    with pytest.raises(ValueError, match="pass label_fn or labels, not both"):
+        FastxBatchDataset(p, enc, labels={}, label_fn=HeaderLabel())
+    assert len(pickle.dumps(FastxBatchDataset(p, enc, label_fn=HeaderLabel()))) < 4000
+
+
+def test_header_label_batch_matches_per_record():
+    f = HeaderLabel()
+    heads = ["r label=1", "r mylabel=5 label=3", "r a=1;label=2", "label=4 r", "r\tlabel=0 label=9"]
+    assert f.batch(heads) == [f(h) for h in heads] == [1, 3, 2, 4, 0]
+    with pytest.raises(KeyError, match="header 'r x=1' has no 'label=' field"):
+        f.batch(["r label=1", "r x=1", "label=3"])
+    with pytest.raises(ValueError, match="invalid literal for int"):
+        f.batch(["r label=1.5"])
+    assert HeaderLabel(dtype=None).batch(["a label=x", "b label=0.5"]) == ["x", 0.5]
 
 
 # -- spec Use Case 1 through the dataset path -------------------------------------------------------
