@@ -219,7 +219,15 @@ def _count_chunk(batch: list, k: int, alphabet: Alphabet, canonical: bool,
     counts = keys.view(np.int64)
     m = _kmer_sparse.count_codes(keys, scratch, key_bits, scratch, counts, threads)
     del packed
-    return scratch[:m].copy(), counts[:m].copy()
+    return _trim(scratch, counts, m)
+
+
+def _trim(keys: np.ndarray, counts: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first ``m`` entries: views when they fill most of the buffers (a copy
+    would cost more than the unused tail), else compact copies."""
+    if 2 * m >= keys.size:
+        return keys[:m], counts[:m]
+    return keys[:m].copy(), counts[:m].copy()
 
 
 def _merge(a: tuple, b: tuple) -> tuple[np.ndarray, np.ndarray]:
@@ -227,7 +235,7 @@ def _merge(a: tuple, b: tuple) -> tuple[np.ndarray, np.ndarray]:
     keys = np.empty(n, dtype=np.uint64)
     counts = np.empty(n, dtype=np.int64)
     m = _kmer_sparse.merge_counts(a[0], a[1], b[0], b[1], keys, counts)
-    return keys[:m].copy(), counts[:m].copy()
+    return _trim(keys, counts, m)
 
 
 def _count_stream(seqs: Iterable[Any], k: int, alphabet: Alphabet, canonical: bool,

@@ -165,6 +165,13 @@ def test_sparse_auto_depends_on_columns_only():
     assert sp.issparse(dbp.KmerEncoder(k=14, sparse="auto").transform(["ACGT"]))
 
 
+def test_empty_batch_sparse_and_compact():
+    X = dbp.KmerEncoder(k=21, sparse=True).transform([])
+    assert X.shape == (0, 4**21) and X.nnz == 0
+    assert dbp.KmerEncoder(k=3, canonical="compact").transform([]).shape == (0, 32)
+    assert dbp.kmer_spectrum([], 5).total == 0
+
+
 def test_encode_single_sparse_is_one_row():
     X = dbp.KmerEncoder(k=21, sparse=True).encode("A" * 25)
     assert X.shape == (1, 4**21) and X.nnz == 1 and X[0, 0] == 5

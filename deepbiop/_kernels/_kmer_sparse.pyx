@@ -2,8 +2,8 @@
 
 * ``csr_rows``: each sequence writes the rolling index of every valid window
   into its own slice of the (over-allocated) CSR ``indices`` array, sorts the
-  slice in place (a bucket pass through a per-thread scratch row, then
-  insertion sort) and run-length encodes it into (column, count) pairs; no
+  slice (a bucket pass into a per-thread scratch row, its histogram taken
+  while the codes are written, then one insertion sort) and run-length encodes it into (column, count) pairs; no
   dense row is ever built. ``csr_compact`` then closes the gaps.
 * ``canonical_rank``: the position of a canonical k-mer among all canonical
   k-mers in lexicographic order (the compact canonical column), O(k) per code.
@@ -141,38 +141,36 @@ cdef inline void _sort(key_t* a, Py_ssize_t n) noexcept nogil:
     _introsort(a, n, depth)
 
 
-cdef key_t* _bucket_sort(key_t* a, Py_ssize_t n, int key_bits, key_t* tmp,
-                         int32_t* cnt) noexcept nogil:
-    """Sort the non-negative keys ``a[0..n)`` (all below ``2**key_bits``);
-    return where the sorted keys are (``a`` or ``tmp``).
-
-    One counting pass spreads the keys over about n buckets by their top bits
-    into ``tmp``; the result is then in order except inside buckets, which one
-    insertion sort over the whole array finishes (keys never leave their
-    bucket, so it costs n plus the few in-bucket inversions). Branch-light,
-    several times faster than quicksort on short rows. A bucket holding more
-    than 32 keys (skewed rows: poly-A, repeats) gets introsort instead. ``tmp``
-    holds n keys, ``cnt`` 4097 ints.
-    """
-    cdef int b = 1, shift
-    cdef Py_ssize_t nb, i, j, lo, hi, big = 0
-    cdef uint64_t bkt
-    if n < 32:
-        _insertion_sort(a, n)
-        return a
+cdef inline int _bucket_bits(Py_ssize_t n, int key_bits) noexcept nogil:
+    """log2 of the bucket count for sorting n keys: about n buckets, 2..4096."""
+    cdef int b = 1
     while (<Py_ssize_t> 1 << b) < n and b < 12 and b < key_bits:
         b += 1
-    nb = (<Py_ssize_t> 1) << b
-    shift = key_bits - b
-    memset(cnt, 0, (nb + 1) * sizeof(int32_t))
-    for i in range(n):
-        cnt[((<uint64_t> a[i]) >> shift) + 1] += 1
+    return b
+
+
+cdef key_t* _bucket_finish(key_t* a, Py_ssize_t n, Py_ssize_t nb, int shift,
+                           key_t* tmp, int32_t* cnt) noexcept nogil:
+    """Finish sorting the non-negative keys ``a[0..n)`` whose bucket histogram
+    (bucket = (key >> shift) & (nb - 1), count of bucket j in ``cnt[j + 1]``,
+    ``cnt[0] == 0``; the bits above the bucket bits equal for all keys) was taken while the keys were written; return where the sorted keys
+    are (``tmp``).
+
+    The keys are scattered into ``tmp`` bucket by bucket; they are then in
+    order except inside buckets (about one key each), which one insertion sort
+    over the whole row finishes: keys never leave their bucket, so it costs n
+    plus the few in-bucket inversions. Branch-light, several times faster than
+    quicksort on short rows. When a bucket holds more than 32 keys (skewed
+    rows: poly-A, repeats) each bucket gets introsort instead.
+    """
+    cdef Py_ssize_t i, j, lo, hi, big = 0
+    cdef uint64_t bkt
     for j in range(nb):
         if cnt[j + 1] > big:
             big = cnt[j + 1]
         cnt[j + 1] += cnt[j]
     for i in range(n):
-        bkt = (<uint64_t> a[i]) >> shift
+        bkt = ((<uint64_t> a[i]) >> shift) & <uint64_t> (nb - 1)
         tmp[cnt[bkt]] = a[i]
         cnt[bkt] += 1
     if big <= 32:
@@ -299,10 +297,13 @@ def canonical_unrank(const uint64_t[::1] ranks, int k, uint64_t[::1] out):
 cdef inline Py_ssize_t _row_codes(const uint8_t* s, Py_ssize_t n, int k, int A,
                                   uint64_t n_codes, const int16_t* codes,
                                   bint canonical, int mode, key_t* dst,
-                                  int64_t* status) noexcept nogil:
+                                  int64_t* status, int32_t* hist,
+                                  int shift) noexcept nogil:
     """Write the index of every valid window of one sequence to ``dst``; return
     how many. Windows holding a byte with code -1 are skipped (``mode == 0``)
-    or stop the row with its position in ``status`` (``mode == 1``)."""
+    or stop the row with its position in ``status`` (``mode == 1``). With
+    ``hist``, also count each index in ``hist[(index >> shift) + 1]`` (the
+    bucket histogram of ``_bucket_finish``)."""
     cdef Py_ssize_t p, m = 0
     cdef int c, run = 0
     cdef uint64_t fwd = 0, rev = 0, idx
@@ -328,6 +329,8 @@ cdef inline Py_ssize_t _row_codes(const uint8_t* s, Py_ssize_t n, int k, int A,
                     idx = rev
                 dst[m] = <key_t> idx
                 m += 1
+                if hist != NULL:
+                    hist[(idx >> shift) + 1] += 1
     else:
         for p in range(n):
             c = codes[s[p]]
@@ -342,6 +345,8 @@ cdef inline Py_ssize_t _row_codes(const uint8_t* s, Py_ssize_t n, int k, int A,
             if run >= k:
                 dst[m] = <key_t> fwd
                 m += 1
+                if hist != NULL:
+                    hist[(fwd >> shift) + 1] += 1
     return m
 
 
@@ -366,8 +371,9 @@ def csr_rows(const int64_t[::1] ptrs, const int64_t[::1] lens,
     63 bits and every column fits ``idx_t``; ``canonical`` and ``compact`` only
     with ``A == 4`` (and ``k <= 31``); ``status`` preset to -1.
     """
-    cdef Py_ssize_t B = ptrs.shape[0], i, m, t, u, off
+    cdef Py_ssize_t B = ptrs.shape[0], i, m, t, u, off, nw
     cdef Py_ssize_t max_w = 0
+    cdef int b
     cdef uint64_t n_codes = 1
     cdef uint64_t F[16]
     cdef int j, key_bits = 0
@@ -394,13 +400,23 @@ def csr_rows(const int64_t[::1] ptrs, const int64_t[::1] lens,
         cnt = <int32_t*> malloc(4097 * sizeof(int32_t))
         for i in prange(B, schedule="guided"):
             off = starts[i]
-            # also rows shorter than k: they write nothing but are checked for errors
-            m = _row_codes(seq_ptr(ptrs, i), lens[i], k, A, n_codes, cp, canonical,
-                           mode, ip + off, &status[i])
-            if tmp != NULL and cnt != NULL:
-                srt = _bucket_sort(ip + off, m, key_bits, tmp, cnt)
+            nw = lens[i] - k + 1
+            if tmp != NULL and cnt != NULL and nw >= 32:
+                # bucket sort: histogram taken while the codes are written
+                b = _bucket_bits(nw, key_bits)
+                memset(cnt, 0, (((<Py_ssize_t> 1) << b) + 1) * sizeof(int32_t))
+                m = _row_codes(seq_ptr(ptrs, i), lens[i], k, A, n_codes, cp, canonical,
+                               mode, ip + off, &status[i], cnt, key_bits - b)
+                srt = _bucket_finish(ip + off, m, (<Py_ssize_t> 1) << b, key_bits - b,
+                                     tmp, cnt)
             else:
-                _sort(ip + off, m)
+                # also rows shorter than k: they write nothing but are checked
+                m = _row_codes(seq_ptr(ptrs, i), lens[i], k, A, n_codes, cp, canonical,
+                               mode, ip + off, &status[i], NULL, 0)
+                if m < 32:
+                    _insertion_sort(ip + off, m)
+                else:
+                    _sort(ip + off, m)
                 srt = ip + off
             # run-length encode the sorted keys into the row's own slots
             u = 0
@@ -509,8 +525,9 @@ def count_codes(uint64_t[::1] keys, uint64_t[::1] scratch, int key_bits,
     The distinct codes (ascending) go to ``out_keys[:n]`` and their counts to
     ``out_counts[:n]``; ``SKIPPED`` codes are dropped. ``keys`` and
     ``scratch`` are clobbered. Codes are spread into 2**b buckets by their top
-    bits (one parallel scatter), then each bucket is sorted and run-length
-    encoded in cache, in parallel.
+    bits (one parallel scatter), then each bucket is sorted (a sub-bucket pass
+    on the next bits and an insertion sort, in cache) and run-length encoded,
+    in parallel.
 
     Preconditions (checked by the caller)
     -------------------------------------
@@ -531,6 +548,11 @@ def count_codes(uint64_t[::1] keys, uint64_t[::1] scratch, int key_bits,
     cdef uint64_t* kp
     cdef uint64_t* sp
     cdef int64_t* hrow
+    cdef Py_ssize_t max_b = 0
+    cdef int b2
+    cdef uint64_t* tmp
+    cdef uint64_t* srt
+    cdef int32_t* cnt
     if n == 0:
         return 0
     # ~4k codes per bucket (32 KiB: stays in L1/L2 while sorting), at most 2**16
@@ -586,20 +608,41 @@ def count_codes(uint64_t[::1] keys, uint64_t[::1] scratch, int key_bits,
                     b = <Py_ssize_t> (key >> shift)
                 sp[hrow[b]] = key
                 hrow[b] += 1
-        # 4. sort + run-length encode each bucket in place (counts into keys)
-        for b in prange(n_buckets, schedule="dynamic", num_threads=T):
+        for b in range(n_buckets):
+            if bstart[b + 1] - bstart[b] > max_b:
+                max_b = bstart[b + 1] - bstart[b]
+    # 4. sort each bucket (a sub-bucket pass on the next bits + insertion sort)
+    #    and run-length encode it in place (counts into keys)
+    with nogil, parallel(num_threads=T):
+        tmp = <uint64_t*> malloc((max_b + 1) * sizeof(uint64_t))
+        cnt = <int32_t*> malloc(4097 * sizeof(int32_t))
+        for b in prange(n_buckets, schedule="dynamic"):
             lo = bstart[b]
             hi = bstart[b + 1]
-            _sort(sp + lo, hi - lo)
+            srt = sp + lo
+            if shift == 0:
+                pass  # every code of the bucket is the same
+            elif tmp != NULL and cnt != NULL and hi - lo >= 32:
+                b2 = _bucket_bits(hi - lo, shift)
+                memset(cnt, 0, (((<Py_ssize_t> 1) << b2) + 1) * sizeof(int32_t))
+                for i in range(lo, hi):
+                    cnt[((sp[i] >> (shift - b2)) & ((<uint64_t> 1 << b2) - 1)) + 1] += 1
+                srt = _bucket_finish(sp + lo, hi - lo, (<Py_ssize_t> 1) << b2,
+                                     shift - b2, tmp, cnt)
+            else:
+                _sort(sp + lo, hi - lo)
             u = 0
-            for i in range(lo, hi):
-                if u > 0 and sp[i] == sp[lo + u - 1]:
+            for i in range(hi - lo):
+                if u > 0 and srt[i] == sp[lo + u - 1]:
                     kp[lo + u - 1] += 1
                 else:
-                    sp[lo + u] = sp[i]
+                    sp[lo + u] = srt[i]
                     kp[lo + u] = 1
                     u = u + 1
             bcount[b] = u
+        free(tmp)
+        free(cnt)
+    with nogil:
         # 5. gather
         pos = 0
         for b in range(n_buckets):

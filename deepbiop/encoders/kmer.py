@@ -11,7 +11,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from deepbiop._kernels import _kmer, _kmer_sparse
-from deepbiop._sequences import Packed
+from deepbiop._sequences import Packed, pack_batch
 from deepbiop.alphabets import Alphabet
 from deepbiop.encoders._base import SequenceEncoder
 
@@ -245,7 +245,8 @@ class KmerEncoder(SequenceEncoder):
         zeros) in the same column space as the dense output, built directly by
         the kernel. ``"auto"``: sparse when a row has more than 4,096 columns
         (DNA k >= 7), dense otherwise (decided by the parameters alone, never
-        by the data, so every batch gets the same type).
+        by the data, so every batch gets the same type). With sparse output,
+        ``encode(seq)`` returns a ``(1, n_features)`` CSR row.
     normalize : {None, "l1", "l2"}, default=None
         ``"l1"``: each row divided by its sum (k-mer frequencies); ``"l2"``:
         unit Euclidean norm. Rows without any counted k-mer stay zero (no
@@ -426,8 +427,6 @@ class KmerEncoder(SequenceEncoder):
                 delattr(self, attr)
         if self.min_count is None:
             return self
-        from deepbiop._sequences import pack_batch
-
         counts = self._csr(pack_batch(X), np.dtype(np.int64))
         cols, inverse = np.unique(counts.indices, return_inverse=True)
         totals = np.bincount(inverse, weights=counts.data, minlength=cols.size)
