@@ -36,14 +36,23 @@ reproduces exactly. The stream of a copy continues across epochs (so
 ``persistent_workers=True`` gets new draws every epoch by itself); without
 persistent workers every epoch starts fresh copies, so call
 ``dataset.set_epoch(epoch)`` before each epoch, as with
-``DistributedSampler``. With ``seed=None`` the seed follows PyTorch
+``DistributedSampler``; a worker that starts an epoch's stream a second
+time (non-persistent workers, no ``set_epoch``) emits one ``RuntimeWarning``
+per dataset (detected with an empty marker file per worker and epoch in the
+temporary directory, removed when the dataset is collected). With
+``seed=None`` the seed follows PyTorch
 (``torch.manual_seed`` or the DataLoader's ``generator``).
 """
 
 from __future__ import annotations
 
+import glob
 import inspect
 import os
+import tempfile
+import uuid
+import warnings
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from numbers import Integral
@@ -79,6 +88,14 @@ def _check_epoch(epoch: Any) -> int:
     return int(epoch)
 
 
+def _remove_markers(token: str) -> None:
+    for path in glob.glob(os.path.join(tempfile.gettempdir(), glob.escape(token) + "-*")):
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
 class _SeededMixin:
     """Lazily created, worker-aware generator (never shared through fork/pickle)."""
 
@@ -95,13 +112,56 @@ class _SeededMixin:
         self._rng_state = None
 
     def _rng(self) -> np.random.Generator:
-        wid, _, rank, _ = worker_info()
+        wid, nw, rank, _ = worker_info()
         key = (os.getpid(), wid, rank, self._epoch)
         state = getattr(self, "_rng_state", None)
         if state is None or state[0] != key:
+            if self.seed is not None and _in_worker():
+                self._note_stream_start(wid, rank)
             state = (key, worker_rng(self.seed, epoch=self._epoch))
             self._rng_state = state
         return state[1]
+
+    def _init_seeding(self, seed: int | None) -> None:
+        """Called by ``__init__`` in the main process (before any worker exists)."""
+        self.seed = seed
+        self._epoch = 0
+        # Streams started by workers leave an empty marker file named by this
+        # token; a second worker process starting the same (rank, worker,
+        # epoch) stream finds it: augmentations repeat. The main process
+        # removes the markers when the dataset is collected or at exit.
+        self._stream_token = f"deepbiop-stream-{os.getpid()}-{uuid.uuid4().hex}"
+        weakref.finalize(self, _remove_markers, self._stream_token)
+
+    def _note_stream_start(self, wid: int, rank: int) -> None:
+        """Warn (once per dataset) when a worker re-draws an epoch's stream."""
+        token = getattr(self, "_stream_token", None)
+        if token is None:
+            return
+        tmp = tempfile.gettempdir()
+        marker = os.path.join(tmp, f"{token}-r{rank}-w{wid}-e{self._epoch}")
+        try:
+            os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            return  # first start of this stream
+        except FileExistsError:
+            pass
+        except OSError:  # unwritable temp dir: no detection, no failure
+            return
+        try:  # one warning per dataset, not one per worker and epoch
+            os.close(os.open(os.path.join(tmp, f"{token}-warned"),
+                             os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        except OSError:
+            return
+        warnings.warn(
+            f"deepbiop: {type(self).__name__}(seed={self.seed}) DataLoader worker {wid} "
+            f"(rank {rank}) is drawing the augmentation stream of epoch {self._epoch} a "
+            "second time, so this epoch repeats an earlier epoch's random augmentations. "
+            "DataLoader workers that are not persistent restart their stream every epoch: "
+            "call dataset.set_epoch(epoch) before each epoch, or pass "
+            "persistent_workers=True (ignore this if repeating the epoch is intended).",
+            RuntimeWarning,
+            stacklevel=2,
+        )
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
@@ -182,8 +242,7 @@ class SequenceDataset(_SeededMixin, Dataset):
         self.labels = labels
         self.encoder = encoder
         self.transform = transform
-        self.seed = seed
-        self._epoch = 0
+        self._init_seeding(seed)
         self._transform_rng = _takes_random_state(transform)
 
     def __len__(self) -> int:
@@ -314,14 +373,13 @@ class FastxDataset(_SeededMixin, IterableDataset):
         self.labels = labels
         self.encoder = encoder
         self.transform = transform
-        self.seed = seed
+        self._init_seeding(seed)
         self.shard = shard
         self.shuffle_buffer = int(shuffle_buffer)
         self.return_ids = return_ids
         self.fileformat = fileformat
         self.rank = rank
         self.world_size = world_size
-        self._epoch = 0
         self._transform_rng = _takes_random_state(transform)
 
     def shard_info(self) -> tuple[int, int]:
@@ -505,13 +563,12 @@ class FastxBatchDataset(_SeededMixin, IterableDataset):
         self.labels = labels
         self.transform = transform
         self.max_length = max_length
-        self.seed = seed
+        self._init_seeding(seed)
         self.drop_last = bool(drop_last)
         self.return_ids = return_ids
         self.fileformat = fileformat
         self.rank = rank
         self.world_size = world_size
-        self._epoch = 0
         self._transform_rng = _takes_random_state(transform)
 
     def shard_info(self) -> tuple[int, int]:

@@ -146,6 +146,52 @@ def _draws(ds, num_workers, **kw):
     return [item[0] if isinstance(item, tuple) else item for item in loader]
 
 
+def _print_warnings(worker_id):
+    """worker_init_fn: forked workers inherit pytest's warning recorder; print instead."""
+    import sys
+    import warnings
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        sys.stderr.write(f"{category.__name__}: {message}\n")
+
+    warnings.showwarning = show
+
+
+def test_repeated_epoch_without_set_epoch_warns_once(tmp_path, capfd):
+    p = tmp_path / "w.fa"
+    write_fasta(p, ["ACGT"] * 40)
+    msg = "is drawing the augmentation stream of epoch 0 a second time"
+
+    def epochs(ds, n, **kw):
+        loader = DataLoader(ds, batch_size=None, num_workers=2, worker_init_fn=_print_warnings, **kw)
+        return [list(loader) for _ in range(n)]
+
+    ds = FastxDataset(p, transform=_Draw(), seed=4)
+    a, b, c = epochs(ds, 3)
+    assert a == b == c  # the repeat the warning is about
+    err = capfd.readouterr().err  # workers write to the inherited stderr
+    assert err.count(msg) == 1 and "call dataset.set_epoch(epoch)" in err
+    ds = FastxDataset(p, transform=_Draw(), seed=4)
+    for epoch in range(3):
+        ds.set_epoch(epoch)
+        epochs(ds, 1)
+    bds = FastxBatchDataset(p, dbp.IntegerEncoder(), batch_size=8, seed=1,
+                            transform=aug.RandomMutation(0.1))
+    first, second = epochs(bds, 2, persistent_workers=True)
+    assert not all(torch.equal(x["inputs"], y["inputs"]) for x, y in zip(first, second))
+    epochs(FastxDataset(p, transform=_Draw()), 2)  # seed=None: new torch seed each epoch
+    epochs(FastxDataset(p), 2)  # nothing random: nothing to repeat
+    assert msg not in capfd.readouterr().err
+    token = ds._stream_token
+    del ds
+    import gc
+    import glob
+    import tempfile
+
+    gc.collect()
+    assert glob.glob(f"{tempfile.gettempdir()}/{token}-*") == []  # markers removed
+
+
 def test_same_seed_identical_epoch_different_workers_differ(tmp_path):
     p = tmp_path / "same.fa"
     write_fasta(p, ["ACGT"] * 400)
