@@ -9,7 +9,12 @@ and times, on the same file in the same process:
   our dataset layer (collect 256 reads, one ``OneHotEncoder`` call);
 * ``FastxDataset + EncodeCollate``, DataLoader with ``num_workers=0`` and
   ``num_workers=2`` (worker start-up included: one fresh epoch), plus the
-  2-worker run with a seeded reverse-complement augmentation.
+  2-worker run with a seeded reverse-complement augmentation;
+* ``FastxBatchDataset`` (whole encoded batches per DataLoader step) with
+  ``num_workers=0`` and ``2``, float32 and compact (uint8 one-hot, bool mask),
+  with and without augmentation (random reverse complement + 1% mutations);
+* the per-read cost of ``mutate``/``random_reverse_complement`` (numpy, per
+  read) against the batch kernels.
 
 Before timing, every path's output is checked against the hand-written loop
 (same number of records, same total of one-hot entries, same lengths). Prints
@@ -120,6 +125,56 @@ def _loader(path: Path, num_workers: int, augment: bool = False) -> dict:
     return _summarise((b["inputs"], b["lengths"]) for b in loader)
 
 
+def _batch_loader(path: Path, num_workers: int, augment: bool = False, compact: bool = False) -> dict:
+    from torch.utils.data import DataLoader
+
+    import deepbiop as dbp
+    import torch
+    from deepbiop.io import HeaderLabel
+    from deepbiop.torch import FastxBatchDataset
+
+    dtype = np.uint8 if compact else np.float32
+    transform = dbp.augment.Compose(
+        [dbp.augment.RandomReverseComplement(0.5), dbp.augment.RandomMutation(0.01)]
+    ) if augment else None
+    ds = FastxBatchDataset(
+        path,
+        dbp.OneHotEncoder("dna", "skip", channels_first=True, dtype=dtype),
+        batch_size=BATCH,
+        label_fn=HeaderLabel(),
+        transform=transform,
+        mask_dtype=torch.bool if compact else torch.int64,
+        seed=0,
+    )
+    loader = DataLoader(ds, batch_size=None, num_workers=num_workers)
+    return _summarise((b["inputs"], b["lengths"]) for b in loader)
+
+
+def _mutate_rows(n: int, length: int) -> list[dict]:
+    """Per-read cost of point mutation: numpy mutate() per read vs one mutate_batch call."""
+    import deepbiop as dbp
+
+    rng = np.random.default_rng(1)
+    bases = np.frombuffer(b"ACGT", dtype=np.uint8)
+    seqs = [bases[rng.integers(0, 4, size=length)].tobytes().decode() for _ in range(n)]
+    aug = dbp.augment
+    one = aug.mutate_batch(seqs, 0.01, random_state=0, n_jobs=1)
+    assert [len(s) for s in one] == [len(s) for s in seqs]
+    cases = [
+        ("mutate() per read (numpy)", lambda: [aug.mutate(s, 0.01, random_state=rng) for s in seqs]),
+        ("mutate_batch (kernel, 1 thread)", lambda: aug.mutate_batch(seqs, 0.01, random_state=rng, n_jobs=1)),
+        ("random_reverse_complement() per read", lambda: [aug.random_reverse_complement(s, 0.5, random_state=rng) for s in seqs]),
+        ("random_reverse_complement_batch (1 thread)", lambda: aug.random_reverse_complement_batch(seqs, 0.5, random_state=rng, n_jobs=1)),
+    ]
+    rows = []
+    for name, fn in cases:
+        secs, _ = _time(fn, 3)
+        rows.append({"name": name, "records": n, "length": length, "seconds": secs,
+                     "us_per_read": secs / n * 1e6})
+        print(f"  {name:<44} {secs / n * 1e6:8.2f} us/read")
+    return rows
+
+
 def _time(fn, repeat: int) -> tuple[float, dict]:
     best, out = float("inf"), None
     for _ in range(repeat):
@@ -156,6 +211,10 @@ def main(argv: list[str] | None = None) -> list[dict]:
             ("FastxDataset+EncodeCollate, workers=0", lambda: _loader(path, 0)),
             ("FastxDataset+EncodeCollate, workers=2", lambda: _loader(path, 2)),
             ("  ... workers=2 + RandomReverseComplement", lambda: _loader(path, 2, True)),
+            ("FastxBatchDataset, workers=0", lambda: _batch_loader(path, 0)),
+            ("FastxBatchDataset, workers=2", lambda: _batch_loader(path, 2)),
+            ("  ... workers=2, uint8 one-hot + bool mask", lambda: _batch_loader(path, 2, compact=True)),
+            ("  ... workers=2, uint8 + RC 0.5 + mutation 0.01", lambda: _batch_loader(path, 2, True, True)),
         ]
         # outputs agree before anything is timed
         ref = _hand_loop(path)
@@ -180,6 +239,8 @@ def main(argv: list[str] | None = None) -> list[dict]:
             })
             print(f"  {name:<44} {secs:7.3f} s  {rate / 1e3:8.1f} k rec/s  "
                   f"{rate * length / 1e6:7.1f} Mbases/s  {rate / floor:5.2f} x floor")
+        print(f"augmentation cost, {min(n, 20_000):,} x {length} bp reads, best of 3:")
+        results += _mutate_rows(min(n, 20_000), length)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
     return results
