@@ -369,6 +369,7 @@ def kmer_spectrum_file(
 ) -> KmerSpectrum:
     """Count every k-mer of FASTA/FASTQ file(s), plain or gzip, streamed.
 
+    Needs ``dnaio`` (``pip install -e ".[io]"``; an ImportError says so).
     Records are read with :func:`deepbiop.io.iter_records` (dnaio) and
     counted in chunks of ``chunk_bases`` bases; see :func:`kmer_spectrum` for
     the parameters. ``progress`` shows a progress bar over records.

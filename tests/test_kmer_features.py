@@ -322,3 +322,26 @@ def test_classifier_baseline_example_finds_the_motif(repo_root):
     motif = ("TATAATGCGC", revcomp("TATAATGCGC"))
     in_motif = [n for n in out["top_kmers"] if any(n in m or revcomp(n) in m for m in motif)]
     assert len(in_motif) >= 3
+
+
+def test_spectrum_progress_bar_gives_same_counts(tmp_path, capsys):
+    seqs = ["ACGTNACGTA", "ttgca", ""]
+    plain = dbp.kmer_spectrum(seqs, 3)
+    with_bar = dbp.kmer_spectrum(seqs, 3, progress=True)
+    assert with_bar.to_dict() == plain.to_dict()
+    path = tmp_path / "x.fa"
+    path.write_text("".join(f">r{i}\n{s}\n" for i, s in enumerate(seqs)))
+    assert dbp.kmer_spectrum_file(path, 3, progress=True).to_dict() == plain.to_dict()
+
+
+def test_sparse_transform_from_several_python_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(9)
+    batches = [["".join(rng.choice(list("ACGTN"), 150)) for _ in range(200)] for _ in range(6)]
+    enc = dbp.KmerEncoder(k=15, canonical="compact", sparse=True, normalize="l1")
+    expected = [enc.transform(b) for b in batches]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(enc.transform, batches))
+    for got, want in zip(results, expected):
+        assert (got != want).nnz == 0
