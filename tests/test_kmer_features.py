@@ -345,3 +345,18 @@ def test_sparse_transform_from_several_python_threads():
         results = list(pool.map(enc.transform, batches))
     for got, want in zip(results, expected):
         assert (got != want).nnz == 0
+
+
+@pytest.mark.parametrize("canonical", [False, True, "compact"])
+def test_min_count_same_columns_with_skip_and_error(canonical):
+    # "skip" learns the vocabulary from the batch spectrum, "error" from the CSR
+    # rows: both must keep the same columns on clean data
+    rng = np.random.default_rng(4)
+    train = ["".join(rng.choice(list("ACGT"), 60)) for _ in range(40)]
+    a = dbp.KmerEncoder(k=4, canonical=canonical, min_count=3, sparse=True).fit(train)
+    b = dbp.KmerEncoder(k=4, canonical=canonical, min_count=3, sparse=True,
+                        ambiguous_strategy="error").fit(train)
+    np.testing.assert_array_equal(a.columns_, b.columns_)
+    np.testing.assert_array_equal(a.column_counts_, b.column_counts_)
+    with pytest.raises(ValueError, match="sequence 1 \\(of 2\\): invalid character 'N'"):
+        dbp.KmerEncoder(k=4, min_count=1, ambiguous_strategy="error").fit(["ACGT", "ACNT"])

@@ -427,9 +427,21 @@ class KmerEncoder(SequenceEncoder):
                 delattr(self, attr)
         if self.min_count is None:
             return self
-        counts = self._csr(pack_batch(X), np.dtype(np.int64))
-        cols, inverse = np.unique(counts.indices, return_inverse=True)
-        totals = np.bincount(inverse, weights=counts.data, minlength=cols.size)
+        if self.ambiguous_strategy == "skip":
+            # column totals = the batch's k-mer spectrum (bucketed parallel count)
+            from deepbiop.spectrum import kmer_spectrum
+
+            spec = kmer_spectrum(X, int(self.k), canonical=self.canonical is not False,
+                                 encoding_type=self._alphabet, n_jobs=self.n_jobs)
+            cols, totals = spec.codes, spec.counts
+            if self._compact:
+                ranks = np.empty(cols.size, dtype=np.uint64)
+                _kmer_sparse.canonical_rank(np.ascontiguousarray(cols), int(self.k), ranks)
+                cols = ranks
+        else:  # "error": the row kernel names the first bad character
+            counts = self._csr(pack_batch(X), np.dtype(np.int64))
+            cols, inverse = np.unique(counts.indices, return_inverse=True)
+            totals = np.bincount(inverse, weights=counts.data, minlength=cols.size)
         keep = totals >= self.min_count
         self.columns_ = cols[keep].astype(np.int64)
         self.column_counts_ = totals[keep].astype(np.int64)
