@@ -195,6 +195,9 @@ def _tasks(w: Workload, quick: bool, n_all: int) -> list[tuple[str, tuple, Any, 
     fixed = len({len(s) for s in w.seqs}) == 1
     threads = sorted({1, n_all})
     slow_subset = 1_000 if quick else 5_000
+    # the big workloads' baselines (seconds per call, gigabytes of temporaries)
+    # are timed on a tenth of the sequences; throughput is per base either way
+    heavy = {"W4": B // 5, "W5": B // 10}.get(w.name)
 
     def floors(shape, dtype):
         return [
@@ -224,8 +227,10 @@ def _tasks(w: Workload, quick: bool, n_all: int) -> list[tuple[str, tuple, Any, 
         impls = floors(shape, np.float32) + deepbiop_rows(
             lambda t: dbp.OneHotEncoder(a, "skip", n_jobs=t), shape, np.float32)
         impls += [
-            Impl("numpy", _single(lambda s: bl.numpy_onehot(s, a), w), ref=ref),
+            Impl("numpy", _single(lambda s: bl.numpy_onehot(s, a), w), ref=ref,
+                 subset=heavy),
             Impl("numba", _single(lambda s: bl.numba_onehot(s, a), w), threads=n_all,
+                 subset=heavy,
                  ref=ref, skip=nb_skip),
         ]
         if w.name == "W1":
@@ -250,8 +255,10 @@ def _tasks(w: Workload, quick: bool, n_all: int) -> list[tuple[str, tuple, Any, 
         impls = floors(shape, np.float32) + deepbiop_rows(
             lambda t: dbp.IntegerEncoder(a, "unknown", n_jobs=t), shape, np.float32)
         impls += [
-            Impl("numpy", _single(lambda s: bl.numpy_integer(s, a), w), ref=ref),
+            Impl("numpy", _single(lambda s: bl.numpy_integer(s, a), w), ref=ref,
+                 subset=heavy),
             Impl("numba", _single(lambda s: bl.numba_integer(s, a), w), threads=n_all,
+                 subset=heavy,
                  ref=ref, skip=nb_skip),
         ]
         if a == "dna" and fixed and not w.single:
@@ -274,8 +281,10 @@ def _tasks(w: Workload, quick: bool, n_all: int) -> list[tuple[str, tuple, Any, 
             for t in threads
         ]
         impls += [
-            Impl("numpy", _single(lambda s, k=k: bl.numpy_kmer(s, a, k), w), ref=ref),
+            Impl("numpy", _single(lambda s, k=k: bl.numpy_kmer(s, a, k), w), ref=ref,
+                 subset=heavy or (B // 5 if k >= 6 else None)),
             Impl("numba", _single(lambda s, k=k: bl.numba_kmer(s, a, k), w), threads=n_all,
+                 subset=heavy,
                  ref=ref, skip=nb_skip),
         ]
         if w.name == "W1":
@@ -468,11 +477,54 @@ def run_core(args, workloads: tuple) -> tuple[list[Row], list[dict]]:
     gc.collect()
     gc.freeze()  # the workloads' objects stay alive; keep them out of collections
     for name in workloads:
+        t1 = time.perf_counter()
         r, info = run_workload(ws.pop(name), args.quick, repeat, n_all)
+        info["elapsed_seconds"] = time.perf_counter() - t1
+        print(f"({name} took {info['elapsed_seconds']:.1f} s)")
         rows.extend(r)
         infos.append(info)
         gc.collect()
     return rows, infos
+
+
+def summary_table(rows: list[Row], n_all: int) -> str:
+    """One Markdown line per (workload, encoder): deepbiop's throughput with one
+    and all threads, its fraction of the floor, how many times faster it is
+    than each baseline, and the memory it needs beyond its output."""
+    groups: dict = {}
+    for r in rows:
+        groups.setdefault((r.workload, r.task), []).append(r)
+    head = (f"| workload | encoder | Mb/s 1 thr | Mb/s {n_all} thr | Mreads/s | x floor "
+            f"| x numba | x numpy | x peers | extra MB |")
+    lines = [head, "|---|---|---:|---:|---:|---:|---:|---:|---|---:|"]
+    for (wl, task), rs in groups.items():
+        ok = [r for r in rs if r.seconds == r.seconds]
+        one = next((r for r in ok if r.impl == "deepbiop" and r.threads == 1), None)
+        allt = next((r for r in ok if r.impl == "deepbiop" and r.threads == n_all), None)
+        if allt is None:
+            continue
+        best = one if one is not None and one.seconds < allt.seconds else allt
+        floor_all = next((r for r in ok if r.impl.startswith("floor") and r.threads == n_all),
+                         None)
+
+        def x(name):
+            r = next((r for r in ok if r.impl == name), None)
+            return "-" if r is None or r.deepbiop_x is None else f"{r.deepbiop_x:.1f}"
+
+        peers = ", ".join(
+            f"{r.impl.split(' ')[0]} {r.deepbiop_x:.1f}" for r in ok
+            if not r.impl.startswith(("deepbiop", "floor", "numpy", "numba"))
+            and r.deepbiop_x is not None
+        ) or "-"
+        xf = "-" if floor_all is None else f"{floor_all.seconds / allt.seconds:.2f}"
+        extra = "-" if allt.peak_mb is None else f"{allt.peak_mb - allt.out_mb:.1f}"
+        lines.append(
+            f"| {wl} | {task.replace(' float32', '')} | "
+            f"{'-' if one is None else f'{one.mbases_s:.0f}'} | {allt.mbases_s:.0f} | "
+            f"{best.reads_s / 1e6:.2f} | {xf} | {x('numba')} | {x('numpy')} | {peers} | "
+            f"{extra} |"
+        )
+    return "\n".join(lines)
 
 
 def _load_suite(name: str):
@@ -504,6 +556,7 @@ def run_suite(name: str, quick: bool, want_json: bool) -> dict:
         os.close(fd)
         argv += ["--json", tmp]
     result: dict = {}
+    t0 = time.perf_counter()
     try:
         rc = mod.main(argv)
         # main may return an exit code (non-zero = failure) or its results
@@ -530,7 +583,8 @@ def run_suite(name: str, quick: bool, want_json: bool) -> dict:
             pass
         finally:
             Path(tmp).unlink(missing_ok=True)
-    print(f"suite {name}: {result['status']}"
+    result["elapsed_seconds"] = time.perf_counter() - t0
+    print(f"suite {name}: {result['status']} in {result['elapsed_seconds']:.1f} s"
           + (f" ({result['reason']})" if "reason" in result else ""))
     return result
 
@@ -575,6 +629,10 @@ def main(argv: list[str] | None = None) -> int:
     if suite in ("core", "all") or suite in WORKLOAD_NAMES:
         names = WORKLOAD_NAMES if suite in ("core", "all") else (suite,)
         rows, infos = run_core(args, names)
+    if rows:
+        print("\n=== summary (deepbiop; x = times faster than the baseline; x floor with "
+              f"{info['deepbiop_threads']} threads) ===")
+        print(summary_table(rows, info["deepbiop_threads"]))
     if suite == "all":
         for name in _suite_names():
             suites[name] = run_suite(name, args.quick, bool(args.json))
