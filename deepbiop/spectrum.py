@@ -203,7 +203,17 @@ def _split_pieces(ptrs: np.ndarray, lens: np.ndarray, k: int) -> tuple[np.ndarra
 def _count_chunk(batch: list, k: int, alphabet: Alphabet, canonical: bool,
                  n_threads: int) -> tuple[np.ndarray, np.ndarray]:
     packed = pack_batch(batch)
-    ptrs, lens = _split_pieces(packed.ptrs, packed.lens, k)
+    out = count_packed(packed.ptrs, packed.lens, k, alphabet, canonical, n_threads)
+    del packed
+    return out
+
+
+def count_packed(ptrs: np.ndarray, lens: np.ndarray, k: int, alphabet: Alphabet,
+                 canonical: bool, n_threads: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct k-mer codes (ascending uint64) and counts (int64) of packed
+    sequences (whose owner the caller keeps alive); windows with a character
+    outside the alphabet are skipped."""
+    ptrs, lens = _split_pieces(ptrs, lens, k)
     windows = np.maximum(lens - (k - 1), 0)
     starts = np.zeros(lens.size, dtype=np.int64)
     if lens.size > 1:
@@ -218,7 +228,6 @@ def _count_chunk(batch: list, k: int, alphabet: Alphabet, canonical: bool,
     # the distinct codes overwrite scratch and their counts keys, front to back
     counts = keys.view(np.int64)
     m = _kmer_sparse.count_codes(keys, scratch, key_bits, scratch, counts, threads)
-    del packed
     return _trim(scratch, counts, m)
 
 

@@ -360,3 +360,17 @@ def test_min_count_same_columns_with_skip_and_error(canonical):
     np.testing.assert_array_equal(a.column_counts_, b.column_counts_)
     with pytest.raises(ValueError, match="sequence 1 \\(of 2\\): invalid character 'N'"):
         dbp.KmerEncoder(k=4, min_count=1, ambiguous_strategy="error").fit(["ACGT", "ACNT"])
+
+
+@pytest.mark.parametrize("canonical", [False, True, "compact"])
+def test_long_rows_use_spectrum_path(monkeypatch, canonical):
+    import deepbiop.encoders.kmer as kmer_mod
+
+    rng = np.random.default_rng(6)
+    seqs = ["".join(rng.choice(list("ACGTN"), n)) for n in (3000, 40, 5000, 0)]
+    want = dbp.KmerEncoder(k=9, canonical=canonical, sparse=True).transform(seqs)
+    monkeypatch.setattr(kmer_mod, "LONG_ROW_WINDOWS", 1000)  # rows 0 and 2 are "long"
+    got = dbp.KmerEncoder(k=9, canonical=canonical, sparse=True).transform(seqs)
+    got.check_format(full_check=True)
+    assert (got != want).nnz == 0
+    np.testing.assert_array_equal(got.indices, want.indices)

@@ -142,9 +142,9 @@ cdef inline void _sort(key_t* a, Py_ssize_t n) noexcept nogil:
 
 
 cdef inline int _bucket_bits(Py_ssize_t n, int key_bits) noexcept nogil:
-    """log2 of the bucket count for sorting n keys: about n buckets, 2..4096."""
+    """log2 of the bucket count for sorting n keys: n/2 to n buckets, 2..4096."""
     cdef int b = 1
-    while (<Py_ssize_t> 1 << b) < n and b < 12 and b < key_bits:
+    while (<Py_ssize_t> 2 << b) < n and b < 12 and b < key_bits:
         b += 1
     return b
 
@@ -157,7 +157,7 @@ cdef key_t* _bucket_finish(key_t* a, Py_ssize_t n, Py_ssize_t nb, int shift,
     are (``tmp``).
 
     The keys are scattered into ``tmp`` bucket by bucket; they are then in
-    order except inside buckets (about one key each), which one insertion sort
+    order except inside buckets (one or two keys each), which one insertion sort
     over the whole row finishes: keys never leave their bucket, so it costs n
     plus the few in-bucket inversions. Branch-light, several times faster than
     quicksort on short rows. When a bucket holds more than 32 keys (skewed

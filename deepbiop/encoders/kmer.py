@@ -10,6 +10,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from deepbiop._config import effective_n_threads
 from deepbiop._kernels import _kmer, _kmer_sparse
 from deepbiop._sequences import Packed, pack_batch
 from deepbiop.alphabets import Alphabet
@@ -28,6 +29,9 @@ __all__ = [
 MAX_DENSE_COLUMNS = 4**12
 #: ``sparse="auto"`` gives CSR output above this many columns (DNA k >= 7).
 AUTO_SPARSE_COLUMNS = 4**6
+#: Sparse rows with at least this many windows are counted by the parallel
+#: spectrum counter (bucketed sort across threads) instead of one thread.
+LONG_ROW_WINDOWS = 1 << 18
 #: ``get_feature_names_out`` returns a lazy :class:`KmerNames` above this many columns.
 EAGER_NAMES_LIMIT = 4**10
 #: Column indices are int64, so ``A**k`` must stay below 2**63.
@@ -466,9 +470,18 @@ class KmerEncoder(SequenceEncoder):
         data = np.empty(total, dtype=dtype)
         nnz = np.zeros(B, dtype=np.int64)
         status = np.full(B, -1, dtype=np.int64)
+        lens = packed.lens
+        long_rows = np.empty(0, dtype=np.intp)
+        if self.ambiguous_strategy == "skip":
+            # a very long row (a chromosome) would be one thread's serial sort:
+            # count it with the parallel spectrum counter instead
+            long_rows = np.flatnonzero(windows >= LONG_ROW_WINDOWS)
+            if long_rows.size:
+                lens = lens.copy()
+                lens[long_rows] = 0
         _kmer_sparse.csr_rows(
             packed.ptrs,
-            packed.lens,
+            lens,
             alpha.codes,
             k,
             alpha.size,
@@ -485,6 +498,22 @@ class KmerEncoder(SequenceEncoder):
         self._raise_for_status(
             packed, status, "pass ambiguous_strategy='skip' to leave such windows uncounted"
         )
+        if long_rows.size:
+            from deepbiop.spectrum import count_packed
+
+            for i in long_rows.tolist():
+                codes, counts = count_packed(
+                    packed.ptrs[i : i + 1], packed.lens[i : i + 1], k, alpha,
+                    self.canonical is not False, effective_n_threads(self.n_jobs),
+                )
+                if self._compact:
+                    ranks = np.empty(codes.size, dtype=np.uint64)
+                    _kmer_sparse.canonical_rank(codes, k, ranks)
+                    codes = ranks
+                lo = int(starts[i])
+                indices[lo : lo + codes.size] = codes
+                data[lo : lo + codes.size] = counts
+                nnz[i] = codes.size
         indptr = np.empty(B + 1, dtype=np.int64)
         _kmer_sparse.csr_compact(starts, nnz, indices, data, indptr)
         n = int(indptr[-1])
