@@ -3,8 +3,9 @@
 * ``csr_rows``: each sequence writes the rolling index of every valid window
   into its own slice of the (over-allocated) CSR ``indices`` array, sorts the
   slice (a bucket pass into a per-thread scratch row, its histogram taken
-  while the codes are written, then one insertion sort) and run-length encodes it into (column, count) pairs; no
-  dense row is ever built. ``csr_compact`` then closes the gaps.
+  while the codes are written, then one insertion sort) and run-length
+  encodes it into (column, count) pairs; no dense row is ever built.
+  ``csr_compact`` then closes the gaps.
 * ``canonical_rank``: the position of a canonical k-mer among all canonical
   k-mers in lexicographic order (the compact canonical column), O(k) per code.
 * ``collect_codes`` + ``count_codes`` + ``merge_counts``: the spectrum counter.
@@ -151,10 +152,12 @@ cdef inline int _bucket_bits(Py_ssize_t n, int key_bits) noexcept nogil:
 
 cdef key_t* _bucket_finish(key_t* a, Py_ssize_t n, Py_ssize_t nb, int shift,
                            key_t* tmp, int32_t* cnt) noexcept nogil:
-    """Finish sorting the non-negative keys ``a[0..n)`` whose bucket histogram
-    (bucket = (key >> shift) & (nb - 1), count of bucket j in ``cnt[j + 1]``,
-    ``cnt[0] == 0``; the bits above the bucket bits equal for all keys) was taken while the keys were written; return where the sorted keys
-    are (``tmp``).
+    """Finish sorting the non-negative keys ``a[0..n)``; return where the
+    sorted keys are (``tmp``).
+
+    ``cnt`` holds the bucket histogram, taken while the keys were written:
+    bucket ``(key >> shift) & (nb - 1)``, count of bucket j in ``cnt[j + 1]``,
+    ``cnt[0] == 0``; the bits above the bucket bits are equal for all keys.
 
     The keys are scattered into ``tmp`` bucket by bucket; they are then in
     order except inside buckets (one or two keys each), which one insertion sort
