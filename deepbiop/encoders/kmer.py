@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from collections.abc import Iterator
 from numbers import Integral
 from typing import Any
@@ -217,6 +219,27 @@ class KmerNames:
     def __repr__(self) -> str:
         first = ", ".join(repr(s) for s in self[:2].tolist())
         return f"KmerNames([{first}, ..., {self[-1]!r}], n={self._n:,})"
+
+
+def _physical_memory() -> int | None:
+    """Bytes of physical memory, or None where the OS does not say."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # pragma: no cover - non-POSIX
+        return None
+
+
+def _check_dense_fits(n_rows: int, n_cols: int, dtype: np.dtype) -> None:
+    """Refuse a dense output larger than physical memory before allocating it
+    (np.zeros would succeed lazily and the process be killed while writing)."""
+    need = n_rows * n_cols * np.dtype(dtype).itemsize
+    have = _physical_memory()
+    if have is not None and need > have:
+        raise ValueError(
+            f"dense k-mer output of {n_rows:,} x {n_cols:,} {np.dtype(dtype)} needs "
+            f"{need / 2**30:.1f} GiB, more than this machine's {have / 2**30:.1f} GiB "
+            "of memory; pass sparse=True, a smaller k, or encode in smaller batches"
+        )
 
 
 class KmerEncoder(SequenceEncoder):
@@ -579,6 +602,7 @@ class KmerEncoder(SequenceEncoder):
     def _dense(self, packed: Packed, dtype: np.dtype) -> np.ndarray:
         alpha = self._alphabet
         B = len(packed)
+        _check_dense_fits(B, self.n_features, dtype)
         out = np.zeros((B, self.n_features), dtype=dtype)
         status = np.full(B, -1, dtype=np.int64)
         _kmer.kmer_batch(
