@@ -516,7 +516,9 @@ def summary_table(rows: list[Row], n_all: int) -> str:
             if not r.impl.startswith(("deepbiop", "floor", "numpy", "numba"))
             and r.deepbiop_x is not None
         ) or "-"
-        xf = "-" if floor_all is None else f"{floor_all.seconds / allt.seconds:.2f}"
+        # a floor for an output of a few KB (one k-mer row) means nothing
+        xf = ("-" if floor_all is None or allt.out_mb < 1
+              else f"{floor_all.seconds / allt.seconds:.2f}")
         extra = "-" if allt.peak_mb is None else f"{allt.peak_mb - allt.out_mb:.1f}"
         lines.append(
             f"| {wl} | {task.replace(' float32', '')} | "

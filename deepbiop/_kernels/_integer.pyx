@@ -4,7 +4,7 @@ from libc.stdint cimport uint8_t, int8_t, int16_t, int32_t, int64_t, uint64_t
 
 from deepbiop._kernels._common cimport seq_ptr, random_code
 from deepbiop._kernels._segments cimport (
-    SEG, n_segments, grab_size, item_status, reduce_status,
+    SEG, PREFETCH_ROWS, n_segments, grab_size, item_status, reduce_status, prefetch_row,
 )
 
 ctypedef fused code_t:
@@ -95,8 +95,13 @@ def integer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     with nogil:
         for j in prange(B * nseg, schedule="dynamic", chunksize=grab,
                         num_threads=n_threads):
-            i = j // nseg
-            c = j - i * nseg
+            if nseg == 1:
+                i = j
+                c = 0
+                prefetch_row(ptrs, lens, i + PREFETCH_ROWS)
+            else:
+                i = j // nseg
+                c = j - i * nseg
             _segment(seq_ptr(ptrs, i), lens[i], c * SEG, min(L, (c + 1) * SEG), A,
                      value, bad, op + i * L, <code_t> pad, mode, seed, i, st + j)
         reduce_status(&status[0], st, B, nseg)

@@ -4,6 +4,7 @@ from libc.stdint cimport uint8_t, int16_t, int32_t, int64_t, uint64_t
 from libc.stdlib cimport calloc, malloc, free
 
 from deepbiop._kernels._common cimport seq_ptr
+from deepbiop._kernels._segments cimport PREFETCH_ROWS, prefetch_row
 
 cdef extern from "_omp_shim.h":
     int omp_get_thread_num() noexcept nogil
@@ -170,5 +171,6 @@ def kmer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     grab = <int> max(1, GRAB_BASES // max(1, total // B))
     with nogil:
         for i in prange(B, schedule="dynamic", chunksize=grab, num_threads=n_threads):
+            prefetch_row(ptrs, lens, i + PREFETCH_ROWS)
             _count(seq_ptr(ptrs, i), 0, lens[i], k, A, n_cols, cp, canonical, mode,
                    op + i * <Py_ssize_t> n_cols, sp + i)

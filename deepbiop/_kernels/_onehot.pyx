@@ -5,7 +5,7 @@ from libc.string cimport memset, memcpy
 
 from deepbiop._kernels._common cimport seq_ptr, random_code
 from deepbiop._kernels._segments cimport (
-    SEG, n_segments, grab_size, item_status, reduce_status,
+    SEG, PREFETCH_ROWS, n_segments, grab_size, item_status, reduce_status, prefetch_row,
 )
 
 ctypedef fused out_t:
@@ -159,8 +159,13 @@ def onehot_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     with nogil:
         for j in prange(B * nseg, schedule="dynamic", chunksize=grab,
                         num_threads=n_threads):
-            i = j // nseg
-            c = j - i * nseg
+            if nseg == 1:
+                i = j
+                c = 0
+                prefetch_row(ptrs, lens, i + PREFETCH_ROWS)
+            else:
+                i = j // nseg
+                c = j - i * nseg
             _segment(seq_ptr(ptrs, i), lens[i], c * SEG, min(L, (c + 1) * SEG), L, A,
                      bad, tp, one, op + i * L * A, channels_first, mode, seed, i,
                      st + j)

@@ -13,9 +13,42 @@
 from libc.stdint cimport int64_t
 from libc.stdlib cimport malloc, free
 
+cdef extern from *:
+    """
+    #if defined(__GNUC__) || defined(__clang__)
+    #define DEEPBIOP_PREFETCH(p) __builtin_prefetch((const void *)(p), 0, 3)
+    #else
+    #define DEEPBIOP_PREFETCH(p) ((void)0)
+    #endif
+    """
+    void DEEPBIOP_PREFETCH(const void* p) noexcept nogil
+
 cdef enum:
     SEG = 65536          # positions per work item
     GRAB_BASES = 32768   # positions handed to a thread at a time
+    PREFETCH_ROWS = 4    # rows ahead whose bytes are requested early
+    PREFETCH_BYTES = 512 # of each such row
+
+
+cdef inline void prefetch_row(const int64_t[::1] ptrs, const int64_t[::1] lens,
+                              Py_ssize_t i) noexcept nogil:
+    """Ask for the first bytes of row ``i`` before they are needed.
+
+    Each sequence lives in its own Python object somewhere on the heap, so the
+    first read of every short row is a cache (and TLB) miss that the hardware
+    prefetcher cannot foresee; with 150 bp reads those misses, not the
+    arithmetic, set the pace. The caller passes a row a few ahead of the one
+    it is encoding. Purely a hint: no effect on results.
+    """
+    if i >= ptrs.shape[0]:
+        return
+    cdef const char* p = <const char*> <size_t> ptrs[i]
+    cdef Py_ssize_t n = lens[i], off = 0
+    if n > PREFETCH_BYTES:
+        n = PREFETCH_BYTES
+    while off < n:
+        DEEPBIOP_PREFETCH(p + off)
+        off += 64
 
 
 cdef inline Py_ssize_t n_segments(Py_ssize_t L) noexcept nogil:
