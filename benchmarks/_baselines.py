@@ -61,19 +61,30 @@ def floor(shape: tuple, dtype, n_threads: int) -> np.ndarray:
     """Allocate ``shape``/``dtype`` in fresh memory and write every element.
 
     ``ndarray.fill`` releases the GIL, so ``n_threads`` Python threads fill
-    disjoint slabs of the first axis (or of the flat array) in parallel.
+    disjoint parts of the flat array in parallel, each in slabs of at most
+    64 Mi elements (the same memory-order sweep an encoder makes).
     """
     global _POOL
     out = np.empty(shape, dtype=dtype)
     flat = out.reshape(-1)
-    if n_threads <= 1 or flat.size < 1 << 20:  # below ~4 MB a thread hand-off costs more
-        flat.fill(1)
+    n = flat.size
+    if n_threads <= 1 or n < 1 << 20:  # below ~4 MB a thread hand-off costs more
+        for a in range(0, n, _SLAB):
+            flat[a : a + _SLAB].fill(1)
         return out
     if _POOL is None or _POOL._max_workers < n_threads:
         _POOL = ThreadPoolExecutor(max_workers=n_threads)
-    bounds = np.linspace(0, flat.size, n_threads + 1).astype(np.int64)
-    list(_POOL.map(lambda ab: flat[ab[0]:ab[1]].fill(1), zip(bounds[:-1], bounds[1:])))
+    bounds = np.linspace(0, n, n_threads + 1).astype(np.int64)
+
+    def fill(ab):
+        for a in range(int(ab[0]), int(ab[1]), _SLAB):
+            flat[a : min(a + _SLAB, int(ab[1]))].fill(1)
+
+    list(_POOL.map(fill, zip(bounds[:-1], bounds[1:])))
     return out
+
+
+_SLAB = 1 << 26
 
 
 # -- NumPy ---------------------------------------------------------------------
