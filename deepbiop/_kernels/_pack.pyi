@@ -1,0 +1,21 @@
+"""Type stub for deepbiop._kernels._pack (Python objects -> packed addresses)."""
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+def pack_items(
+    items: tuple[Any, ...],
+    fallback: Callable[[Any, int], NDArray[np.uint8]],
+) -> tuple[NDArray[np.int64], NDArray[np.int64], list[NDArray[np.uint8]]]:
+    """Return (ptrs, lens, keep) for a tuple of sequence objects."""
+
+def pack_fixed_width(
+    table: NDArray[np.uint8],
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Addresses and lengths of the rows of a numpy ``S`` array viewed as uint8 (n, w)."""
+
+def byte_at(addr: int, pos: int) -> int:
+    """The byte at ``addr + pos`` (used to name a bad character in an error)."""
