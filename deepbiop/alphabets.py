@@ -72,7 +72,7 @@ class Alphabet:
     >>> from deepbiop.alphabets import DNA
     >>> DNA.symbols, DNA.size
     ('ACGT', 4)
-    >>> DNA.codes[ord("g")]
+    >>> int(DNA.codes[ord("g")])
     2
     """
 

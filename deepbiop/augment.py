@@ -37,6 +37,7 @@ from typing import Any, Callable, Union
 import numpy as np
 
 from deepbiop.alphabets import Alphabet, get_alphabet
+from deepbiop.encoders import _base as _encoder_base  # one thread threshold for all kernels
 
 __all__ = [
     "reverse_complement",
@@ -441,7 +442,6 @@ def mutate_codes(
 
 
 # -- batch kernels: mutations and reverse complements of many sequences at once ----------
-_MIN_BASES_PER_THREAD = 32_768
 
 
 def _batch_items(seqs: Any) -> list:
@@ -515,7 +515,7 @@ def _augment_packed(
     total = int(offsets[-1] + lens[-1])
     out = np.empty(total, dtype=np.uint8)
     threshold = min(int(round(rate * 2**32)), 2**32)
-    n_threads = max(1, min(effective_n_threads(n_jobs), total // _MIN_BASES_PER_THREAD + 1))
+    n_threads = max(1, min(effective_n_threads(n_jobs), total // _encoder_base._MIN_BASES_PER_THREAD + 1))
     _augment.augment_packed(
         packed.ptrs, lens, offsets, out, codes, upper, lower, is_lower, alpha.size,
         threshold, seed & (2**64 - 1), flip, comp_dna, comp_rna, auto, n_threads,

@@ -316,7 +316,7 @@ def test_mutate_batch_rate_uniformity_and_protein():
     assert aug.mutate_batch(["GAUUACA"], 1.0, alphabet="rna", random_state=2)[0].count("T") == 0
 
 
-def test_batch_kernels_thread_count_independent():
+def test_batch_kernels_thread_count_independent(force_parallel):
     rng = np.random.default_rng(4)
     seqs = ["".join(rng.choice(list("ACGTNacgu"), size=int(n))) for n in rng.integers(0, 900, 300)]
     one = aug.mutate_batch(seqs, 0.2, random_state=9, n_jobs=1)

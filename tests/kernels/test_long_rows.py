@@ -20,6 +20,10 @@ from _reference import integer_ref, kmer_ref, onehot_ref
 SEG = 65_536  # positions per piece in the one-hot / integer kernels
 KSEG = 1 << 16  # window starts per piece in the dense k-mer kernel
 
+# n_jobs=2 must really run two threads on these ~130k-base rows, below the
+# default per-thread work threshold.
+pytestmark = pytest.mark.usefixtures("force_parallel")
+
 
 def _long_dna(n: int, seed: int) -> str:
     rng = np.random.default_rng(seed)

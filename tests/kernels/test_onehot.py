@@ -393,10 +393,14 @@ def test_threadpoolctl_limit_gives_same_output():
 
 
 def test_large_batch_multithreaded_without_patch():
-    # big enough (> 2 x 32k bases) to go parallel on the default threshold
+    # big enough (> 2 x the per-thread threshold) to go parallel by default
+    from deepbiop.encoders._base import _MIN_BASES_PER_THREAD
+
     rng = np.random.default_rng(0)
     seqs = ["".join(rng.choice(list("ACGTNa"), size=int(n)))
             for n in rng.integers(0, 1500, size=120)]
+    seqs += ["ACGTN" * (_MIN_BASES_PER_THREAD // 5 + 1)] * 2
+    assert sum(map(len, seqs)) > 2 * _MIN_BASES_PER_THREAD
     one = dbp.OneHotEncoder("dna", "uniform", n_jobs=1).encode_batch(seqs)
     two = dbp.OneHotEncoder("dna", "uniform", n_jobs=2).encode_batch(seqs)
     np.testing.assert_array_equal(one, two)
