@@ -47,3 +47,22 @@ def test_results_unchanged_by_cached_validation():
     second = enc.encode_batch(["ACGTN", "AC"])
     np.testing.assert_array_equal(first, second)
     np.testing.assert_array_equal(first, [[0, 1, 2, 3, 4], [0, 1, -1, -1, -1]])
+
+
+def test_parameter_changed_during_validation_is_not_remembered_as_valid():
+    """Another thread may set a parameter while this one validates: only the
+    values that were actually validated may be remembered as valid."""
+    enc = dbp.OneHotEncoder()
+    enc.ambiguous_strategy = "bogus"
+    original = enc._validate_params
+
+    def racing_validate():  # the other thread fixes the value mid-check
+        enc.ambiguous_strategy = "skip"
+        original()
+
+    enc._validate_params = racing_validate
+    enc.encode("ACGT")
+    del enc._validate_params
+    enc.ambiguous_strategy = "bogus"
+    with pytest.raises(ValueError, match="ambiguous_strategy"):
+        enc.encode("ACGT")

@@ -103,7 +103,9 @@ class SequenceEncoder(TransformerMixin, BaseEstimator):
         self._validate_params()
         self._validate_extra()
         effective_n_threads(self.n_jobs)  # rejects n_jobs=0 at fit, not only at transform
-        if key is not None:
+        # remember only values that were validated: another thread may have
+        # changed a parameter since ``key`` was read
+        if key is not None and self._params_key() == key:
             self.__dict__["_validated_params"] = key
 
     def _params_key(self) -> tuple | None:
