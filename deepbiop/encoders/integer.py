@@ -104,9 +104,8 @@ class IntegerEncoder(SequenceEncoder):
         A = self._alphabet.size
         if dt.kind in "iu":
             info = np.iinfo(dt)
-            if self.pad_value != int(self.pad_value) or not (
-                info.min <= self.pad_value <= info.max
-            ):
+            pv = self.pad_value
+            if not (info.min <= pv <= info.max and pv == int(pv)):  # NaN, inf fail
                 raise ValueError(
                     f"pad_value={self.pad_value!r} cannot be stored in dtype {dt}"
                 )

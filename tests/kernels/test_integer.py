@@ -134,6 +134,9 @@ def test_uint8_needs_nonnegative_pad():
         dbp.IntegerEncoder("dna", pad_value=0.5, dtype=np.int64).encode("A")
     with pytest.raises(ValueError, match="pad_value=300 cannot be stored in dtype int8"):
         dbp.IntegerEncoder("dna", pad_value=300, dtype=np.int8).encode("A")
+    for bad in (float("inf"), float("nan")):  # not an OverflowError from int()
+        with pytest.raises(ValueError, match=f"pad_value={bad!r} cannot be stored in dtype int64"):
+            dbp.IntegerEncoder("dna", pad_value=bad, dtype=np.int64).encode("A")
 
 
 def test_unsupported_dtype_message():
