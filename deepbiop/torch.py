@@ -63,7 +63,7 @@ import torch
 from torch.utils.data import Dataset, IterableDataset
 
 from deepbiop import io as _io
-from deepbiop.augment import Augmentation, worker_info, worker_rng
+from deepbiop.augment import Augmentation, worker_info, worker_seed_sequence
 
 __all__ = ["SequenceDataset", "FastxDataset", "FastxBatchDataset", "EncodeCollate"]
 
@@ -113,12 +113,17 @@ class _SeededMixin:
 
     def _rng(self) -> np.random.Generator:
         wid, nw, rank, _ = worker_info()
+        if getattr(self, "world_size", None) is not None:
+            rank = int(self.rank)  # explicit shard: it keys the stream, as a real rank does
         key = (os.getpid(), wid, rank, self._epoch)
         state = getattr(self, "_rng_state", None)
         if state is None or state[0] != key:
             if self.seed is not None and _in_worker():
                 self._note_stream_start(wid, rank)
-            state = (key, worker_rng(self.seed, epoch=self._epoch))
+            seq = worker_seed_sequence(self.seed, epoch=self._epoch)
+            base, epoch = seq.entropy[0], seq.entropy[1]
+            gen = np.random.Generator(np.random.PCG64(np.random.SeedSequence([base, epoch, rank, wid])))
+            state = (key, gen)
             self._rng_state = state
         return state[1]
 

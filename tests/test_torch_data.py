@@ -217,6 +217,23 @@ def test_same_seed_identical_epoch_different_workers_differ(tmp_path):
     assert _draws(ds2, 2) == e1
 
 
+def test_explicit_ranks_draw_different_streams(tmp_path):
+    # rank/world_size passed by hand (no torch.distributed group) must key the
+    # augmentation stream like a real rank: entropy (seed, epoch, rank, worker)
+    p = tmp_path / "same.fa"
+    write_fasta(p, ["ACGT"] * 20)
+    r0 = list(FastxDataset(p, transform=_Draw(), seed=7, rank=0, world_size=2))
+    r1 = list(FastxDataset(p, transform=_Draw(), seed=7, rank=1, world_size=2))
+    assert len(r0) == len(r1) == 10 and set(r0).isdisjoint(r1)
+    ref = np.random.Generator(np.random.PCG64(np.random.SeedSequence([7, 0, 1, 0])))
+    assert r1 == [f"ACGT:{ref.integers(0, 2**62)}" for _ in range(10)]
+    enc = dbp.IntegerEncoder(dtype="int64")
+    b = [next(iter(FastxBatchDataset(p, enc, batch_size=10, seed=7, rank=r, world_size=2,
+                                     transform=aug.RandomMutation(0.5))))["inputs"]
+         for r in (0, 1)]
+    assert not torch.equal(b[0], b[1])
+
+
 def test_seed_none_follows_torch_manual_seed(tmp_path):
     p = tmp_path / "same.fa"
     write_fasta(p, ["AC"] * 50)
