@@ -387,3 +387,39 @@ def test_dense_output_larger_than_memory_is_refused(monkeypatch):
         enc.encode_batch(["ACDEFGHIK"] * 100)
     # below the limit the same encoder works
     assert enc.encode_batch(["ACDEFGHIK"] * 2).shape == (2, 20**5)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_numpy_false_canonical_counts_both_strands_apart(sparse):
+    """canonical=np.False_ passes validation as a boolean and must mean False on
+    every path (dense and sparse), not "canonical" because it is not `False`."""
+    got = dbp.KmerEncoder(k=2, canonical=np.False_, sparse=sparse).encode_batch(["GT"])
+    got = got.toarray() if sparse else got
+    assert np.flatnonzero(got[0]).tolist() == [11]  # GT itself, not AC
+    prot = dbp.KmerEncoder(k=1, canonical=np.False_, encoding_type="protein")
+    assert prot.encode("AC")[:2].tolist() == [1.0, 1.0]
+
+
+def test_one_letter_alphabet_is_refused_for_kmers():
+    """A 1-symbol alphabet has A**k == 1 for every k: a clear error, not a hang."""
+    from deepbiop.alphabets import Alphabet
+
+    one = Alphabet("one", "A")
+    with pytest.raises(ValueError, match="k-mer counting needs an alphabet of at least 2"):
+        dbp.KmerEncoder(k=2, encoding_type=one).encode("AAA")
+    with pytest.raises(ValueError, match="k-mer counting needs an alphabet of at least 2"):
+        dbp.kmer_spectrum(["AAA"], k=2, encoding_type=one)
+
+
+def test_canonical_layout_needs_a_nucleotide_alphabet():
+    """Canonical columns exist only for DNA/RNA: naming them for protein must
+    fail clearly instead of spelling 2-bit DNA codes with protein letters."""
+    from deepbiop.alphabets import PROTEIN
+    from deepbiop.encoders.kmer import kmer_codes
+
+    with pytest.raises(ValueError, match="columns='canonical' needs a 4-letter nucleotide"):
+        kmer_names(PROTEIN, 2, [0, 5], columns="canonical")
+    with pytest.raises(ValueError, match="columns='canonical' needs a 4-letter nucleotide"):
+        kmer_names(PROTEIN, 1, columns="canonical")
+    with pytest.raises(ValueError, match="columns must be 'all' or 'canonical', got 'bogus'"):
+        kmer_codes(PROTEIN, 1, "bogus")

@@ -61,7 +61,17 @@ def n_canonical_kmers(k: int) -> int:
 
 def max_sparse_k(alphabet_size: int) -> int:
     """Largest k whose ``alphabet_size**k`` column indices fit in 63 bits
-    (31 for DNA/RNA, 14 for protein)."""
+    (31 for DNA/RNA, 14 for protein).
+
+    Raises
+    ------
+    ValueError
+        For an alphabet of fewer than 2 symbols (one column for every k).
+    """
+    if alphabet_size < 2:
+        raise ValueError(
+            f"k-mer counting needs an alphabet of at least 2 symbols, got {alphabet_size}"
+        )
     k = 1
     while alphabet_size ** (k + 1) <= _MAX_CODES:
         k += 1
@@ -83,16 +93,36 @@ def _spell(codes: np.ndarray, alphabet: Alphabet, k: int) -> np.ndarray:
     return letters.view(f"S{k}").ravel().astype(str).astype(object)
 
 
+def _check_columns(alphabet: Alphabet, columns: str) -> None:
+    if columns not in ("all", "canonical"):
+        raise ValueError(f"columns must be 'all' or 'canonical', got {columns!r}")
+    if columns == "canonical" and (not alphabet.is_nucleotide or alphabet.size != 4):
+        raise ValueError(
+            f"columns='canonical' needs a 4-letter nucleotide alphabet (dna or rna); "
+            f"'{alphabet.name}' has no reverse complement"
+        )
+
+
 def kmer_codes(alphabet: Alphabet, k: int, columns: str = "all") -> np.ndarray:
     """Every k-mer code of a column layout, ascending (uint64).
 
     ``columns="all"``: ``0 .. A**k - 1``; ``"canonical"``: the canonical codes
     (``x <= revcomp(x)``, DNA/RNA), whose positions are the compact columns.
+    A ``ValueError`` is raised for another layout name or ``"canonical"`` with
+    a non-nucleotide alphabet.
     """
+    _check_columns(alphabet, columns)
     n = alphabet.size ** int(k)
     if columns == "all":
         return np.arange(n, dtype=np.uint64)
     return _unrank(np.arange(n_canonical_kmers(k), dtype=np.uint64), int(k))
+
+
+def _rank(codes: np.ndarray, k: int) -> np.ndarray:
+    """Compact canonical column of each canonical k-mer code (uint64)."""
+    out = np.empty(codes.shape[0], dtype=np.uint64)
+    _kmer_sparse.canonical_rank(np.ascontiguousarray(codes, dtype=np.uint64), k, out)
+    return out
 
 
 def _unrank(ranks: np.ndarray, k: int) -> np.ndarray:
@@ -125,7 +155,8 @@ def kmer_names(
     Raises
     ------
     ValueError
-        For an index outside the layout.
+        For an index outside the layout, or ``columns="canonical"`` with an
+        alphabet other than DNA/RNA.
 
     Examples
     --------
@@ -140,8 +171,7 @@ def kmer_names(
     array(['AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'], dtype=object)
     """
     k = int(k)
-    if columns not in ("all", "canonical"):
-        raise ValueError(f"columns must be 'all' or 'canonical', got {columns!r}")
+    _check_columns(alphabet, columns)
     n = alphabet.size**k if columns == "all" else n_canonical_kmers(k)
     if indices is None:
         return _spell(kmer_codes(alphabet, k, columns), alphabet, k)
@@ -395,7 +425,7 @@ class KmerEncoder(SequenceEncoder):
 
     def _validate_extra(self) -> None:
         alpha = self._alphabet
-        if self.canonical is not False and (not alpha.is_nucleotide or alpha.size != 4):
+        if bool(self.canonical) and (not alpha.is_nucleotide or alpha.size != 4):
             raise ValueError(
                 f"canonical={self.canonical!r} needs a 4-letter nucleotide alphabet (dna "
                 f"or rna); '{alpha.name}' has no reverse complement"
@@ -458,13 +488,11 @@ class KmerEncoder(SequenceEncoder):
             # column totals = the batch's k-mer spectrum (bucketed parallel count)
             from deepbiop.spectrum import kmer_spectrum
 
-            spec = kmer_spectrum(X, int(self.k), canonical=self.canonical is not False,
+            spec = kmer_spectrum(X, int(self.k), canonical=bool(self.canonical),
                                  encoding_type=self._alphabet, n_jobs=self.n_jobs)
             cols, totals = spec.codes, spec.counts
             if self._compact:
-                ranks = np.empty(cols.size, dtype=np.uint64)
-                _kmer_sparse.canonical_rank(np.ascontiguousarray(cols), int(self.k), ranks)
-                cols = ranks
+                cols = _rank(cols, int(self.k))
         else:  # "error": the row kernel names the first bad character
             counts = self._csr(pack_batch(X), np.dtype(np.int64))
             cols, inverse = np.unique(counts.indices, return_inverse=True)
@@ -508,7 +536,7 @@ class KmerEncoder(SequenceEncoder):
             alpha.codes,
             k,
             alpha.size,
-            self.canonical is not False,
+            bool(self.canonical),
             self._compact,
             _MODE[self.ambiguous_strategy],
             starts,
@@ -527,12 +555,10 @@ class KmerEncoder(SequenceEncoder):
             for i in long_rows.tolist():
                 codes, counts = count_packed(
                     packed.ptrs[i : i + 1], packed.lens[i : i + 1], k, alpha,
-                    self.canonical is not False, effective_n_threads(self.n_jobs),
+                    bool(self.canonical), effective_n_threads(self.n_jobs),
                 )
                 if self._compact:
-                    ranks = np.empty(codes.size, dtype=np.uint64)
-                    _kmer_sparse.canonical_rank(codes, k, ranks)
-                    codes = ranks
+                    codes = _rank(codes, k)
                 lo = int(starts[i])
                 indices[lo : lo + codes.size] = codes
                 data[lo : lo + codes.size] = counts
