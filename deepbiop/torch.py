@@ -186,6 +186,47 @@ class _SeededMixin:
         return torch.from_numpy(self.encoder.encode(seq))
 
 
+class _FastxMixin(_SeededMixin):
+    """Arguments and sharding shared by the two FASTA/FASTQ datasets."""
+
+    def _init_stream(
+        self, paths: Any, label_fn: Any, labels: Any, transform: Any, seed: int | None,
+        return_ids: bool, fileformat: str | None, rank: int | None, world_size: int | None,
+    ) -> None:
+        """Check and store the arguments both FASTA/FASTQ datasets share."""
+        self.paths = _io._as_paths(paths)
+        if not self.paths:
+            raise ValueError("FastxDataset needs at least one file")
+        if label_fn is not None and labels is not None:
+            raise ValueError("pass label_fn or labels, not both")
+        if label_fn is not None and not callable(label_fn):
+            raise TypeError(f"label_fn must be callable, got {type(label_fn).__name__}")
+        if transform is not None and not callable(transform):
+            raise TypeError(f"transform must be callable, got {type(transform).__name__}")
+        if (rank is None) != (world_size is None):
+            raise ValueError("pass both rank and world_size, or neither")
+        if world_size is not None and not (0 <= rank < world_size):
+            raise ValueError(f"rank must be in 0..world_size-1, got rank={rank}, world_size={world_size}")
+        if fileformat is not None and fileformat not in ("fasta", "fastq"):
+            raise ValueError(f"fileformat must be 'fasta', 'fastq' or None, got {fileformat!r}")
+        self.label_fn = label_fn
+        self.labels = labels
+        self.transform = transform
+        self._init_seeding(seed)
+        self.return_ids = return_ids
+        self.fileformat = fileformat
+        self.rank = rank
+        self.world_size = world_size
+        self._transform_rng = _takes_random_state(transform)
+
+    def shard_info(self) -> tuple[int, int]:
+        """``(shard index, number of shards)`` of the calling process/worker."""
+        wid, nw, rank, world = worker_info()
+        if self.world_size is not None:
+            rank, world = int(self.rank), int(self.world_size)
+        return rank * nw + wid, world * nw
+
+
 class SequenceDataset(_SeededMixin, Dataset):
     """Map-style dataset over in-memory sequences and optional labels.
 
@@ -269,7 +310,7 @@ class SequenceDataset(_SeededMixin, Dataset):
 _SHARD_MODES = ("record", "file")
 
 
-class FastxDataset(_SeededMixin, IterableDataset):
+class FastxDataset(_FastxMixin, IterableDataset):
     """Stream FASTA/FASTQ(.gz) records, each exactly once per epoch across
     DataLoader workers and distributed ranks.
 
@@ -353,46 +394,17 @@ class FastxDataset(_SeededMixin, IterableDataset):
         rank: int | None = None,
         world_size: int | None = None,
     ) -> None:
-        self.paths = _io._as_paths(paths)
-        if not self.paths:
-            raise ValueError("FastxDataset needs at least one file")
-        if label_fn is not None and labels is not None:
-            raise ValueError("pass label_fn or labels, not both")
-        if label_fn is not None and not callable(label_fn):
-            raise TypeError(f"label_fn must be callable, got {type(label_fn).__name__}")
-        if transform is not None and not callable(transform):
-            raise TypeError(f"transform must be callable, got {type(transform).__name__}")
+        self._init_stream(paths, label_fn, labels, transform, seed, return_ids, fileformat,
+                          rank, world_size)
         if shard not in _SHARD_MODES:
             raise ValueError(f"shard must be 'record' or 'file', got {shard!r}")
         if isinstance(shuffle_buffer, bool) or not isinstance(shuffle_buffer, Integral) or (
             shuffle_buffer < 0
         ):
             raise ValueError(f"shuffle_buffer must be a non-negative integer, got {shuffle_buffer!r}")
-        if (rank is None) != (world_size is None):
-            raise ValueError("pass both rank and world_size, or neither")
-        if world_size is not None and not (0 <= rank < world_size):
-            raise ValueError(f"rank must be in 0..world_size-1, got rank={rank}, world_size={world_size}")
-        if fileformat is not None and fileformat not in ("fasta", "fastq"):
-            raise ValueError(f"fileformat must be 'fasta', 'fastq' or None, got {fileformat!r}")
-        self.label_fn = label_fn
-        self.labels = labels
         self.encoder = encoder
-        self.transform = transform
-        self._init_seeding(seed)
         self.shard = shard
         self.shuffle_buffer = int(shuffle_buffer)
-        self.return_ids = return_ids
-        self.fileformat = fileformat
-        self.rank = rank
-        self.world_size = world_size
-        self._transform_rng = _takes_random_state(transform)
-
-    def shard_info(self) -> tuple[int, int]:
-        """``(shard index, number of shards)`` of the calling process/worker."""
-        wid, nw, rank, world = worker_info()
-        if self.world_size is not None:
-            rank, world = int(self.rank), int(self.world_size)
-        return rank * nw + wid, world * nw
 
     def _label(self, rec: Any, path: str, index: int) -> Any:
         if self.label_fn is not None:
@@ -450,7 +462,7 @@ class FastxDataset(_SeededMixin, IterableDataset):
             yield buf[j]
 
 
-class FastxBatchDataset(_SeededMixin, IterableDataset):
+class FastxBatchDataset(_FastxMixin, IterableDataset):
     """Stream FASTA/FASTQ(.gz) files as whole encoded batches (the fast path).
 
     Each iteration step reads ``batch_size`` records, applies the transform to
@@ -553,32 +565,15 @@ class FastxBatchDataset(_SeededMixin, IterableDataset):
     ) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, Integral) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-        # FastxDataset checks the shared arguments (paths, labels, rank, ...)
-        self._reader = FastxDataset(
-            paths, label_fn=label_fn, labels=labels, transform=transform, seed=seed,
-            fileformat=fileformat, rank=rank, world_size=world_size,
-        )
+        self._init_stream(paths, label_fn, labels, transform, seed, return_ids, fileformat,
+                          rank, world_size)
         self._collate_fn = EncodeCollate(
             encoder, max_length, label_dtype=label_dtype, mask_dtype=mask_dtype
         )
-        self.paths = self._reader.paths
         self.encoder = encoder
         self.batch_size = int(batch_size)
-        self.label_fn = label_fn
-        self.labels = labels
-        self.transform = transform
         self.max_length = max_length
-        self._init_seeding(seed)
         self.drop_last = bool(drop_last)
-        self.return_ids = return_ids
-        self.fileformat = fileformat
-        self.rank = rank
-        self.world_size = world_size
-        self._transform_rng = _takes_random_state(transform)
-
-    def shard_info(self) -> tuple[int, int]:
-        """``(shard index, number of shards)`` of the calling process/worker."""
-        return self._reader.shard_info()
 
     def _chunks(self, shard: int, n_shards: int) -> Iterator[tuple[list[Any], list[tuple[str, int, int]]]]:
         """This shard's chunks: records, and (path, first index in file, count) pieces."""
