@@ -12,6 +12,7 @@ Everything about the package except its compiled extensions lives in
 
 from __future__ import annotations
 
+import glob
 import os
 import shlex
 import subprocess
@@ -115,6 +116,8 @@ def _extensions() -> list[Extension]:
                 f"deepbiop._kernels.{name}",
                 [f"{KERNEL_DIR}/{name}.pyx"],
                 include_dirs=[np.get_include(), KERNEL_DIR],
+                # shared headers: a change to one rebuilds every kernel
+                depends=sorted(glob.glob(f"{KERNEL_DIR}/*.h") + glob.glob(f"{KERNEL_DIR}/*.pxd")),
                 define_macros=macros,
                 extra_compile_args=extra_compile + flags,
                 extra_link_args=flags,

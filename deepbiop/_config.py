@@ -48,6 +48,15 @@ def effective_n_threads(n_jobs: int | None) -> int:
     return n_jobs
 
 
+def _simd_isa() -> str:
+    from deepbiop._kernels import _integer
+
+    isa = _integer.simd_isa()
+    if isa == "scalar" and os.environ.get("DEEPBIOP_DISABLE_SIMD", "") not in ("", "0"):
+        return "scalar (DEEPBIOP_DISABLE_SIMD is set)"
+    return isa
+
+
 def show_config(file=None) -> None:
     """Print the deepbiop version, whether OpenMP is on and the thread count.
 
@@ -67,6 +76,7 @@ def show_config(file=None) -> None:
         f"openmp: {'enabled' if openmp_enabled() else 'disabled (serial build)'}",
         f"threads (n_jobs=None): {effective_n_threads(None)}",
         f"bounds checks: {'on (debug build)' if _omp.boundscheck_enabled() else 'off'}",
+        f"byte lookup: {_simd_isa()}",
         f"processors: {os.cpu_count()}",
         f"OMP_NUM_THREADS: {os.environ.get('OMP_NUM_THREADS', 'unset')}",
     ]

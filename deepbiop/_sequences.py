@@ -111,9 +111,9 @@ def _coerce_item(x: Any, index: int) -> np.ndarray:
     )
 
 
-def _pack_tuple(items: tuple) -> Packed:
-    ptrs, lens, keep = _pack.pack_items(items, _coerce_item)
-    return Packed(ptrs, lens, (items, keep))
+def _pack_items(items: list | tuple) -> Packed:
+    ptrs, lens, held, keep = _pack.pack_items(items, _coerce_item)
+    return Packed(ptrs, lens, (held, keep))
 
 
 def pack_one(seq: SequenceLike) -> Packed:
@@ -133,7 +133,7 @@ def pack_one(seq: SequenceLike) -> Packed:
             f"encode() takes one sequence ({_ACCEPTED}); got a "
             f"{type(seq).__name__} of sequences, use encode_batch() instead"
         )
-    return _pack_tuple((seq,))
+    return _pack_items((seq,))
 
 
 def _as_1d_column(X: Any) -> Any:
@@ -195,15 +195,17 @@ def pack_batch(X: BatchLike) -> Packed:
             )
         if kind == "S":
             if X.dtype.itemsize == 0 or len(X) == 0:
-                return _pack_tuple(tuple(X.tolist()))
+                return _pack_items(X.tolist())
             raw = np.ascontiguousarray(X).view(np.uint8).reshape(len(X), X.dtype.itemsize)
             ptrs, lens = _pack.pack_fixed_width(raw)
             return Packed(ptrs, lens, raw)
-        return _pack_tuple(tuple(X.tolist()))  # dtype U or object
+        return _pack_items(X.tolist())  # dtype U or object
+    if type(X) in (list, tuple):
+        return _pack_items(X)
     try:
         items = tuple(X)
     except TypeError:
         raise TypeError(
             f"expected a collection of sequences, got {type(X).__name__}"
         ) from None
-    return _pack_tuple(items)
+    return _pack_items(items)

@@ -248,3 +248,30 @@ def test_memoryview_of_wider_items_is_rejected():
     # signed bytes are still bytes
     np.testing.assert_array_equal(
         dbp.OneHotEncoder().encode(memoryview(np.frombuffer(b"AC", np.int8))), np.eye(4)[:2])
+
+
+def test_list_is_read_in_place_but_its_elements_are_held():
+    from deepbiop._sequences import pack_batch
+
+    seqs = ["ACGT" * 10, b"TTTT", "GG"]
+    packed = pack_batch(seqs)
+    held = packed.keep[0]
+    assert isinstance(held, tuple) and all(a is b for a, b in zip(held, seqs))
+    seqs.clear()  # the caller's list changing afterwards does not matter
+    assert packed.sequence(0) == b"ACGT" * 10 and packed.sequence(2) == b"GG"
+
+
+def test_list_resized_while_being_read_raises():
+    from deepbiop._kernels import _pack
+    from deepbiop._sequences import _coerce_item
+
+    seqs = ["ACGT", bytearray(b"AC"), "GG"]
+
+    def fallback(item, index):  # Python code runs mid-read and shrinks the list
+        seqs.pop()
+        return _coerce_item(item, index)
+
+    with pytest.raises(RuntimeError, match="changed size"):
+        _pack.pack_items(seqs, fallback)
+    with pytest.raises(TypeError, match="list or tuple"):
+        _pack.pack_items(iter(seqs), fallback)

@@ -5,6 +5,7 @@ exactly its own answer. Plus ``show_config``'s report."""
 from __future__ import annotations
 
 import io
+import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 
@@ -121,6 +122,20 @@ def test_show_config_reports_version_openmp_threads():
     assert m and int(m.group(1)) == dbp.effective_n_threads(None) >= 1
     if not dbp.openmp_enabled():
         assert int(m.group(1)) == 1
+    assert re.search(r"^byte lookup: (avx2|scalar)", text, re.M)
+
+
+def test_disable_simd_switch_selects_the_scalar_lookup():
+    import subprocess
+    import sys
+
+    code = ("from deepbiop._kernels import _integer as k; import deepbiop as dbp; "
+            "print(k.simd_isa(), dbp.IntegerEncoder('dna', 'unknown', dtype='int8')"
+            ".encode('ACGTN' * 10).tolist() == [0, 1, 2, 3, 4] * 10)")
+    env = dict(os.environ, DEEPBIOP_DISABLE_SIMD="1")
+    res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True)
+    assert res.stdout.split() == ["scalar", "True"]
 
 
 def test_show_config_prints_to_stdout(capsys):

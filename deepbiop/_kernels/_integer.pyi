@@ -29,3 +29,11 @@ def integer_batch(
     n_threads: int,
 ) -> None:
     """Write alphabet codes of a packed batch into ``out`` (B, L)."""
+
+def simd_isa() -> str:
+    """The instruction set the byte lookup uses here: "avx2" or "scalar"."""
+
+def lookup_codes(
+    s: NDArray[np.uint8], codes: NDArray[np.int16], unknown: int, simd: bool
+) -> tuple[NDArray[np.uint8], bool]:
+    """Translate bytes to codes with one lookup path (for tests)."""

@@ -1,5 +1,7 @@
 """The guts of IntegerEncoder: one alphabet code per input byte."""
 from cython.parallel cimport prange
+import numpy as np
+
 from libc.stdint cimport uint8_t, int8_t, int16_t, int32_t, int64_t, uint64_t
 
 from deepbiop._kernels._common cimport seq_ptr, random_code
@@ -22,25 +24,48 @@ cdef enum:
     MODE_RANDOM = 2
 
 
+cdef extern from "_simd.h":
+    ctypedef struct dbp_lut:
+        uint8_t bad[256]
+    void dbp_simd_init() noexcept nogil
+    int dbp_simd_avx2
+    void dbp_lut_init(dbp_lut* t, const int16_t* codes, uint8_t unknown) noexcept nogil
+    int dbp_lookup(const dbp_lut* t, const uint8_t* s, Py_ssize_t n, uint8_t* out) noexcept nogil
+    int dbp_lookup_path(const dbp_lut* t, const uint8_t* s, Py_ssize_t n, uint8_t* out,
+                        int simd) noexcept nogil
+
+dbp_simd_init()
+
+cdef enum:
+    CHUNK = 2048  # bytes translated per dbp_lookup call (a stack buffer)
+
+
 cdef inline void _segment(const uint8_t* s, Py_ssize_t n, Py_ssize_t p0, Py_ssize_t p1,
-                          int A, const code_t* value, const uint8_t* bad, code_t* dst,
+                          int A, const dbp_lut* lut, code_t* dst,
                           code_t pad, int mode, uint64_t seed, Py_ssize_t i,
                           int64_t* status) noexcept nogil:
     """Positions [p0, p1) of row i: codes below ``n``, ``pad`` from ``n`` on.
 
-    The hot loop is branch-free (a value-table load and a store per byte); it
-    only notes whether any byte was outside the alphabet. Rows that hold one
-    are revisited for the random/error strategies, which are rare.
+    Bytes become uint8 codes in a stack buffer (``dbp_lookup``: 32 bytes per
+    AVX2 step where the CPU has it), then a plain widening loop, which the
+    compiler vectorises, casts them to the output type. Bytes outside the
+    alphabet get code A; rows that hold one are revisited for the
+    random/error strategies, which are rare.
     """
-    cdef Py_ssize_t p, e = n if n < p1 else p1
-    cdef uint8_t any_bad = 0, b
-    for p in range(p0, e):
-        b = s[p]
-        dst[p] = value[b]
-        any_bad |= bad[b]
+    cdef uint8_t buf[CHUNK]
+    cdef Py_ssize_t p, q = p0, m, e = n if n < p1 else p1
+    cdef int any_bad = 0
+    cdef code_t* d
+    while q < e:
+        m = e - q if e - q < CHUNK else CHUNK
+        any_bad |= dbp_lookup(lut, s + q, m, buf)
+        d = dst + q
+        for p in range(m):
+            d[p] = <code_t> buf[p]
+        q += m
     if any_bad and mode != MODE_UNKNOWN:
         for p in range(p0, e):
-            if bad[s[p]]:
+            if lut.bad[s[p]]:
                 if mode == MODE_RANDOM:
                     dst[p] = <code_t> random_code(seed, i, p, A)
                 else:
@@ -50,6 +75,37 @@ cdef inline void _segment(const uint8_t* s, Py_ssize_t n, Py_ssize_t p0, Py_ssiz
         e = p0
     for p in range(e, p1):
         dst[p] = pad
+
+
+def simd_isa():
+    """The instruction set the byte lookup uses here: "avx2" or "scalar"."""
+    return "avx2" if dbp_simd_avx2 else "scalar"
+
+
+def lookup_codes(const uint8_t[::1] s, const int16_t[::1] codes, int unknown, bint simd):
+    """Translate bytes to codes with one lookup path (for tests).
+
+    Returns ``(codes as uint8 ndarray, any byte outside the alphabet)``;
+    ``simd=False`` forces the scalar loop, ``simd=True`` uses AVX2 when
+    :func:`simd_isa` says it is available.
+
+    Preconditions (checked here): ``codes`` has 256 entries, each < 255 and
+    ``0 <= unknown < 256``.
+    """
+    if codes.shape[0] != 256 or not 0 <= unknown < 256:
+        raise ValueError("lookup_codes needs 256 codes and 0 <= unknown < 256")
+    cdef Py_ssize_t j
+    for j in range(256):
+        if codes[j] >= 255:
+            raise ValueError("lookup_codes: codes must be < 255")
+    cdef dbp_lut lut
+    dbp_lut_init(&lut, &codes[0], <uint8_t> unknown)
+    out = np.empty(s.shape[0], dtype=np.uint8)
+    cdef uint8_t[::1] o = out
+    cdef int bad = 0
+    if s.shape[0] > 0:
+        bad = dbp_lookup_path(&lut, &s[0], s.shape[0], &o[0], simd)
+    return out, bool(bad)
 
 
 def integer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
@@ -76,16 +132,14 @@ def integer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     Preconditions (checked by the caller)
     -------------------------------------
     ``len(ptrs) == len(lens) == len(status) == out.shape[0]``; every
-    ``lens[i] <= L``; ``A`` and ``pad`` representable in the output dtype.
+    ``lens[i] <= L``; ``A`` and ``pad`` representable in the output dtype;
+    ``A < 255`` (alphabets are ASCII symbol sets, so at most 128).
     """
     cdef Py_ssize_t B = out.shape[0], L = out.shape[1], i, j, c
     if B == 0 or L == 0:
         return
-    cdef code_t value[256]
-    cdef uint8_t bad[256]
-    for j in range(256):
-        bad[j] = codes[j] < 0
-        value[j] = <code_t> (codes[j] if codes[j] >= 0 else A)
+    cdef dbp_lut lut
+    dbp_lut_init(&lut, &codes[0], <uint8_t> A)
     cdef code_t* op = &out[0, 0]
     cdef Py_ssize_t nseg = n_segments(L)
     cdef int grab = grab_size(L, nseg)
@@ -103,5 +157,5 @@ def integer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
                 i = j // nseg
                 c = j - i * nseg
             _segment(seq_ptr(ptrs, i), lens[i], c * SEG, min(L, (c + 1) * SEG), A,
-                     value, bad, op + i * L, <code_t> pad, mode, seed, i, st + j)
+                     &lut, op + i * L, <code_t> pad, mode, seed, i, st + j)
         reduce_status(&status[0], st, B, nseg)

@@ -7,10 +7,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 def pack_items(
-    items: tuple[Any, ...],
+    items: tuple[Any, ...] | list[Any],
     fallback: Callable[[Any, int], NDArray[np.uint8]],
-) -> tuple[NDArray[np.int64], NDArray[np.int64], list[NDArray[np.uint8]]]:
-    """Return (ptrs, lens, keep) for a tuple of sequence objects."""
+) -> tuple[
+    NDArray[np.int64], NDArray[np.int64], tuple[Any, ...], list[NDArray[np.uint8]]
+]:
+    """Return (ptrs, lens, held, keep) for a tuple or list of sequence objects."""
 
 def pack_fixed_width(
     table: NDArray[np.uint8],

@@ -254,3 +254,57 @@ def test_unknown_matches_reference_on_integer_reference_directly():
     assert integer_ref("AcN", "dna", "unknown").tolist() == [0, 1, 4]
     np.testing.assert_array_equal(dbp.IntegerEncoder("dna", "unknown").encode("AcN"),
                                   [0, 1, 4])
+
+
+# ------------------------------------------------- byte lookup: SIMD vs scalar
+from deepbiop._kernels import _integer as _integer_kernel  # noqa: E402
+
+
+def _lookup_reference(data: bytes, codes: np.ndarray, unknown: int):
+    """Plain NumPy: code of every byte, ``unknown`` outside, and whether any was."""
+    c = codes[np.frombuffer(data, dtype=np.uint8)].astype(np.int64)
+    return np.where(c < 0, unknown, c).astype(np.uint8), bool((c < 0).any())
+
+
+@st.composite
+def _code_tables(draw):
+    """256 codes: mostly -1 with a few symbols, like an alphabet's table, or
+    arbitrary (including codes for bytes >= 128, which no alphabet has)."""
+    codes = np.full(256, -1, dtype=np.int16)
+    if draw(st.booleans()):
+        symbols = draw(st.lists(st.integers(0, 127), min_size=1, max_size=30, unique=True))
+        for i, b in enumerate(symbols):
+            codes[b] = i
+    else:
+        codes[:] = draw(st.lists(st.integers(-1, 254), min_size=256, max_size=256))
+    return codes
+
+
+@given(data=st.binary(min_size=0, max_size=300), codes=_code_tables(),
+       unknown=st.integers(0, 255))
+def test_property_lookup_paths_match_reference(data, codes, unknown):
+    buf = np.frombuffer(data, dtype=np.uint8)
+    want, want_bad = _lookup_reference(data, codes, unknown)
+    for simd in (False, True):
+        got, bad = _integer_kernel.lookup_codes(buf, codes, unknown, simd)
+        np.testing.assert_array_equal(got, want)
+        assert bad == want_bad
+
+
+@given(seqs=st.lists(st.binary(min_size=0, max_size=200).map(
+    lambda b: bytes(x & 0x7F for x in b)), max_size=6),
+       encoding_type=st.sampled_from(["dna", "protein"]))
+def test_property_long_rows_of_any_ascii_match_reference(seqs, encoding_type):
+    # rows past 32 bytes take the vector path (with an overlapping last block)
+    out = dbp.IntegerEncoder(encoding_type, "unknown", dtype=np.int16).encode_batch(seqs)
+    text = [s.decode("ascii") for s in seqs]
+    np.testing.assert_array_equal(out, integer_batch_ref(text, encoding_type, "unknown"))
+
+
+def test_lookup_reports_isa_and_checks_arguments():
+    assert _integer_kernel.simd_isa() in ("avx2", "scalar")
+    with pytest.raises(ValueError, match="256 codes"):
+        _integer_kernel.lookup_codes(np.zeros(3, np.uint8), np.zeros(10, np.int16), 0, True)
+    with pytest.raises(ValueError, match="< 255"):
+        _integer_kernel.lookup_codes(np.zeros(3, np.uint8), np.full(256, 255, np.int16),
+                                     0, True)
