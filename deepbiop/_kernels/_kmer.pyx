@@ -2,6 +2,7 @@
 from cython.parallel cimport prange
 from libc.stdint cimport uint8_t, int16_t, int32_t, int64_t, uint64_t
 from libc.stdlib cimport calloc, malloc, free
+from libc.string cimport memset
 
 from deepbiop._kernels._common cimport seq_ptr
 from deepbiop._kernels._segments cimport PREFETCH_ROWS, prefetch_row
@@ -122,7 +123,8 @@ cdef int _count_split(const uint8_t* s, Py_ssize_t n, int k, int A, uint64_t n_c
 
 def kmer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
                const int16_t[::1] codes, int k, int A, bint canonical, int mode,
-               count_t[:, ::1] out, int64_t[::1] status, int n_threads):
+               count_t[:, ::1] out, int64_t[::1] status, int n_threads,
+               bint zero_rows=False):
     """Count overlapping k-mers of a packed batch into ``out`` (B, A**k).
 
     Column index: k-mer read as a base-A number, first character most
@@ -135,9 +137,14 @@ def kmer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     pieces counted by all threads into per-thread rows that are summed at the
     end, when those extra rows take no more memory than the row's own input.
 
+    ``zero_rows`` zeroes each row just before counting into it (for a
+    caller's ``out=`` buffer: the row is then in cache for the counts);
+    without it ``out`` must arrive zero-filled (``np.zeros``, whose fresh
+    pages the OS has already zeroed).
+
     Preconditions (checked by the caller)
     -------------------------------------
-    ``out`` zero-filled with ``out.shape == (len(ptrs), A**k)``;
+    ``out`` zero-filled unless ``zero_rows``, with ``out.shape == (len(ptrs), A**k)``;
     ``len(lens) == len(status) == len(ptrs)``; ``1 <= k``; ``A**k`` fits in
     64 bits; when ``A == 4`` the column count is a power of two so masking
     works; ``canonical`` only with ``A == 4``; status preset to -1.
@@ -158,6 +165,8 @@ def kmer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     if split:
         with nogil:
             for i in range(B):
+                if zero_rows:
+                    memset(op + i * <Py_ssize_t> n_cols, 0, n_cols * sizeof(count_t))
                 if (lens[i] >= 2 * SPLIT_SEG
                         and <uint64_t> (n_threads - 1) * n_cols * sizeof(count_t)
                         <= <uint64_t> lens[i]
@@ -172,5 +181,7 @@ def kmer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     with nogil:
         for i in prange(B, schedule="dynamic", chunksize=grab, num_threads=n_threads):
             prefetch_row(ptrs, lens, i + PREFETCH_ROWS)
+            if zero_rows:
+                memset(op + i * <Py_ssize_t> n_cols, 0, n_cols * sizeof(count_t))
             _count(seq_ptr(ptrs, i), 0, lens[i], k, A, n_cols, cp, canonical, mode,
                    op + i * <Py_ssize_t> n_cols, sp + i)

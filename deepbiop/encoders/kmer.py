@@ -261,7 +261,7 @@ def _physical_memory() -> int | None:
 
 def _check_dense_fits(n_rows: int, n_cols: int, dtype: np.dtype) -> None:
     """Refuse a dense output larger than physical memory before allocating it
-    (np.zeros would succeed lazily and the process be killed while writing)."""
+    (np.empty would succeed lazily and the process be killed while writing)."""
     need = n_rows * n_cols * np.dtype(dtype).itemsize
     have = _physical_memory()
     if have is not None and need > have:
@@ -598,13 +598,53 @@ class KmerEncoder(SequenceEncoder):
         out.has_canonical_format = True
         return out
 
-    def _encode_packed(self, packed: Packed, *, single: bool) -> Any:
+    def encode_batch(self, seqs: Any, *, out: np.ndarray | None = None) -> Any:
+        """Encode a batch: one row of k-mer counts per sequence.
+
+        Parameters
+        ----------
+        seqs : list of str/bytes, 1-D array of dtype S/U/object, pandas Series
+            or one-column DataFrame
+            The sequences.
+        out : ndarray, optional
+            C-contiguous ``(B, n_features)`` array of ``dtype`` to write into
+            (dense output with the full column layout only: not with sparse
+            output, ``canonical="compact"`` or ``min_count``). Reusing one
+            buffer across batches skips the page faults of fresh memory. Its
+            previous content is overwritten; after an error it is unspecified.
+
+        Returns
+        -------
+        ndarray of shape (B, n_features), or CSR matrix with sparse output
+
+        Raises
+        ------
+        ValueError
+            With ``ambiguous_strategy="error"``, naming the first sequence,
+            position and character outside the alphabet; or for an ``out``
+            of the wrong shape, dtype or layout.
+        TypeError
+            For an element that is not a sequence, naming its index and type.
+        """
+        self._check_params()
+        if out is not None and (self._is_sparse or self._compact
+                                or self.min_count is not None):
+            raise ValueError(
+                "out= needs dense output with the full column layout; this encoder "
+                "has " + ("sparse output" if self._is_sparse else
+                          "canonical='compact'" if self._compact else "min_count set")
+            )
+        return self._encode_packed(pack_batch(seqs), single=False, out=out)
+
+    def _encode_packed(self, packed: Packed, *, single: bool,
+                       out: np.ndarray | None = None) -> Any:
         if self.min_count is not None:
             check_is_fitted(self, "columns_")
         dtype = np.dtype(self.dtype)
         want_sparse = self._is_sparse
+        target = out
         if not want_sparse and not self._compact and self.min_count is None:
-            out = self._dense(packed, dtype)
+            out = self._dense(packed, dtype, out=target)
         else:
             out = self._csr(packed, dtype)
             if self.min_count is not None:
@@ -621,15 +661,26 @@ class KmerEncoder(SequenceEncoder):
             from sklearn.preprocessing import normalize
 
             out = normalize(out, norm=self.normalize, copy=False)
+            if target is not None and out is not target:
+                target[...] = out
+                out = target
         if single:
             return out if want_sparse else out[0]
         return out
 
-    def _dense(self, packed: Packed, dtype: np.dtype) -> np.ndarray:
+    def _dense(self, packed: Packed, dtype: np.dtype,
+               out: np.ndarray | None = None) -> np.ndarray:
         alpha = self._alphabet
         B = len(packed)
-        _check_dense_fits(B, self.n_features, dtype)
-        out = np.zeros((B, self.n_features), dtype=dtype)
+        if out is None:
+            _check_dense_fits(B, self.n_features, dtype)
+            # np.empty and rows zeroed by the kernel just before it counts into
+            # them, not np.zeros: the memset pulls the row into L1, where the
+            # scattered count updates then land. Measured on W1 k=5 (2 threads):
+            # 46 ms this way, 55 ms counting into calloc'ed pages.
+            out = np.empty((B, self.n_features), dtype=dtype)
+        else:
+            out = self._check_out(out, (B, self.n_features), dtype)
         status = np.full(B, -1, dtype=np.int64)
         _kmer.kmer_batch(
             packed.ptrs,
@@ -642,6 +693,7 @@ class KmerEncoder(SequenceEncoder):
             out,
             status,
             self._n_threads(packed),
+            True,  # zero_rows
         )
         self._raise_for_status(
             packed, status, "pass ambiguous_strategy='skip' to leave such windows uncounted"

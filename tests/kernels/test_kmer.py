@@ -332,3 +332,50 @@ def test_custom_alphabets_take_the_general_and_4_letter_paths():
     np.testing.assert_array_equal(np.flatnonzero(out), [1, 6, 11])
     with pytest.raises(ValueError, match="'quad' has no reverse complement"):
         dbp.KmerEncoder(k=2, canonical=True, encoding_type=quad).encode("WX")
+
+
+# ------------------------------------------------------------------------- out=
+@pytest.mark.usefixtures("force_parallel")
+@given(seqs=batches("dna", max_batch=10), k=st.integers(1, 4),
+       canonical=st.booleans(), n_jobs=st.sampled_from([1, 2]))
+def test_property_out_overwrites_garbage_and_matches_fresh(seqs, k, canonical, n_jobs):
+    enc = dbp.KmerEncoder(k=k, canonical=canonical, n_jobs=n_jobs)
+    out = np.full((len(seqs), 4**k), 7.5, dtype=np.float32)  # stale content
+    got = enc.encode_batch(seqs, out=out)
+    assert got is out
+    np.testing.assert_array_equal(out, kmer_batch_ref(seqs, k, canonical=canonical))
+
+
+@pytest.mark.usefixtures("force_parallel")
+def test_out_for_one_long_sequence_split_over_threads():
+    rng = np.random.default_rng(3)
+    seq = "".join(rng.choice(list("ACGTN"), size=300_000))
+    enc = dbp.KmerEncoder(k=3, n_jobs=2, dtype=np.int64)
+    out = np.full((1, 64), -9, dtype=np.int64)
+    enc.encode_batch([seq], out=out)
+    np.testing.assert_array_equal(out, kmer_batch_ref([seq], 3))
+
+
+def test_out_with_normalize_is_written_in_place():
+    enc = dbp.KmerEncoder(k=2, normalize="l1")
+    out = np.ones((2, 16), dtype=np.float64)
+    enc = dbp.KmerEncoder(k=2, normalize="l1", dtype=np.float64)
+    got = enc.encode_batch(["AAAC", "GG"], out=out)
+    assert got is out
+    np.testing.assert_allclose(out[0, [0, 1]], [2 / 3, 1 / 3])
+    np.testing.assert_array_equal(out[1], np.eye(16)[10])
+
+
+def test_out_validation():
+    enc = dbp.KmerEncoder(k=2)
+    with pytest.raises(ValueError, match=r"shape \(2, 16\) and dtype float32"):
+        enc.encode_batch(["AC", "GT"], out=np.zeros((2, 15), np.float32))
+    with pytest.raises(ValueError, match="dtype float32"):
+        enc.encode_batch(["AC", "GT"], out=np.zeros((2, 16), np.float64))
+    with pytest.raises(ValueError, match="C-contiguous"):
+        enc.encode_batch(["AC", "GT"], out=np.zeros((16, 2), np.float32).T)
+    with pytest.raises(ValueError, match="sparse output"):
+        dbp.KmerEncoder(k=2, sparse=True).encode_batch(["AC"], out=np.zeros((1, 16)))
+    with pytest.raises(ValueError, match="compact"):
+        dbp.KmerEncoder(k=2, canonical="compact").encode_batch(
+            ["AC"], out=np.zeros((1, 10), np.float32))
