@@ -34,6 +34,10 @@ def simd_isa() -> str:
     """The instruction set the byte lookup uses here: "avx2" or "scalar"."""
 
 def lookup_codes(
-    s: NDArray[np.uint8], codes: NDArray[np.int16], unknown: int, simd: bool
-) -> tuple[NDArray[np.uint8], bool]:
+    s: NDArray[np.uint8],
+    codes: NDArray[np.int16],
+    unknown: int,
+    simd: bool,
+    as_float32: bool = ...,
+) -> tuple[NDArray[np.uint8] | NDArray[np.float32], bool]:
     """Translate bytes to codes with one lookup path (for tests)."""

@@ -33,6 +33,10 @@ cdef extern from "_simd.h":
     int dbp_lookup(const dbp_lut* t, const uint8_t* s, Py_ssize_t n, uint8_t* out) noexcept nogil
     int dbp_lookup_path(const dbp_lut* t, const uint8_t* s, Py_ssize_t n, uint8_t* out,
                         int simd) noexcept nogil
+    int dbp_lookup_f32(const dbp_lut* t, const uint8_t* s, Py_ssize_t n,
+                       float* out) noexcept nogil
+    int dbp_lookup_f32_path(const dbp_lut* t, const uint8_t* s, Py_ssize_t n, float* out,
+                            int simd) noexcept nogil
 
 dbp_simd_init()
 
@@ -46,9 +50,10 @@ cdef inline void _segment(const uint8_t* s, Py_ssize_t n, Py_ssize_t p0, Py_ssiz
                           int64_t* status) noexcept nogil:
     """Positions [p0, p1) of row i: codes below ``n``, ``pad`` from ``n`` on.
 
-    Bytes become uint8 codes in a stack buffer (``dbp_lookup``: 32 bytes per
-    AVX2 step where the CPU has it), then a plain widening loop, which the
-    compiler vectorises, casts them to the output type. Bytes outside the
+    Bytes become codes 32 at a time with AVX2 where the CPU has it
+    (``_simd.h``): float32 output is converted in registers, int8/uint8
+    output is the codes themselves, and the other dtypes go through a stack
+    buffer and a widening loop that the compiler vectorises. Bytes outside the
     alphabet get code A; rows that hold one are revisited for the
     random/error strategies, which are rare.
     """
@@ -56,13 +61,20 @@ cdef inline void _segment(const uint8_t* s, Py_ssize_t n, Py_ssize_t p0, Py_ssiz
     cdef Py_ssize_t p, q = p0, m, e = n if n < p1 else p1
     cdef int any_bad = 0
     cdef code_t* d
-    while q < e:
-        m = e - q if e - q < CHUNK else CHUNK
-        any_bad |= dbp_lookup(lut, s + q, m, buf)
-        d = dst + q
-        for p in range(m):
-            d[p] = <code_t> buf[p]
-        q += m
+    if code_t is float:  # float32 (the default): codes converted in registers
+        if e > q:
+            any_bad = dbp_lookup_f32(lut, s + q, e - q, dst + q)
+    elif code_t is uint8_t or code_t is int8_t:  # codes < 128: same bits either way
+        if e > q:
+            any_bad = dbp_lookup(lut, s + q, e - q, <uint8_t*> (dst + q))
+    else:
+        while q < e:
+            m = e - q if e - q < CHUNK else CHUNK
+            any_bad |= dbp_lookup(lut, s + q, m, buf)
+            d = dst + q
+            for p in range(m):
+                d[p] = <code_t> buf[p]
+            q += m
     if any_bad and mode != MODE_UNKNOWN:
         for p in range(p0, e):
             if lut.bad[s[p]]:
@@ -82,12 +94,13 @@ def simd_isa():
     return "avx2" if dbp_simd_avx2 else "scalar"
 
 
-def lookup_codes(const uint8_t[::1] s, const int16_t[::1] codes, int unknown, bint simd):
+def lookup_codes(const uint8_t[::1] s, const int16_t[::1] codes, int unknown, bint simd,
+                 bint as_float32=False):
     """Translate bytes to codes with one lookup path (for tests).
 
-    Returns ``(codes as uint8 ndarray, any byte outside the alphabet)``;
-    ``simd=False`` forces the scalar loop, ``simd=True`` uses AVX2 when
-    :func:`simd_isa` says it is available.
+    Returns ``(codes as uint8 ndarray, any byte outside the alphabet)``
+    (float32 codes with ``as_float32``); ``simd=False`` forces the scalar
+    loop, ``simd=True`` uses AVX2 when :func:`simd_isa` says it is available.
 
     Preconditions (checked here): ``codes`` has 256 entries, each < 255 and
     ``0 <= unknown < 256``.
@@ -100,11 +113,19 @@ def lookup_codes(const uint8_t[::1] s, const int16_t[::1] codes, int unknown, bi
             raise ValueError("lookup_codes: codes must be < 255")
     cdef dbp_lut lut
     dbp_lut_init(&lut, &codes[0], <uint8_t> unknown)
-    out = np.empty(s.shape[0], dtype=np.uint8)
-    cdef uint8_t[::1] o = out
     cdef int bad = 0
-    if s.shape[0] > 0:
-        bad = dbp_lookup_path(&lut, &s[0], s.shape[0], &o[0], simd)
+    cdef uint8_t[::1] o
+    cdef float[::1] f
+    if as_float32:
+        out = np.empty(s.shape[0], dtype=np.float32)
+        f = out
+        if s.shape[0] > 0:
+            bad = dbp_lookup_f32_path(&lut, &s[0], s.shape[0], &f[0], simd)
+    else:
+        out = np.empty(s.shape[0], dtype=np.uint8)
+        o = out
+        if s.shape[0] > 0:
+            bad = dbp_lookup_path(&lut, &s[0], s.shape[0], &o[0], simd)
     return out, bool(bad)
 
 

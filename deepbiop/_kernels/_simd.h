@@ -93,57 +93,145 @@ static int dbp_lookup_scalar(const dbp_lut* t, const uint8_t* s, ptrdiff_t n,
 }
 
 #if DEEPBIOP_X86_SIMD
+typedef struct {
+    __m256i lut[8], hsel[8];
+    int nh;
+} dbp_avx2_tables;
+
+__attribute__((target("avx2")))
+static inline void dbp_avx2_prepare(const dbp_lut* t, dbp_avx2_tables* v)
+{
+    int h;
+    v->nh = 0;
+    for (h = 0; h < 8; h++) {
+        if (t->hmask >> h & 1) {
+            __m128i row = _mm_loadu_si128((const __m128i*)(t->plus1 + 16 * h));
+            v->lut[v->nh] = _mm256_broadcastsi128_si256(row);
+            v->hsel[v->nh] = _mm256_set1_epi8((char)h);
+            v->nh++;
+        }
+    }
+}
+
+/* Codes of the 32 bytes at s (`unk` outside the alphabet); ORs a mask of the
+ * bytes outside the alphabet into *bad. */
+__attribute__((target("avx2")))
+static inline __m256i dbp_avx2_block(const dbp_avx2_tables* v, const uint8_t* s,
+                                     __m256i unk, __m256i* bad)
+{
+    const __m256i low4 = _mm256_set1_epi8(0x0f);
+    const __m256i top = _mm256_set1_epi8((char)0x80);
+    __m256i x, lo, hi, r, miss;
+    int k;
+    x = _mm256_loadu_si256((const __m256i*)s);
+    lo = _mm256_and_si256(x, low4);
+    /* high nibble, with bit 7 kept so that bytes >= 128 match no h < 8 */
+    hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(x, 4), low4),
+                         _mm256_and_si256(x, top));
+    r = _mm256_setzero_si256();
+    for (k = 0; k < v->nh; k++) {
+        /* index with bit 7 set (shuffle yields 0) unless the high nibble is h */
+        __m256i other = _mm256_andnot_si256(_mm256_cmpeq_epi8(hi, v->hsel[k]), top);
+        r = _mm256_or_si256(r, _mm256_shuffle_epi8(v->lut[k], _mm256_or_si256(lo, other)));
+    }
+    miss = _mm256_cmpeq_epi8(r, _mm256_setzero_si256());
+    *bad = _mm256_or_si256(*bad, miss);
+    return _mm256_blendv_epi8(_mm256_sub_epi8(r, _mm256_set1_epi8(1)), unk, miss);
+}
+
 __attribute__((target("avx2")))
 static int dbp_lookup_avx2(const dbp_lut* t, const uint8_t* s, ptrdiff_t n,
                            uint8_t* out)
 {
-    __m256i lut[8], hsel[8];
-    int nh = 0, h;
+    dbp_avx2_tables v;
     ptrdiff_t p, last;
-    const __m256i low4 = _mm256_set1_epi8(0x0f);
-    const __m256i top = _mm256_set1_epi8((char)0x80);
-    const __m256i one = _mm256_set1_epi8(1);
     const __m256i unk = _mm256_set1_epi8((char)t->unknown);
     __m256i bad = _mm256_setzero_si256();
     if (n < 32 || !t->ascii_only)
         return dbp_lookup_scalar(t, s, n, out);
-    for (h = 0; h < 8; h++) {
-        if (t->hmask >> h & 1) {
-            __m128i row = _mm_loadu_si128((const __m128i*)(t->plus1 + 16 * h));
-            lut[nh] = _mm256_broadcastsi128_si256(row);
-            hsel[nh] = _mm256_set1_epi8((char)h);
-            nh++;
-        }
-    }
+    dbp_avx2_prepare(t, &v);
     /* the last block overlaps the one before it: rewriting a byte's code is
        harmless and saves a scalar tail */
     last = n - 32;
     for (p = 0;; p += 32) {
-        __m256i x, lo, hi, r, miss;
-        int k;
         if (p > last)
             p = last;
-        x = _mm256_loadu_si256((const __m256i*)(s + p));
-        lo = _mm256_and_si256(x, low4);
-        /* high nibble, with bit 7 kept so that bytes >= 128 match no h < 8 */
-        hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(x, 4), low4),
-                             _mm256_and_si256(x, top));
-        r = _mm256_setzero_si256();
-        for (k = 0; k < nh; k++) {
-            /* index with bit 7 set (shuffle yields 0) unless the high nibble is h */
-            __m256i other = _mm256_andnot_si256(_mm256_cmpeq_epi8(hi, hsel[k]), top);
-            r = _mm256_or_si256(r, _mm256_shuffle_epi8(lut[k], _mm256_or_si256(lo, other)));
-        }
-        miss = _mm256_cmpeq_epi8(r, _mm256_setzero_si256());
-        bad = _mm256_or_si256(bad, miss);
-        r = _mm256_blendv_epi8(_mm256_sub_epi8(r, one), unk, miss);
-        _mm256_storeu_si256((__m256i*)(out + p), r);
+        _mm256_storeu_si256((__m256i*)(out + p), dbp_avx2_block(&v, s + p, unk, &bad));
+        if (p == last)
+            break;
+    }
+    return !_mm256_testz_si256(bad, bad);
+}
+
+/* The same with float32 output: each block's codes are widened and converted
+ * in registers (no round trip through a byte buffer). */
+__attribute__((target("avx2")))
+static int dbp_lookup_f32_avx2(const dbp_lut* t, const uint8_t* s, ptrdiff_t n,
+                               float* out)
+{
+    dbp_avx2_tables v;
+    ptrdiff_t p, last;
+    const __m256i unk = _mm256_set1_epi8((char)t->unknown);
+    __m256i bad = _mm256_setzero_si256();
+    dbp_avx2_prepare(t, &v);
+    last = n - 32;
+    for (p = 0;; p += 32) {
+        __m256i r;
+        __m128i lo16, hi16;
+        if (p > last)
+            p = last;
+        r = dbp_avx2_block(&v, s + p, unk, &bad);
+        lo16 = _mm256_castsi256_si128(r);
+        hi16 = _mm256_extracti128_si256(r, 1);
+        _mm256_storeu_ps(out + p, _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(lo16)));
+        _mm256_storeu_ps(out + p + 8,
+                         _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(lo16, 8))));
+        _mm256_storeu_ps(out + p + 16, _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(hi16)));
+        _mm256_storeu_ps(out + p + 24,
+                         _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(hi16, 8))));
         if (p == last)
             break;
     }
     return !_mm256_testz_si256(bad, bad);
 }
 #endif
+
+static int dbp_lookup_f32_scalar(const dbp_lut* t, const uint8_t* s, ptrdiff_t n,
+                                 float* out)
+{
+    ptrdiff_t p;
+    uint8_t any_bad = 0, b;
+    for (p = 0; p < n; p++) {
+        b = s[p];
+        out[p] = (float)t->code[b];
+        any_bad |= t->bad[b];
+    }
+    return any_bad;
+}
+
+/* out[p] = (float) code of s[p] for p < n; returns nonzero when any byte was
+ * outside the alphabet. `out` must not overlap `s`. */
+static inline int dbp_lookup_f32(const dbp_lut* t, const uint8_t* s, ptrdiff_t n,
+                                 float* out)
+{
+#if DEEPBIOP_X86_SIMD
+    if (dbp_simd_avx2 && n >= 32 && t->ascii_only)
+        return dbp_lookup_f32_avx2(t, s, n, out);
+#endif
+    return dbp_lookup_f32_scalar(t, s, n, out);
+}
+
+/* Same, forcing one path (tests compare the two). */
+static int dbp_lookup_f32_path(const dbp_lut* t, const uint8_t* s, ptrdiff_t n,
+                               float* out, int simd)
+{
+#if DEEPBIOP_X86_SIMD
+    if (simd && dbp_simd_avx2 && n >= 32 && t->ascii_only)
+        return dbp_lookup_f32_avx2(t, s, n, out);
+#endif
+    (void)simd;
+    return dbp_lookup_f32_scalar(t, s, n, out);
+}
 
 /* out[p] = code of s[p] (`unknown` outside the alphabet) for p < n; returns
  * nonzero when any byte was outside the alphabet. `out` must not overlap `s`. */

@@ -286,19 +286,28 @@ def test_property_lookup_paths_match_reference(data, codes, unknown):
     buf = np.frombuffer(data, dtype=np.uint8)
     want, want_bad = _lookup_reference(data, codes, unknown)
     for simd in (False, True):
-        got, bad = _integer_kernel.lookup_codes(buf, codes, unknown, simd)
-        np.testing.assert_array_equal(got, want)
-        assert bad == want_bad
+        for as_float32 in (False, True):
+            got, bad = _integer_kernel.lookup_codes(buf, codes, unknown, simd, as_float32)
+            assert got.dtype == (np.float32 if as_float32 else np.uint8)
+            np.testing.assert_array_equal(got, want)
+            assert bad == want_bad
 
 
 @given(seqs=st.lists(st.binary(min_size=0, max_size=200).map(
     lambda b: bytes(x & 0x7F for x in b)), max_size=6),
-       encoding_type=st.sampled_from(["dna", "protein"]))
-def test_property_long_rows_of_any_ascii_match_reference(seqs, encoding_type):
-    # rows past 32 bytes take the vector path (with an overlapping last block)
-    out = dbp.IntegerEncoder(encoding_type, "unknown", dtype=np.int16).encode_batch(seqs)
+       encoding_type=st.sampled_from(["dna", "protein"]),
+       dtype=st.sampled_from([np.float32, np.int8, np.uint8, np.int16, np.float64]))
+def test_property_long_rows_of_any_ascii_match_reference(seqs, encoding_type, dtype):
+    # rows past 32 bytes take the vector path (with an overlapping last block);
+    # float32, int8/uint8 and the wider dtypes each have their own store path
+    enc = dbp.IntegerEncoder(encoding_type, "unknown", dtype=dtype,
+                             pad_value=0 if dtype == np.uint8 else -1)
+    out = enc.encode_batch(seqs)
     text = [s.decode("ascii") for s in seqs]
-    np.testing.assert_array_equal(out, integer_batch_ref(text, encoding_type, "unknown"))
+    ref = integer_batch_ref(text, encoding_type, "unknown")
+    if dtype == np.uint8:
+        ref = np.where(ref < 0, 0, ref)
+    np.testing.assert_array_equal(out, ref)
 
 
 def test_lookup_reports_isa_and_checks_arguments():
