@@ -256,9 +256,21 @@ def test_list_is_read_in_place_but_its_elements_are_held():
     seqs = ["ACGT" * 10, b"TTTT", "GG"]
     packed = pack_batch(seqs)
     held = packed.keep[0]
-    assert isinstance(held, tuple) and all(a is b for a, b in zip(held, seqs))
+    assert len(held) == 3 and all(held[i] is seqs[i] for i in range(3))
+    with pytest.raises(IndexError):
+        held[3]
+    import sys
+
+    probe = "ACGT" * 10 + "probe"  # a fresh object: count its references
+    seqs.append(probe)
+    before = sys.getrefcount(probe)
+    packed2 = pack_batch(seqs)
+    assert sys.getrefcount(probe) == before + 1
     seqs.clear()  # the caller's list changing afterwards does not matter
     assert packed.sequence(0) == b"ACGT" * 10 and packed.sequence(2) == b"GG"
+    assert packed2.sequence(3) == probe.encode()
+    del packed2
+    assert sys.getrefcount(probe) == before - 1  # the list's reference went with clear()
 
 
 def test_list_resized_while_being_read_raises():

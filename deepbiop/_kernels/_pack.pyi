@@ -6,11 +6,20 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+class HeldRefs:
+    """References to the elements of a list, held while kernels read them."""
+
+    def __len__(self) -> int: ...
+    def __getitem__(self, i: int) -> Any: ...
+
 def pack_items(
     items: tuple[Any, ...] | list[Any],
     fallback: Callable[[Any, int], NDArray[np.uint8]],
 ) -> tuple[
-    NDArray[np.int64], NDArray[np.int64], tuple[Any, ...], list[NDArray[np.uint8]]
+    NDArray[np.int64],
+    NDArray[np.int64],
+    tuple[Any, ...] | HeldRefs,
+    list[NDArray[np.uint8]],
 ]:
     """Return (ptrs, lens, held, keep) for a tuple or list of sequence objects."""
 

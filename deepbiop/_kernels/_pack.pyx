@@ -9,16 +9,67 @@ caller) or raises a precise error.
 from cpython.bytes cimport PyBytes_Check, PyBytes_AS_STRING, PyBytes_GET_SIZE
 from cpython.unicode cimport PyUnicode_Check
 from cpython.list cimport PyList_GET_SIZE, PyList_GET_ITEM
-from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
-from cpython.ref cimport Py_INCREF, PyObject
+from cpython.tuple cimport PyTuple_GET_ITEM
+from cpython.ref cimport Py_INCREF, Py_XDECREF, PyObject
+from libc.stdlib cimport malloc, free
 from libc.stdint cimport uint8_t, int64_t
 
 import numpy as np
+
+cdef extern from *:
+    """
+    #if defined(__GNUC__) || defined(__clang__)
+    #define DEEPBIOP_PREFETCH_W(p) __builtin_prefetch((const void *)(p), 1, 3)
+    #else
+    #define DEEPBIOP_PREFETCH_W(p) ((void)0)
+    #endif
+    """
+    void DEEPBIOP_PREFETCH_W(const void* p) noexcept nogil
+
+cdef enum:
+    # objects ahead whose headers are requested early: every sequence is its
+    # own heap object, so each one's first touch is a cache miss the hardware
+    # prefetcher cannot foresee (1M reads: ~50 ns each without this)
+    PACK_PREFETCH = 12
 
 cdef extern from "Python.h":
     bint PyUnicode_IS_COMPACT_ASCII(object o)
     void* PyUnicode_DATA(object o)
     Py_ssize_t PyUnicode_GET_LENGTH(object o)
+
+
+cdef class HeldRefs:
+    """References to the elements of a list, held while kernels read them.
+
+    Like ``tuple(list)``, but releasing the references in ``__dealloc__``
+    requests each object's header a few objects ahead: after a large encode
+    the objects are out of cache, and a plain decref pass over a million
+    reads costs 10-15 ms of cache misses.
+    """
+    cdef PyObject** refs
+    cdef Py_ssize_t n
+
+    def __cinit__(self):
+        self.refs = NULL
+        self.n = 0
+
+    def __dealloc__(self):
+        cdef Py_ssize_t i
+        if self.refs == NULL:
+            return
+        for i in range(self.n):
+            if i + PACK_PREFETCH < self.n:
+                DEEPBIOP_PREFETCH_W(self.refs[i + PACK_PREFETCH])
+            Py_XDECREF(self.refs[i])
+        free(self.refs)
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, Py_ssize_t i):
+        if not 0 <= i < self.n:
+            raise IndexError("HeldRefs index out of range")
+        return <object> self.refs[i]
 
 
 def pack_items(items, fallback):
@@ -38,7 +89,7 @@ def pack_items(items, fallback):
     Returns
     -------
     ptrs, lens : ndarray of int64, shape (n,)
-    held : tuple
+    held : tuple or HeldRefs
         The sequence objects (``items`` itself when it is a tuple); must
         outlive every use of ``ptrs``.
     keep : list
@@ -61,17 +112,32 @@ def pack_items(items, fallback):
     cdef const uint8_t[::1] view
     cdef list keep = []
     cdef object x
-    cdef object held = PyTuple_New(n) if is_list else items
+    cdef HeldRefs refs = None
+    cdef object held = items
+    if is_list:
+        refs = HeldRefs.__new__(HeldRefs)
+        held = refs
+        if n > 0:
+            refs.refs = <PyObject**> malloc(n * sizeof(PyObject*))
+            if refs.refs == NULL:
+                raise MemoryError(f"no memory to hold {n:,} sequence references")
     cdef size_t empty_addr = <size_t> PyBytes_AS_STRING(b"")
     for i in range(n):
+        if i + PACK_PREFETCH < n:
+            if is_list:
+                if PyList_GET_SIZE(items) == n:
+                    DEEPBIOP_PREFETCH_W(PyList_GET_ITEM(items, i + PACK_PREFETCH))
+            else:
+                DEEPBIOP_PREFETCH_W(PyTuple_GET_ITEM(items, i + PACK_PREFETCH))
         if is_list:
             if PyList_GET_SIZE(items) != n:
                 raise RuntimeError(
                     "the list of sequences changed size while it was being read"
                 )
             x = <object> PyList_GET_ITEM(items, i)
-            Py_INCREF(x)  # PyTuple_SET_ITEM steals a reference
-            PyTuple_SET_ITEM(held, i, x)
+            Py_INCREF(x)
+            refs.refs[i] = <PyObject*> x
+            refs.n = i + 1
         else:
             x = (<tuple> items)[i]
         if PyBytes_Check(x):
