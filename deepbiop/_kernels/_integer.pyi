@@ -38,6 +38,6 @@ def lookup_codes(
     codes: NDArray[np.int16],
     unknown: int,
     simd: bool,
-    as_float32: bool = ...,
-) -> tuple[NDArray[np.uint8] | NDArray[np.float32], bool]:
+    dtype: type | np.dtype = ...,
+) -> tuple[NDArray[np.generic], bool]:
     """Translate bytes to codes with one lookup path (for tests)."""

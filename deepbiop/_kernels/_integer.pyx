@@ -33,10 +33,10 @@ cdef extern from "_simd.h":
     int dbp_lookup(const dbp_lut* t, const uint8_t* s, Py_ssize_t n, uint8_t* out) noexcept nogil
     int dbp_lookup_path(const dbp_lut* t, const uint8_t* s, Py_ssize_t n, uint8_t* out,
                         int simd) noexcept nogil
-    int dbp_lookup_f32(const dbp_lut* t, const uint8_t* s, Py_ssize_t n,
-                       float* out) noexcept nogil
-    int dbp_lookup_f32_path(const dbp_lut* t, const uint8_t* s, Py_ssize_t n, float* out,
-                            int simd) noexcept nogil
+    int dbp_lookup_wide(const dbp_lut* t, const uint8_t* s, Py_ssize_t n, void* out,
+                        int kind) noexcept nogil
+    int dbp_lookup_wide_path(const dbp_lut* t, const uint8_t* s, Py_ssize_t n, void* out,
+                             int kind, int simd) noexcept nogil
 
 dbp_simd_init()
 
@@ -51,9 +51,9 @@ cdef inline void _segment(const uint8_t* s, Py_ssize_t n, Py_ssize_t p0, Py_ssiz
     """Positions [p0, p1) of row i: codes below ``n``, ``pad`` from ``n`` on.
 
     Bytes become codes 32 at a time with AVX2 where the CPU has it
-    (``_simd.h``): float32 output is converted in registers, int8/uint8
-    output is the codes themselves, and the other dtypes go through a stack
-    buffer and a widening loop that the compiler vectorises. Bytes outside the
+    (``_simd.h``): float32/int32/int64 output is widened in registers,
+    int8/uint8 output is the codes themselves, and int16/float64 go through a
+    stack buffer and a widening loop that the compiler vectorises. Bytes outside the
     alphabet get code A; rows that hold one are revisited for the
     random/error strategies, which are rare.
     """
@@ -63,7 +63,13 @@ cdef inline void _segment(const uint8_t* s, Py_ssize_t n, Py_ssize_t p0, Py_ssiz
     cdef code_t* d
     if code_t is float:  # float32 (the default): codes converted in registers
         if e > q:
-            any_bad = dbp_lookup_f32(lut, s + q, e - q, dst + q)
+            any_bad = dbp_lookup_wide(lut, s + q, e - q, dst + q, 0)
+    elif code_t is int32_t:
+        if e > q:
+            any_bad = dbp_lookup_wide(lut, s + q, e - q, dst + q, 1)
+    elif code_t is int64_t:  # ids for torch.nn.Embedding
+        if e > q:
+            any_bad = dbp_lookup_wide(lut, s + q, e - q, dst + q, 2)
     elif code_t is uint8_t or code_t is int8_t:  # codes < 128: same bits either way
         if e > q:
             any_bad = dbp_lookup(lut, s + q, e - q, <uint8_t*> (dst + q))
@@ -95,12 +101,13 @@ def simd_isa():
 
 
 def lookup_codes(const uint8_t[::1] s, const int16_t[::1] codes, int unknown, bint simd,
-                 bint as_float32=False):
+                 dtype=np.uint8):
     """Translate bytes to codes with one lookup path (for tests).
 
-    Returns ``(codes as uint8 ndarray, any byte outside the alphabet)``
-    (float32 codes with ``as_float32``); ``simd=False`` forces the scalar
-    loop, ``simd=True`` uses AVX2 when :func:`simd_isa` says it is available.
+    Returns ``(codes, any byte outside the alphabet)``, the codes as
+    ``dtype`` (uint8, float32, int32 or int64); ``simd=False`` forces the
+    scalar loop, ``simd=True`` uses AVX2 when :func:`simd_isa` says it is
+    available.
 
     Preconditions (checked here): ``codes`` has 256 entries, each < 255 and
     ``0 <= unknown < 256``.
@@ -114,18 +121,19 @@ def lookup_codes(const uint8_t[::1] s, const int16_t[::1] codes, int unknown, bi
     cdef dbp_lut lut
     dbp_lut_init(&lut, &codes[0], <uint8_t> unknown)
     cdef int bad = 0
-    cdef uint8_t[::1] o
-    cdef float[::1] f
-    if as_float32:
-        out = np.empty(s.shape[0], dtype=np.float32)
-        f = out
-        if s.shape[0] > 0:
-            bad = dbp_lookup_f32_path(&lut, &s[0], s.shape[0], &f[0], simd)
-    else:
-        out = np.empty(s.shape[0], dtype=np.uint8)
-        o = out
-        if s.shape[0] > 0:
-            bad = dbp_lookup_path(&lut, &s[0], s.shape[0], &o[0], simd)
+    cdef int kind
+    dt = np.dtype(dtype)
+    kinds = {np.dtype(np.float32): 0, np.dtype(np.int32): 1, np.dtype(np.int64): 2}
+    if dt != np.uint8 and dt not in kinds:
+        raise ValueError(f"lookup_codes: dtype must be uint8, float32, int32 or int64")
+    out = np.empty(s.shape[0], dtype=dt)
+    cdef size_t addr = out.ctypes.data
+    if s.shape[0] > 0:
+        if dt == np.uint8:
+            bad = dbp_lookup_path(&lut, &s[0], s.shape[0], <uint8_t*> addr, simd)
+        else:
+            kind = kinds[dt]
+            bad = dbp_lookup_wide_path(&lut, &s[0], s.shape[0], <void*> addr, kind, simd)
     return out, bool(bad)
 
 

@@ -163,11 +163,28 @@ static int dbp_lookup_avx2(const dbp_lut* t, const uint8_t* s, ptrdiff_t n,
     return !_mm256_testz_si256(bad, bad);
 }
 
-/* The same with float32 output: each block's codes are widened and converted
- * in registers (no round trip through a byte buffer). */
-__attribute__((target("avx2")))
-static int dbp_lookup_f32_avx2(const dbp_lut* t, const uint8_t* s, ptrdiff_t n,
-                               float* out)
+/* The same with wider outputs: each block's 32 codes are widened (and for
+ * float32 converted) in registers, with no round trip through a byte buffer.
+ * kind: 0 float32, 1 int32, 2 int64. */
+__attribute__((target("avx2"), always_inline))
+static inline void dbp_avx2_store8(__m128i c8, void* out, ptrdiff_t p, int kind)
+{
+    /* the low 8 codes of c8 into out[p .. p+8) */
+    __m256i w = _mm256_cvtepu8_epi32(c8);
+    if (kind == 0) {
+        _mm256_storeu_ps((float*)out + p, _mm256_cvtepi32_ps(w));
+    } else if (kind == 1) {
+        _mm256_storeu_si256((__m256i*)((int32_t*)out + p), w);
+    } else {
+        _mm256_storeu_si256((__m256i*)((int64_t*)out + p), _mm256_cvtepu8_epi64(c8));
+        _mm256_storeu_si256((__m256i*)((int64_t*)out + p + 4),
+                            _mm256_cvtepu8_epi64(_mm_srli_si128(c8, 4)));
+    }
+}
+
+__attribute__((target("avx2"), always_inline))
+static inline int dbp_wide_avx2_impl(const dbp_lut* t, const uint8_t* s, ptrdiff_t n,
+                                     void* out, int kind)
 {
     dbp_avx2_tables v;
     ptrdiff_t p, last;
@@ -183,54 +200,81 @@ static int dbp_lookup_f32_avx2(const dbp_lut* t, const uint8_t* s, ptrdiff_t n,
         r = dbp_avx2_block(&v, s + p, unk, &bad);
         lo16 = _mm256_castsi256_si128(r);
         hi16 = _mm256_extracti128_si256(r, 1);
-        _mm256_storeu_ps(out + p, _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(lo16)));
-        _mm256_storeu_ps(out + p + 8,
-                         _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(lo16, 8))));
-        _mm256_storeu_ps(out + p + 16, _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(hi16)));
-        _mm256_storeu_ps(out + p + 24,
-                         _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(hi16, 8))));
+        dbp_avx2_store8(lo16, out, p, kind);
+        dbp_avx2_store8(_mm_srli_si128(lo16, 8), out, p + 8, kind);
+        dbp_avx2_store8(hi16, out, p + 16, kind);
+        dbp_avx2_store8(_mm_srli_si128(hi16, 8), out, p + 24, kind);
         if (p == last)
             break;
     }
     return !_mm256_testz_si256(bad, bad);
 }
+
+/* one copy of the loop per output type, so `kind` is a constant inside it */
+__attribute__((target("avx2")))
+static int dbp_wide_avx2_f32(const dbp_lut* t, const uint8_t* s, ptrdiff_t n, void* out)
+{ return dbp_wide_avx2_impl(t, s, n, out, 0); }
+
+__attribute__((target("avx2")))
+static int dbp_wide_avx2_i32(const dbp_lut* t, const uint8_t* s, ptrdiff_t n, void* out)
+{ return dbp_wide_avx2_impl(t, s, n, out, 1); }
+
+__attribute__((target("avx2")))
+static int dbp_wide_avx2_i64(const dbp_lut* t, const uint8_t* s, ptrdiff_t n, void* out)
+{ return dbp_wide_avx2_impl(t, s, n, out, 2); }
+
+static int dbp_lookup_wide_avx2(const dbp_lut* t, const uint8_t* s, ptrdiff_t n,
+                                void* out, int kind)
+{
+    if (kind == 0)
+        return dbp_wide_avx2_f32(t, s, n, out);
+    if (kind == 1)
+        return dbp_wide_avx2_i32(t, s, n, out);
+    return dbp_wide_avx2_i64(t, s, n, out);
+}
 #endif
 
-static int dbp_lookup_f32_scalar(const dbp_lut* t, const uint8_t* s, ptrdiff_t n,
-                                 float* out)
+static int dbp_lookup_wide_scalar(const dbp_lut* t, const uint8_t* s, ptrdiff_t n,
+                                  void* out, int kind)
 {
     ptrdiff_t p;
     uint8_t any_bad = 0, b;
     for (p = 0; p < n; p++) {
         b = s[p];
-        out[p] = (float)t->code[b];
+        if (kind == 0)
+            ((float*)out)[p] = (float)t->code[b];
+        else if (kind == 1)
+            ((int32_t*)out)[p] = (int32_t)t->code[b];
+        else
+            ((int64_t*)out)[p] = (int64_t)t->code[b];
         any_bad |= t->bad[b];
     }
     return any_bad;
 }
 
-/* out[p] = (float) code of s[p] for p < n; returns nonzero when any byte was
- * outside the alphabet. `out` must not overlap `s`. */
-static inline int dbp_lookup_f32(const dbp_lut* t, const uint8_t* s, ptrdiff_t n,
-                                 float* out)
+/* out[p] = code of s[p] as float32 (kind 0), int32 (1) or int64 (2) for
+ * p < n; returns nonzero when any byte was outside the alphabet. `out` must
+ * not overlap `s`. */
+static inline int dbp_lookup_wide(const dbp_lut* t, const uint8_t* s, ptrdiff_t n,
+                                  void* out, int kind)
 {
 #if DEEPBIOP_X86_SIMD
     if (dbp_simd_avx2 && n >= 32 && t->ascii_only)
-        return dbp_lookup_f32_avx2(t, s, n, out);
+        return dbp_lookup_wide_avx2(t, s, n, out, kind);
 #endif
-    return dbp_lookup_f32_scalar(t, s, n, out);
+    return dbp_lookup_wide_scalar(t, s, n, out, kind);
 }
 
 /* Same, forcing one path (tests compare the two). */
-static int dbp_lookup_f32_path(const dbp_lut* t, const uint8_t* s, ptrdiff_t n,
-                               float* out, int simd)
+static int dbp_lookup_wide_path(const dbp_lut* t, const uint8_t* s, ptrdiff_t n,
+                                void* out, int kind, int simd)
 {
 #if DEEPBIOP_X86_SIMD
     if (simd && dbp_simd_avx2 && n >= 32 && t->ascii_only)
-        return dbp_lookup_f32_avx2(t, s, n, out);
+        return dbp_lookup_wide_avx2(t, s, n, out, kind);
 #endif
     (void)simd;
-    return dbp_lookup_f32_scalar(t, s, n, out);
+    return dbp_lookup_wide_scalar(t, s, n, out, kind);
 }
 
 /* out[p] = code of s[p] (`unknown` outside the alphabet) for p < n; returns

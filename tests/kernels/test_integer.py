@@ -286,9 +286,9 @@ def test_property_lookup_paths_match_reference(data, codes, unknown):
     buf = np.frombuffer(data, dtype=np.uint8)
     want, want_bad = _lookup_reference(data, codes, unknown)
     for simd in (False, True):
-        for as_float32 in (False, True):
-            got, bad = _integer_kernel.lookup_codes(buf, codes, unknown, simd, as_float32)
-            assert got.dtype == (np.float32 if as_float32 else np.uint8)
+        for dtype in (np.uint8, np.float32, np.int32, np.int64):
+            got, bad = _integer_kernel.lookup_codes(buf, codes, unknown, simd, dtype)
+            assert got.dtype == dtype
             np.testing.assert_array_equal(got, want)
             assert bad == want_bad
 
@@ -296,7 +296,8 @@ def test_property_lookup_paths_match_reference(data, codes, unknown):
 @given(seqs=st.lists(st.binary(min_size=0, max_size=200).map(
     lambda b: bytes(x & 0x7F for x in b)), max_size=6),
        encoding_type=st.sampled_from(["dna", "protein"]),
-       dtype=st.sampled_from([np.float32, np.int8, np.uint8, np.int16, np.float64]))
+       dtype=st.sampled_from([np.float32, np.int8, np.uint8, np.int16, np.float64,
+                              np.int32, np.int64]))
 def test_property_long_rows_of_any_ascii_match_reference(seqs, encoding_type, dtype):
     # rows past 32 bytes take the vector path (with an overlapping last block);
     # float32, int8/uint8 and the wider dtypes each have their own store path
@@ -314,6 +315,9 @@ def test_lookup_reports_isa_and_checks_arguments():
     assert _integer_kernel.simd_isa() in ("avx2", "scalar")
     with pytest.raises(ValueError, match="256 codes"):
         _integer_kernel.lookup_codes(np.zeros(3, np.uint8), np.zeros(10, np.int16), 0, True)
+    with pytest.raises(ValueError, match="dtype must be"):
+        _integer_kernel.lookup_codes(np.zeros(3, np.uint8), np.zeros(256, np.int16), 0, True,
+                                     np.int16)
     with pytest.raises(ValueError, match="< 255"):
         _integer_kernel.lookup_codes(np.zeros(3, np.uint8), np.full(256, 255, np.int16),
                                      0, True)
