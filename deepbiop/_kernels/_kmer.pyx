@@ -33,13 +33,14 @@ cdef inline void _count(const uint8_t* s, Py_ssize_t p0, Py_ssize_t e, int k, in
     in a first pass so the counting loop has no error branch).
 
     For 4-letter alphabets the loop is branch-free apart from "is the window
-    complete": a byte outside the alphabet zeroes the run length instead of
-    jumping, so N-rich input costs no mispredictions. Other alphabets update
+    complete": a byte outside the alphabet moves the last-invalid position
+    (a conditional move) instead of jumping, so N-rich input costs no
+    mispredictions. Other alphabets update
     the base-A index by dropping the leading symbol (no division).
     """
-    cdef Py_ssize_t p
+    cdef Py_ssize_t p, last_bad = p0 - 1
     cdef int c, run = 0
-    cdef uint64_t fwd = 0, rev = 0, idx, u
+    cdef uint64_t fwd = 0, rev = 0, idx, f, u
     cdef uint64_t top = <uint64_t> 2 * <uint64_t> (k - 1)
     cdef uint64_t mask = n_cols - 1
     cdef uint64_t lead = n_cols // <uint64_t> A   # A**(k-1)
@@ -48,22 +49,27 @@ cdef inline void _count(const uint8_t* s, Py_ssize_t p0, Py_ssize_t e, int k, in
             if codes[s[p]] < 0:
                 status[0] = p
                 return
+    # 4-letter loops: the loop-carried work per base is one multiply-add
+    # (fwd * 4 + code, a single LEA; masked only where used) and a
+    # conditional move of the last invalid position, so consecutive bases
+    # do not wait on each other's shift/or/mask chain.
     if A == 4 and not canonical:
         for p in range(p0, e):
             c = codes[s[p]]
-            fwd = ((fwd << 2) | <uint64_t> (c & 3)) & mask
-            run = (run + 1) & -(c >= 0)
-            if run >= k:
-                dst[fwd] += 1
+            fwd = fwd * 4 + <uint64_t> (c & 3)
+            last_bad = p if c < 0 else last_bad
+            if p - last_bad >= k:
+                dst[fwd & mask] += 1
     elif A == 4:
         for p in range(p0, e):
             c = codes[s[p]]
             u = <uint64_t> (c & 3)
-            fwd = ((fwd << 2) | u) & mask
+            fwd = fwd * 4 + u
             rev = (rev >> 2) | ((3 - u) << top)
-            run = (run + 1) & -(c >= 0)
-            if run >= k:
-                idx = rev if rev < fwd else fwd
+            last_bad = p if c < 0 else last_bad
+            if p - last_bad >= k:
+                f = fwd & mask
+                idx = rev if rev < f else f
                 dst[idx] += 1
     else:
         for p in range(p0, e):
