@@ -307,28 +307,29 @@ cdef inline Py_ssize_t _row_codes(const uint8_t* s, Py_ssize_t n, int k, int A,
     or stop the row with its position in ``status`` (``mode == 1``). With
     ``hist``, also count each index in ``hist[(index >> shift) + 1]`` (the
     bucket histogram of ``_bucket_finish``)."""
-    cdef Py_ssize_t p, m = 0
+    cdef Py_ssize_t p, m = 0, last_bad = -1
     cdef int c, run = 0
     cdef uint64_t fwd = 0, rev = 0, idx
     cdef uint64_t top = <uint64_t> 2 * <uint64_t> (k - 1)
     cdef uint64_t mask = n_codes - 1
     cdef uint64_t lead = n_codes // <uint64_t> A   # A**(k-1)
     if A == 4:
+        # loop-carried work per base: fwd * 4 + code (one LEA, masked where
+        # used); a window is complete k bases after the last invalid one
         for p in range(n):
             c = codes[s[p]]
             if c < 0:
                 if mode == MODE_ERROR:
                     status[0] = p
                     return 0
-                run = 0
+                last_bad = p
                 continue
-            fwd = ((fwd << 2) | <uint64_t> c) & mask
-            run += 1
+            fwd = fwd * 4 + <uint64_t> c
             if canonical:
                 rev = (rev >> 2) | (<uint64_t> (3 - c) << top)
-            if run >= k:
-                idx = fwd
-                if canonical and rev < fwd:
+            if p - last_bad >= k:
+                idx = fwd & mask
+                if canonical and rev < idx:
                     idx = rev
                 dst[m] = <key_t> idx
                 m += 1
