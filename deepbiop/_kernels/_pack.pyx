@@ -123,22 +123,20 @@ def pack_items(items, fallback):
                 raise MemoryError(f"no memory to hold {n:,} sequence references")
     cdef size_t empty_addr = <size_t> PyBytes_AS_STRING(b"")
     for i in range(n):
-        if i + PACK_PREFETCH < n:
-            if is_list:
-                if PyList_GET_SIZE(items) == n:
-                    DEEPBIOP_PREFETCH_W(PyList_GET_ITEM(items, i + PACK_PREFETCH))
-            else:
-                DEEPBIOP_PREFETCH_W(PyTuple_GET_ITEM(items, i + PACK_PREFETCH))
         if is_list:
             if PyList_GET_SIZE(items) != n:
                 raise RuntimeError(
                     "the list of sequences changed size while it was being read"
                 )
+            if i + PACK_PREFETCH < n:
+                DEEPBIOP_PREFETCH_W(PyList_GET_ITEM(items, i + PACK_PREFETCH))
             x = <object> PyList_GET_ITEM(items, i)
             Py_INCREF(x)
             refs.refs[i] = <PyObject*> x
             refs.n = i + 1
         else:
+            if i + PACK_PREFETCH < n:
+                DEEPBIOP_PREFETCH_W(PyTuple_GET_ITEM(items, i + PACK_PREFETCH))
             x = (<tuple> items)[i]
         if PyBytes_Check(x):
             ptrs[i] = <int64_t> <size_t> PyBytes_AS_STRING(x)
