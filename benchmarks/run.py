@@ -538,6 +538,83 @@ def summary_table(rows: list[Row], n_all: int) -> str:
     return "\n".join(lines)
 
 
+def target_checks(rows: list[Row], infos: list[dict], n_all: int) -> list[dict]:
+    """The speed targets deepbiop is held to, each checked against this run.
+
+    One entry per (target, workload) that the run measured: the measured
+    value, the required one and whether it is met. Ratios use deepbiop with
+    all threads, as in the summary table.
+    """
+    ok = [r for r in rows if r.seconds == r.seconds]
+    by_task: dict = {}
+    for r in ok:
+        by_task.setdefault((r.workload, r.task), []).append(r)
+    checks: list[dict] = []
+
+    def add(target, workload, value, need, higher=True):
+        if value is None:
+            return
+        met = value >= need if higher else value < need
+        checks.append({"target": target, "workload": workload, "value": value,
+                       "required": need, "higher_is_better": higher, "met": met})
+
+    def main_row(rs):
+        return next((r for r in rs if r.impl == "deepbiop" and r.threads == n_all), None)
+
+    def floor_ratio(rs):
+        db = main_row(rs)
+        fl = next((r for r in rs if r.impl.startswith("floor") and r.threads == n_all), None)
+        if db is None or fl is None or db.out_mb < 1:
+            return None
+        return fl.seconds / db.seconds
+
+    def vs(rs, name_start):
+        r = next((r for r in rs if r.impl.startswith(name_start)), None)
+        return None if r is None else r.deepbiop_x
+
+    for (wl, task), rs in by_task.items():
+        if task.startswith("one-hot"):
+            if wl in ("W1", "W2", "W4", "W5"):
+                add("one-hot x floor", wl, floor_ratio(rs), 0.8)
+            add("one-hot x numba", wl, vs(rs, "numba"), 1.6)
+        elif task.startswith("integer"):
+            add("integer x floor", wl, floor_ratio(rs), 0.6)
+            add("integer x numba", wl, vs(rs, "numba"), 2.0)
+            add("integer x seqpro", wl, vs(rs, "seqpro"), 2.0)
+            db = main_row(rs)
+            if wl == "W5" and db is not None:
+                add("W5 integer reads/s", wl, db.reads_s, 2e6)
+        elif task.startswith("k-mer"):
+            k = int(task.split("k=")[1].split()[0])
+            if k >= 5:
+                add(f"k-mer k={k} x floor", wl, floor_ratio(rs), 0.8)
+            if k == 3:
+                add("k-mer k=3 x numba", wl, vs(rs, "numba"), 1.5)
+                db = main_row(rs)
+                if wl == "W5" and db is not None:
+                    add("W5 k-mer k=3 reads/s", wl, db.reads_s, 2e6)
+            add(f"k-mer k={k} x CountVectorizer", wl, vs(rs, "CountVectorizer"), 100.0)
+    for info in infos:
+        if info.get("workload") == "W1" and "pack_share_integer" in info:
+            add("input share of the integer call", "W1", info["pack_share_integer"], 0.25,
+                higher=False)
+    return checks
+
+
+def targets_table(checks: list[dict]) -> str:
+    lines = ["| target | workload | measured | required | met |", "|---|---|---:|---:|---|"]
+    for c in checks:
+        v, need = c["value"], c["required"]
+        fmt = (lambda x: f"{x / 1e6:.2f}M") if need >= 1e6 else (lambda x: f"{x:.2f}")
+        op = ">=" if c["higher_is_better"] else "<"
+        lines.append(f"| {c['target']} | {c['workload']} | {fmt(v)} | {op} {fmt(need)} | "
+                     f"{'yes' if c['met'] else 'NO'} |")
+    n_met = sum(c["met"] for c in checks)
+    lines.append(f"\n{n_met} of {len(checks)} targets met in this run "
+                 "(ratios move +-30% run to run on a shared machine)")
+    return "\n".join(lines)
+
+
 def _load_suite(name: str):
     path = HERE / f"bench_{name}.py"
     if not path.exists():
@@ -644,6 +721,12 @@ def main(argv: list[str] | None = None) -> int:
         print("\n=== summary (deepbiop; x = times faster than the baseline; x floor with "
               f"{info['deepbiop_threads']} threads) ===")
         print(summary_table(rows, info["deepbiop_threads"]))
+        checks = target_checks(rows, infos, info["deepbiop_threads"])
+        if checks:
+            print("\n=== targets (this run"
+                  + (", --quick sizes: the targets are set for the full workloads" if args.quick
+                     else "") + ") ===")
+            print(targets_table(checks))
     if suite == "all":
         for name in _suite_names():
             suites[name] = run_suite(name, args.quick, bool(args.json))
@@ -662,6 +745,7 @@ def main(argv: list[str] | None = None) -> int:
             "machine": info,
             "workloads": infos,
             "results": [asdict(r) | {"vs": getattr(r, "vs", None)} for r in rows],
+            "targets": target_checks(rows, infos, info["deepbiop_threads"]) if rows else [],
             "suites": suites,
         }
         Path(args.json).write_text(json.dumps(payload, indent=1, default=_jsonable))
