@@ -496,6 +496,17 @@ def run_core(args, workloads: tuple) -> tuple[list[Row], list[dict]]:
     return rows, infos
 
 
+def best_floor(rows: list[Row]) -> Row | None:
+    """The faster of the floor rows (1 thread or all threads).
+
+    Summary and targets compare deepbiop (all threads) with this one: on a
+    loaded machine the all-thread floor sometimes comes out slower than the
+    1-thread floor, and comparing with it would flatter the encoder.
+    """
+    floors = [r for r in rows if r.impl.startswith("floor") and r.seconds == r.seconds]
+    return min(floors, key=lambda r: r.seconds) if floors else None
+
+
 def summary_table(rows: list[Row], n_all: int) -> str:
     """One Markdown line per (workload, encoder): deepbiop's throughput with one
     and all threads, its fraction of the floor, how many times faster it is
@@ -513,8 +524,7 @@ def summary_table(rows: list[Row], n_all: int) -> str:
         if allt is None:
             continue
         best = one if one is not None and one.seconds < allt.seconds else allt
-        floor_all = next((r for r in ok if r.impl.startswith("floor") and r.threads == n_all),
-                         None)
+        floor_all = best_floor(ok)
 
         def x(name):
             r = next((r for r in ok if r.impl == name), None)
@@ -561,10 +571,12 @@ def target_checks(rows: list[Row], infos: list[dict], n_all: int) -> list[dict]:
     def main_row(rs):
         return next((r for r in rs if r.impl == "deepbiop" and r.threads == n_all), None)
 
-    def floor_ratio(rs):
+    def floor_ratio(rs, output_dominates=False):
         db = main_row(rs)
-        fl = next((r for r in rs if r.impl.startswith("floor") and r.threads == n_all), None)
+        fl = best_floor(rs)
         if db is None or fl is None or db.out_mb < 1:
+            return None
+        if output_dominates and db.out_mb * 2**20 < db.n_bases:  # bytes out < bytes in
             return None
         return fl.seconds / db.seconds
 
@@ -586,8 +598,8 @@ def target_checks(rows: list[Row], infos: list[dict], n_all: int) -> list[dict]:
                 add("W5 integer reads/s", wl, db.reads_s, 2e6)
         elif task.startswith("k-mer"):
             k = int(task.split("k=")[1].split()[0])
-            if k >= 5:
-                add(f"k-mer k={k} x floor", wl, floor_ratio(rs), 0.8)
+            if k >= 5:  # "where the output dominates": more bytes out than in
+                add(f"k-mer k={k} x floor", wl, floor_ratio(rs, output_dominates=True), 0.8)
             if k == 3:
                 add("k-mer k=3 x numba", wl, vs(rs, "numba"), 1.5)
                 db = main_row(rs)
@@ -718,8 +730,8 @@ def main(argv: list[str] | None = None) -> int:
         names = WORKLOAD_NAMES if suite in ("core", "all") else (suite,)
         rows, infos = run_core(args, names)
     if rows:
-        print("\n=== summary (deepbiop; x = times faster than the baseline; x floor with "
-              f"{info['deepbiop_threads']} threads) ===")
+        print("\n=== summary (deepbiop; x = times faster than the baseline; x floor: "
+              f"deepbiop with {info['deepbiop_threads']} threads over the faster floor) ===")
         print(summary_table(rows, info["deepbiop_threads"]))
         checks = target_checks(rows, infos, info["deepbiop_threads"])
         if checks:

@@ -50,6 +50,17 @@ def test_floor_ratios_baselines_and_reads_per_second_are_checked():
     # a floor for a tiny output means nothing, so no floor target for it
     assert ("k-mer k=5 x floor", "W3") not in got
     text = run.targets_table(list(got.values()))
+    # the floor is the faster floor row: a slow all-thread floor does not flatter
+    slow2 = [_row("W1", "k-mer k=5 float32", "floor (fresh float32 output)", 80.0),
+             _row("W1", "k-mer k=5 float32", "floor (fresh float32 output)", 60.0, threads=1),
+             _row("W1", "k-mer k=5 float32", "deepbiop", 75.0, out_mb=400.0)]
+    (c,) = run.target_checks(slow2, [], 2)
+    assert c["target"] == "k-mer k=5 x floor" and c["value"] == pytest.approx(0.8)
+    # k-mers: no floor target where the input outweighs the output
+    small = [_row("W2", "k-mer k=5 float32", "floor (fresh float32 output)", 1.0, out_mb=4.0),
+             _row("W2", "k-mer k=5 float32", "deepbiop", 5.0, out_mb=4.0)]
+    small[1].n_bases = 10**7
+    assert run.target_checks(small, [], 2) == []
     assert "| integer x floor | W1 | 0.50 | >= 0.60 | NO |" in text
     assert "| W5 k-mer k=3 reads/s | W5 | 4.00M | >= 2.00M | yes |" in text
     assert f"{sum(c['met'] for c in got.values())} of {len(got)} targets met" in text
