@@ -125,7 +125,7 @@ def lookup_codes(const uint8_t[::1] s, const int16_t[::1] codes, int unknown, bi
     dt = np.dtype(dtype)
     kinds = {np.dtype(np.float32): 0, np.dtype(np.int32): 1, np.dtype(np.int64): 2}
     if dt != np.uint8 and dt not in kinds:
-        raise ValueError(f"lookup_codes: dtype must be uint8, float32, int32 or int64")
+        raise ValueError("lookup_codes: dtype must be uint8, float32, int32 or int64")
     out = np.empty(s.shape[0], dtype=dt)
     cdef size_t addr = out.ctypes.data
     if s.shape[0] > 0:

@@ -16,15 +16,7 @@ from libc.stdint cimport uint8_t, int64_t
 
 import numpy as np
 
-cdef extern from *:
-    """
-    #if defined(__GNUC__) || defined(__clang__)
-    #define DEEPBIOP_PREFETCH_W(p) __builtin_prefetch((const void *)(p), 1, 3)
-    #else
-    #define DEEPBIOP_PREFETCH_W(p) ((void)0)
-    #endif
-    """
-    void DEEPBIOP_PREFETCH_W(const void* p) noexcept nogil
+from deepbiop._kernels._segments cimport DEEPBIOP_PREFETCH_W
 
 cdef enum:
     # objects ahead whose headers are requested early: every sequence is its
@@ -78,10 +70,11 @@ def pack_items(items, fallback):
     Parameters
     ----------
     items : tuple or list
-        The sequences. A list is read in place, and a tuple of references to
-        its elements is built in the same pass (one sweep over the objects
-        instead of ``tuple(list)`` followed by a second one), so that the
-        addresses stay valid even if the caller's list is changed afterwards.
+        The sequences. A list is read in place, and references to its
+        elements are taken in the same pass (a :class:`HeldRefs`: one sweep
+        over the objects instead of ``tuple(list)`` followed by a second one),
+        so that the addresses stay valid even if the caller's list is changed
+        afterwards.
     fallback : callable(item, index) -> contiguous uint8 ndarray
         Called for anything that is neither bytes nor an ASCII str; it raises
         TypeError/ValueError for input it cannot accept.

@@ -17,11 +17,14 @@ cdef extern from *:
     """
     #if defined(__GNUC__) || defined(__clang__)
     #define DEEPBIOP_PREFETCH(p) __builtin_prefetch((const void *)(p), 0, 3)
+    #define DEEPBIOP_PREFETCH_W(p) __builtin_prefetch((const void *)(p), 1, 3)
     #else
     #define DEEPBIOP_PREFETCH(p) ((void)0)
+    #define DEEPBIOP_PREFETCH_W(p) ((void)0)
     #endif
     """
-    void DEEPBIOP_PREFETCH(const void* p) noexcept nogil
+    void DEEPBIOP_PREFETCH(const void* p) noexcept nogil    # for reading
+    void DEEPBIOP_PREFETCH_W(const void* p) noexcept nogil  # for writing
 
 cdef enum:
     SEG = 65536          # positions per work item

@@ -1,5 +1,5 @@
-/* Byte -> alphabet-code translation, the first step of the position-wise
- * kernels (integer codes, one-hot).
+/* Byte -> alphabet-code translation, the first step of the integer-code
+ * kernel.
  *
  * A table lookup per byte costs about 2 cycles in scalar code, which made the
  * integer kernel compute-bound at ~1 Gbase/s per thread, well short of the
@@ -139,6 +139,7 @@ static inline __m256i dbp_avx2_block(const dbp_avx2_tables* v, const uint8_t* s,
     return _mm256_blendv_epi8(_mm256_sub_epi8(r, _mm256_set1_epi8(1)), unk, miss);
 }
 
+/* Precondition for this and the wide variants: dbp_use_avx2(t, n, 1). */
 __attribute__((target("avx2")))
 static int dbp_lookup_avx2(const dbp_lut* t, const uint8_t* s, ptrdiff_t n,
                            uint8_t* out)
@@ -147,8 +148,6 @@ static int dbp_lookup_avx2(const dbp_lut* t, const uint8_t* s, ptrdiff_t n,
     ptrdiff_t p, last;
     const __m256i unk = _mm256_set1_epi8((char)t->unknown);
     __m256i bad = _mm256_setzero_si256();
-    if (n < 32 || !t->ascii_only)
-        return dbp_lookup_scalar(t, s, n, out);
     dbp_avx2_prepare(t, &v);
     /* the last block overlaps the one before it: rewriting a byte's code is
        harmless and saves a scalar tail */
@@ -252,53 +251,50 @@ static int dbp_lookup_wide_scalar(const dbp_lut* t, const uint8_t* s, ptrdiff_t 
     return any_bad;
 }
 
+/* 1 when the AVX2 path may take these n bytes: the CPU has it, `simd` asks
+ * for it, a 32-byte block fits (the last block overlaps the one before it)
+ * and no byte >= 128 has a code. */
+static inline int dbp_use_avx2(const dbp_lut* t, ptrdiff_t n, int simd)
+{
+    return simd && dbp_simd_avx2 && n >= 32 && t->ascii_only;
+}
+
 /* out[p] = code of s[p] as float32 (kind 0), int32 (1) or int64 (2) for
  * p < n; returns nonzero when any byte was outside the alphabet. `out` must
- * not overlap `s`. */
+ * not overlap `s`. simd = 0 forces the scalar loop (tests compare the two). */
+static inline int dbp_lookup_wide_path(const dbp_lut* t, const uint8_t* s, ptrdiff_t n,
+                                       void* out, int kind, int simd)
+{
+#if DEEPBIOP_X86_SIMD
+    if (dbp_use_avx2(t, n, simd))
+        return dbp_lookup_wide_avx2(t, s, n, out, kind);
+#endif
+    return dbp_lookup_wide_scalar(t, s, n, out, kind);
+}
+
 static inline int dbp_lookup_wide(const dbp_lut* t, const uint8_t* s, ptrdiff_t n,
                                   void* out, int kind)
 {
-#if DEEPBIOP_X86_SIMD
-    if (dbp_simd_avx2 && n >= 32 && t->ascii_only)
-        return dbp_lookup_wide_avx2(t, s, n, out, kind);
-#endif
-    return dbp_lookup_wide_scalar(t, s, n, out, kind);
-}
-
-/* Same, forcing one path (tests compare the two). */
-static int dbp_lookup_wide_path(const dbp_lut* t, const uint8_t* s, ptrdiff_t n,
-                                void* out, int kind, int simd)
-{
-#if DEEPBIOP_X86_SIMD
-    if (simd && dbp_simd_avx2 && n >= 32 && t->ascii_only)
-        return dbp_lookup_wide_avx2(t, s, n, out, kind);
-#endif
-    (void)simd;
-    return dbp_lookup_wide_scalar(t, s, n, out, kind);
+    return dbp_lookup_wide_path(t, s, n, out, kind, 1);
 }
 
 /* out[p] = code of s[p] (`unknown` outside the alphabet) for p < n; returns
- * nonzero when any byte was outside the alphabet. `out` must not overlap `s`. */
-static inline int dbp_lookup(const dbp_lut* t, const uint8_t* s, ptrdiff_t n,
-                             uint8_t* out)
+ * nonzero when any byte was outside the alphabet. `out` must not overlap `s`.
+ * simd = 0 forces the scalar loop. */
+static inline int dbp_lookup_path(const dbp_lut* t, const uint8_t* s, ptrdiff_t n,
+                                  uint8_t* out, int simd)
 {
 #if DEEPBIOP_X86_SIMD
-    if (dbp_simd_avx2)
+    if (dbp_use_avx2(t, n, simd))
         return dbp_lookup_avx2(t, s, n, out);
 #endif
     return dbp_lookup_scalar(t, s, n, out);
 }
 
-/* Same, forcing one path (tests compare the two). */
-static int dbp_lookup_path(const dbp_lut* t, const uint8_t* s, ptrdiff_t n,
-                           uint8_t* out, int simd)
+static inline int dbp_lookup(const dbp_lut* t, const uint8_t* s, ptrdiff_t n,
+                             uint8_t* out)
 {
-#if DEEPBIOP_X86_SIMD
-    if (simd && dbp_simd_avx2)
-        return dbp_lookup_avx2(t, s, n, out);
-#endif
-    (void)simd;
-    return dbp_lookup_scalar(t, s, n, out);
+    return dbp_lookup_path(t, s, n, out, 1);
 }
 
 #endif
