@@ -6,7 +6,7 @@ from libc.stdint cimport uint8_t, int8_t, int16_t, int32_t, int64_t, uint64_t
 
 from deepbiop._kernels._common cimport seq_ptr, random_code
 from deepbiop._kernels._segments cimport (
-    SEG, PREFETCH_ROWS, n_segments, grab_size, item_status, reduce_status, prefetch_row,
+    SEG, PREFETCH_ROWS, n_segments, grab_items, item_width, item_status, reduce_status, prefetch_row,
 )
 
 ctypedef fused code_t:
@@ -171,7 +171,8 @@ def integer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     dbp_lut_init(&lut, &codes[0], <uint8_t> A)
     cdef code_t* op = &out[0, 0]
     cdef Py_ssize_t nseg = n_segments(L)
-    cdef int grab = grab_size(L, nseg)
+    cdef int grab = grab_items(B * nseg, item_width(L, nseg),
+                               item_width(L, nseg) * sizeof(code_t), n_threads)
     cdef int64_t* st = item_status(&status[0], B, nseg)
     if st == NULL:
         raise MemoryError("integer_batch: no memory for per-segment status")

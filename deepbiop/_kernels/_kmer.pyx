@@ -5,7 +5,7 @@ from libc.stdlib cimport calloc, malloc, free
 from libc.string cimport memset
 
 from deepbiop._kernels._common cimport seq_ptr
-from deepbiop._kernels._segments cimport PREFETCH_ROWS, prefetch_row
+from deepbiop._kernels._segments cimport PREFETCH_ROWS, grab_items, prefetch_row
 
 cdef extern from "_omp_shim.h":
     int omp_get_thread_num() noexcept nogil
@@ -20,7 +20,6 @@ cdef enum:
     MODE_SKIP = 0
     MODE_ERROR = 1
     SPLIT_SEG = 1 << 16        # window starts per piece of a long sequence
-    GRAB_BASES = 32768         # positions handed to a thread at a time
 
 
 cdef inline void _count(const uint8_t* s, Py_ssize_t p0, Py_ssize_t e, int k, int A,
@@ -183,7 +182,7 @@ def kmer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
                 _count(seq_ptr(ptrs, i), 0, lens[i], k, A, n_cols, cp, canonical, mode,
                        op + i * <Py_ssize_t> n_cols, sp + i)
         return
-    grab = <int> max(1, GRAB_BASES // max(1, total // B))
+    grab = grab_items(B, total // B, <Py_ssize_t> (n_cols * sizeof(count_t)), n_threads)
     with nogil:
         for i in prange(B, schedule="dynamic", chunksize=grab, num_threads=n_threads):
             prefetch_row(ptrs, lens, i + PREFETCH_ROWS)

@@ -5,7 +5,7 @@ from libc.string cimport memset, memcpy
 
 from deepbiop._kernels._common cimport seq_ptr, random_code
 from deepbiop._kernels._segments cimport (
-    SEG, PREFETCH_ROWS, n_segments, grab_size, item_status, reduce_status, prefetch_row,
+    SEG, PREFETCH_ROWS, n_segments, grab_items, item_width, item_status, reduce_status, prefetch_row,
 )
 
 ctypedef fused out_t:
@@ -152,7 +152,8 @@ def onehot_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     cdef const out_t* tp = &table[0, 0]
     cdef out_t* op = &out[0, 0, 0]
     cdef Py_ssize_t nseg = n_segments(L)
-    cdef int grab = grab_size(L, nseg)
+    cdef int grab = grab_items(B * nseg, item_width(L, nseg),
+                               item_width(L, nseg) * A * sizeof(out_t), n_threads)
     cdef int64_t* st = item_status(&status[0], B, nseg)
     if st == NULL:
         raise MemoryError("onehot_batch: no memory for per-segment status")
