@@ -1,5 +1,6 @@
 """The one coercion point: every accepted form of sequence input becomes a
-:class:`Packed` batch that the kernels read without the GIL.
+:class:`Packed` batch that the kernels read (without the GIL, except for a
+borrowed batch: see :func:`pack_batch`).
 
 Nothing else in deepbiop touches raw user input. The packed form is an array of
 addresses and an array of lengths:
@@ -14,6 +15,7 @@ addresses and an array of lengths:
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Union
@@ -42,11 +44,19 @@ class Packed:
         Length of each sequence in bytes.
     keep : object
         Everything the addresses point into; hold it while a kernel runs.
+    items : list, tuple or None
+        Set for a *borrowed* batch (``pack_batch(..., borrow=True)``): the
+        caller's own list or tuple, whose elements were read in place without
+        taking a reference to each. The addresses are then valid only while
+        those objects live, so a kernel must be given ``items`` too: it keeps
+        the GIL while it runs and checks every element again before reading
+        it (see ``_kernels/_borrow.h``).
     """
 
     ptrs: np.ndarray
     lens: np.ndarray
     keep: Any
+    items: Any = None
 
     def __len__(self) -> int:
         return int(self.lens.shape[0])
@@ -57,16 +67,21 @@ class Packed:
 
     def char_at(self, i: int, pos: int) -> str:
         """The character at ``pos`` of sequence ``i`` (for error messages)."""
+        if self.items is not None:  # borrowed: read through the object itself
+            return chr(self.sequence(i)[pos])
         return chr(_pack.byte_at(int(self.ptrs[i]), int(pos)))
 
     def sequence(self, i: int) -> bytes:
         """A copy of sequence ``i`` as bytes."""
         n = int(self.lens[i])
+        if self.items is not None:
+            x = self.items[i]
+            return (x.encode("ascii") if isinstance(x, str) else bytes(x))[:n]
         return bytes(_pack.byte_at(int(self.ptrs[i]), p) for p in range(n))
 
     def truncated(self, max_len: int) -> "Packed":
         """The same sequences cut to at most ``max_len`` bytes (no copy)."""
-        return Packed(self.ptrs, np.minimum(self.lens, max_len), self.keep)
+        return Packed(self.ptrs, np.minimum(self.lens, max_len), self.keep, self.items)
 
 
 def _first_non_ascii(s: str) -> int:
@@ -116,6 +131,20 @@ def _pack_items(items: list | tuple) -> Packed:
     return Packed(ptrs, lens, (held, keep))
 
 
+def _gil_enabled() -> bool:
+    # free-threaded CPython (3.13t) can run without a GIL; borrowing needs one
+    check = getattr(sys, "_is_gil_enabled", None)
+    return True if check is None else bool(check())
+
+
+def _pack_list(items: list | tuple, borrow: bool, n_threads: int) -> Packed:
+    if borrow and _gil_enabled():
+        scanned = _pack.scan_plain(items, n_threads)
+        if scanned is not None:
+            return Packed(scanned[0], scanned[1], None, items)
+    return _pack_items(items)
+
+
 def pack_one(seq: SequenceLike) -> Packed:
     """Pack a single sequence as a batch of one.
 
@@ -153,7 +182,7 @@ def _as_1d_column(X: Any) -> Any:
     return X
 
 
-def pack_batch(X: BatchLike) -> Packed:
+def pack_batch(X: BatchLike, *, borrow: bool = False, n_threads: int = 1) -> Packed:
     """Pack a batch of sequences.
 
     Parameters
@@ -162,6 +191,14 @@ def pack_batch(X: BatchLike) -> Packed:
         pandas Series, one-column DataFrame or (n, 1) ndarray
         Each element is bytes, str (ASCII), bytearray, memoryview or a 1-D uint8
         array.
+    borrow : bool, default=False
+        For a list or tuple of exact ``bytes`` / ASCII ``str`` objects, read
+        the elements in place without taking a reference to each (one pass
+        over the objects shared by ``n_threads`` threads, and no release pass
+        afterwards): the result's ``items`` is then ``X``, and only kernels
+        that accept ``items`` may read it. Anything else is packed as usual.
+    n_threads : int, default=1
+        Threads for the borrowed scan.
 
     Returns
     -------
@@ -199,13 +236,13 @@ def pack_batch(X: BatchLike) -> Packed:
             raw = np.ascontiguousarray(X).view(np.uint8).reshape(len(X), X.dtype.itemsize)
             ptrs, lens = _pack.pack_fixed_width(raw)
             return Packed(ptrs, lens, raw)
-        return _pack_items(X.tolist())  # dtype U or object
+        return _pack_list(X.tolist(), borrow, n_threads)  # dtype U or object
     if type(X) in (list, tuple):
-        return _pack_items(X)
+        return _pack_list(X, borrow, n_threads)
     try:
         items = tuple(X)
     except TypeError:
         raise TypeError(
             f"expected a collection of sequences, got {type(X).__name__}"
         ) from None
-    return _pack_items(items)
+    return _pack_list(items, borrow, n_threads)

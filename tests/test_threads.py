@@ -1,6 +1,8 @@
-"""Thread safety: the kernels run without the GIL, so several Python threads
-may call ``transform`` at once (also on one shared estimator) and each must get
-exactly its own answer. Plus ``show_config``'s report."""
+"""Thread safety: several Python threads may call ``transform`` at once (also
+on one shared estimator) and each must get exactly its own answer, whether the
+call releases the GIL (``n_jobs=1``, arrays) or keeps it while reading a list
+in place (several threads, ``tests/test_borrowed.py``). Plus ``show_config``'s
+report."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Type stub for deepbiop._kernels._integer (the guts of IntegerEncoder)."""
 
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,6 +27,7 @@ def integer_batch(
     seed: int,
     status: NDArray[np.int64],
     n_threads: int,
+    items: list[Any] | tuple[Any, ...] | None = ...,
 ) -> None:
     """Write alphabet codes of a packed batch into ``out`` (B, L)."""
 

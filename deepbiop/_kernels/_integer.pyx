@@ -4,7 +4,10 @@ import numpy as np
 
 from libc.stdint cimport uint8_t, int8_t, int16_t, int32_t, int64_t, uint64_t
 
-from deepbiop._kernels._common cimport seq_ptr, random_code
+from cpython.ref cimport PyObject
+from deepbiop._kernels._common cimport (
+    seq_ptr, random_code, borrowed_items, dbp_same, raise_changed,
+)
 from deepbiop._kernels._segments cimport (
     SEG, PREFETCH_ROWS, n_segments, grab_items, item_width, item_status, reduce_status, prefetch_row,
 )
@@ -137,10 +140,35 @@ def lookup_codes(const uint8_t[::1] s, const int16_t[::1] codes, int unknown, bi
     return out, bool(bad)
 
 
+cdef int _rows(const int64_t[::1] ptrs, const int64_t[::1] lens, PyObject** items,
+               Py_ssize_t B, Py_ssize_t L, Py_ssize_t nseg, int grab, int A,
+               const dbp_lut* lut, code_t* op, code_t pad, int mode, uint64_t seed,
+               int64_t* st, int n_threads) noexcept nogil:
+    """Every work item; returns how many borrowed elements had changed
+    (those rows are left unwritten). Does not touch the GIL either way."""
+    cdef Py_ssize_t i, j, c
+    cdef int changed = 0
+    for j in prange(B * nseg, schedule="dynamic", chunksize=grab,
+                    num_threads=n_threads):
+        if nseg == 1:
+            i = j
+            c = 0
+            prefetch_row(ptrs, lens, i + PREFETCH_ROWS)
+        else:
+            i = j // nseg
+            c = j - i * nseg
+        if items != NULL and not dbp_same(items, i, ptrs[i], lens[i]):
+            changed += 1  # a reduction (a plain assignment would be lastprivate)
+            continue
+        _segment(seq_ptr(ptrs, i), lens[i], c * SEG, min(L, (c + 1) * SEG), A,
+                 lut, op + i * L, pad, mode, seed, i, st + j)
+    return changed
+
+
 def integer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
                   const int16_t[::1] codes, int A, int mode, double pad,
                   code_t[:, ::1] out, uint64_t seed, int64_t[::1] status,
-                  int n_threads):
+                  int n_threads, items=None):
     """Write alphabet codes of a packed batch into ``out`` (B, L).
 
     Parameters
@@ -157,6 +185,10 @@ def integer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     status : int64 (B,), set to -1 by the caller.
     n_threads : OpenMP threads. Rows longer than 65,536 positions are split
         into pieces, so one long sequence also uses every thread.
+    items : list or tuple, optional
+        For a borrowed batch (``Packed.items``): the kernel then keeps the GIL
+        while it runs and checks each element against ``ptrs``/``lens``
+        before reading it; RuntimeError if one changed since the scan.
 
     Preconditions (checked by the caller)
     -------------------------------------
@@ -164,9 +196,10 @@ def integer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     ``lens[i] <= L``; ``A`` and ``pad`` representable in the output dtype;
     ``A < 255`` (alphabets are ASCII symbol sets, so at most 128).
     """
-    cdef Py_ssize_t B = out.shape[0], L = out.shape[1], i, j, c
+    cdef Py_ssize_t B = out.shape[0], L = out.shape[1]
     if B == 0 or L == 0:
         return
+    cdef PyObject** it = borrowed_items(items, B)
     cdef dbp_lut lut
     dbp_lut_init(&lut, &codes[0], <uint8_t> A)
     cdef code_t* op = &out[0, 0]
@@ -176,16 +209,14 @@ def integer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     cdef int64_t* st = item_status(&status[0], B, nseg)
     if st == NULL:
         raise MemoryError("integer_batch: no memory for per-segment status")
-    with nogil:
-        for j in prange(B * nseg, schedule="dynamic", chunksize=grab,
-                        num_threads=n_threads):
-            if nseg == 1:
-                i = j
-                c = 0
-                prefetch_row(ptrs, lens, i + PREFETCH_ROWS)
-            else:
-                i = j // nseg
-                c = j - i * nseg
-            _segment(seq_ptr(ptrs, i), lens[i], c * SEG, min(L, (c + 1) * SEG), A,
-                     &lut, op + i * L, <code_t> pad, mode, seed, i, st + j)
-        reduce_status(&status[0], st, B, nseg)
+    cdef int changed
+    if it == NULL:
+        with nogil:
+            changed = _rows(ptrs, lens, NULL, B, L, nseg, grab, A, &lut, op, <code_t> pad,
+                            mode, seed, st, n_threads)
+    else:  # borrowed: the GIL stays held, so no element can go away meanwhile
+        changed = _rows(ptrs, lens, it, B, L, nseg, grab, A, &lut, op, <code_t> pad,
+                        mode, seed, st, n_threads)
+    reduce_status(&status[0], st, B, nseg)
+    if changed:
+        raise_changed()

@@ -4,7 +4,8 @@ from libc.stdint cimport uint8_t, int16_t, int32_t, int64_t, uint64_t
 from libc.stdlib cimport calloc, malloc, free
 from libc.string cimport memset
 
-from deepbiop._kernels._common cimport seq_ptr
+from cpython.ref cimport PyObject
+from deepbiop._kernels._common cimport seq_ptr, borrowed_items, dbp_same, raise_changed
 from deepbiop._kernels._segments cimport PREFETCH_ROWS, grab_items, prefetch_row
 
 cdef extern from "_omp_shim.h":
@@ -129,7 +130,7 @@ cdef int _count_split(const uint8_t* s, Py_ssize_t n, int k, int A, uint64_t n_c
 def kmer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
                const int16_t[::1] codes, int k, int A, bint canonical, int mode,
                count_t[:, ::1] out, int64_t[::1] status, int n_threads,
-               bint zero_rows=False):
+               bint zero_rows=False, items=None):
     """Count overlapping k-mers of a packed batch into ``out`` (B, A**k).
 
     Column index: k-mer read as a base-A number, first character most
@@ -147,6 +148,11 @@ def kmer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     without it ``out`` must arrive zero-filled (``np.zeros``, whose fresh
     pages the OS has already zeroed).
 
+    ``items`` (optional) marks a borrowed batch (``Packed.items``): the
+    kernel then keeps the GIL while it runs and checks each element against
+    ``ptrs``/``lens`` before reading it; RuntimeError if one changed since
+    the scan.
+
     Preconditions (checked by the caller)
     -------------------------------------
     ``out`` zero-filled unless ``zero_rows``, with ``out.shape == (len(ptrs), A**k)``;
@@ -158,35 +164,55 @@ def kmer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     cdef uint64_t n_cols = <uint64_t> out.shape[1]
     if B == 0:
         return
-    cdef const int16_t* cp = &codes[0]
-    cdef count_t* op = &out[0, 0]
-    cdef int64_t* sp = &status[0]
-    cdef int grab
-    cdef bint split = False
+    cdef PyObject** it = borrowed_items(items, B)
     for i in range(B):
         total += lens[i]
-    if n_threads > 1 and B < n_threads:
-        split = True
-    if split:
+    cdef int changed
+    if it == NULL:
         with nogil:
-            for i in range(B):
-                if zero_rows:
-                    memset(op + i * <Py_ssize_t> n_cols, 0, n_cols * sizeof(count_t))
-                if (lens[i] >= 2 * SPLIT_SEG
-                        and <uint64_t> (n_threads - 1) * n_cols * sizeof(count_t)
-                        <= <uint64_t> lens[i]
-                        and _count_split(seq_ptr(ptrs, i), lens[i], k, A, n_cols, cp,
-                                         canonical, mode, op + i * <Py_ssize_t> n_cols,
-                                         sp + i, n_threads) == 0):
-                    continue
-                _count(seq_ptr(ptrs, i), 0, lens[i], k, A, n_cols, cp, canonical, mode,
-                       op + i * <Py_ssize_t> n_cols, sp + i)
-        return
-    grab = grab_items(B, total // B, <Py_ssize_t> (n_cols * sizeof(count_t)), n_threads)
-    with nogil:
-        for i in prange(B, schedule="dynamic", chunksize=grab, num_threads=n_threads):
-            prefetch_row(ptrs, lens, i + PREFETCH_ROWS)
+            changed = _all(ptrs, lens, NULL, B, total, n_cols, &codes[0], k, A, canonical,
+                           mode, &out[0, 0], &status[0], n_threads, zero_rows)
+    else:  # borrowed: the GIL stays held, so no element can go away meanwhile
+        changed = _all(ptrs, lens, it, B, total, n_cols, &codes[0], k, A, canonical,
+                       mode, &out[0, 0], &status[0], n_threads, zero_rows)
+    if changed:
+        raise_changed()
+
+
+cdef int _all(const int64_t[::1] ptrs, const int64_t[::1] lens, PyObject** items,
+              Py_ssize_t B, Py_ssize_t total, uint64_t n_cols, const int16_t* cp, int k,
+              int A, bint canonical, int mode, count_t* op, int64_t* sp, int n_threads,
+              bint zero_rows) noexcept nogil:
+    """The whole count; returns how many borrowed elements had changed (their
+    rows are left unwritten). Does not touch the GIL either way."""
+    cdef Py_ssize_t i
+    cdef int changed = 0
+    if n_threads > 1 and B < n_threads:
+        for i in range(B):
+            if items != NULL and not dbp_same(items, i, ptrs[i], lens[i]):
+                changed += 1
+                continue
             if zero_rows:
                 memset(op + i * <Py_ssize_t> n_cols, 0, n_cols * sizeof(count_t))
+            if (lens[i] >= 2 * SPLIT_SEG
+                    and <uint64_t> (n_threads - 1) * n_cols * sizeof(count_t)
+                    <= <uint64_t> lens[i]
+                    and _count_split(seq_ptr(ptrs, i), lens[i], k, A, n_cols, cp,
+                                     canonical, mode, op + i * <Py_ssize_t> n_cols,
+                                     sp + i, n_threads) == 0):
+                continue
             _count(seq_ptr(ptrs, i), 0, lens[i], k, A, n_cols, cp, canonical, mode,
                    op + i * <Py_ssize_t> n_cols, sp + i)
+        return changed
+    cdef int grab = grab_items(B, total // B, <Py_ssize_t> (n_cols * sizeof(count_t)),
+                               n_threads)
+    for i in prange(B, schedule="dynamic", chunksize=grab, num_threads=n_threads):
+        prefetch_row(ptrs, lens, i + PREFETCH_ROWS)
+        if items != NULL and not dbp_same(items, i, ptrs[i], lens[i]):
+            changed += 1  # a reduction (a plain assignment would be lastprivate)
+            continue
+        if zero_rows:
+            memset(op + i * <Py_ssize_t> n_cols, 0, n_cols * sizeof(count_t))
+        _count(seq_ptr(ptrs, i), 0, lens[i], k, A, n_cols, cp, canonical, mode,
+               op + i * <Py_ssize_t> n_cols, sp + i)
+    return changed

@@ -3,7 +3,10 @@ from cython.parallel cimport prange
 from libc.stdint cimport uint8_t, uint16_t, int16_t, int64_t, uint64_t
 from libc.string cimport memset, memcpy
 
-from deepbiop._kernels._common cimport seq_ptr, random_code
+from cpython.ref cimport PyObject
+from deepbiop._kernels._common cimport (
+    seq_ptr, random_code, borrowed_items, dbp_same, raise_changed,
+)
 from deepbiop._kernels._segments cimport (
     SEG, PREFETCH_ROWS, n_segments, grab_items, item_width, item_status, reduce_status, prefetch_row,
 )
@@ -103,10 +106,37 @@ cdef inline void _segment(const uint8_t* s, Py_ssize_t n, Py_ssize_t p0, Py_ssiz
             memset(dst + A * e, 0, (p1 - e) * A * sizeof(out_t))
 
 
+cdef int _rows(const int64_t[::1] ptrs, const int64_t[::1] lens, PyObject** items,
+               Py_ssize_t B, Py_ssize_t L, Py_ssize_t A, Py_ssize_t nseg, int grab,
+               const uint8_t* bad, const out_t* tp, out_t one, out_t* op,
+               bint channels_first, int mode, uint64_t seed, int64_t* st,
+               int n_threads) noexcept nogil:
+    """Every work item; returns how many borrowed elements had changed
+    (those rows are left unwritten). Does not touch the GIL either way."""
+    cdef Py_ssize_t i, j, c
+    cdef int changed = 0
+    for j in prange(B * nseg, schedule="dynamic", chunksize=grab,
+                    num_threads=n_threads):
+        if nseg == 1:
+            i = j
+            c = 0
+            prefetch_row(ptrs, lens, i + PREFETCH_ROWS)
+        else:
+            i = j // nseg
+            c = j - i * nseg
+        if items != NULL and not dbp_same(items, i, ptrs[i], lens[i]):
+            changed += 1  # a reduction (a plain assignment would be lastprivate)
+            continue
+        _segment(seq_ptr(ptrs, i), lens[i], c * SEG, min(L, (c + 1) * SEG), L, A,
+                 bad, tp, one, op + i * L * A, channels_first, mode, seed, i,
+                 st + j)
+    return changed
+
+
 def onehot_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
                  const int16_t[::1] codes, const out_t[:, ::1] table, out_t one,
                  out_t[:, :, ::1] out, bint channels_first, int mode,
-                 uint64_t seed, int64_t[::1] status, int n_threads):
+                 uint64_t seed, int64_t[::1] status, int n_threads, items=None):
     """One-hot encode a packed batch into ``out``.
 
     Parameters
@@ -129,6 +159,10 @@ def onehot_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
         sequence i there in error mode (the row is then left unfinished).
     n_threads : OpenMP threads. Rows longer than 65,536 positions are split
         into pieces, so one long sequence also uses every thread.
+    items : list or tuple, optional
+        For a borrowed batch (``Packed.items``): the kernel then keeps the GIL
+        while it runs and checks each element against ``ptrs``/``lens``
+        before reading it; RuntimeError if one changed since the scan.
 
     Preconditions (checked by the caller)
     -------------------------------------
@@ -137,7 +171,7 @@ def onehot_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     ``table.shape == (256, A)`` with A matching ``out``; addresses valid for
     ``lens[i]`` bytes while the call runs.
     """
-    cdef Py_ssize_t B = out.shape[0], L, A, i, j, c
+    cdef Py_ssize_t B = out.shape[0], L, A, j
     if channels_first:
         A = out.shape[1]
         L = out.shape[2]
@@ -146,6 +180,7 @@ def onehot_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
         A = out.shape[2]
     if B == 0 or L * A == 0:
         return
+    cdef PyObject** it = borrowed_items(items, B)
     cdef uint8_t bad[256]
     for j in range(256):
         bad[j] = codes[j] < 0
@@ -157,17 +192,14 @@ def onehot_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     cdef int64_t* st = item_status(&status[0], B, nseg)
     if st == NULL:
         raise MemoryError("onehot_batch: no memory for per-segment status")
-    with nogil:
-        for j in prange(B * nseg, schedule="dynamic", chunksize=grab,
-                        num_threads=n_threads):
-            if nseg == 1:
-                i = j
-                c = 0
-                prefetch_row(ptrs, lens, i + PREFETCH_ROWS)
-            else:
-                i = j // nseg
-                c = j - i * nseg
-            _segment(seq_ptr(ptrs, i), lens[i], c * SEG, min(L, (c + 1) * SEG), L, A,
-                     bad, tp, one, op + i * L * A, channels_first, mode, seed, i,
-                     st + j)
-        reduce_status(&status[0], st, B, nseg)
+    cdef int changed
+    if it == NULL:
+        with nogil:
+            changed = _rows(ptrs, lens, NULL, B, L, A, nseg, grab, bad, tp, one, op,
+                            channels_first, mode, seed, st, n_threads)
+    else:  # borrowed: the GIL stays held, so no element can go away meanwhile
+        changed = _rows(ptrs, lens, it, B, L, A, nseg, grab, bad, tp, one, op,
+                        channels_first, mode, seed, st, n_threads)
+    reduce_status(&status[0], st, B, nseg)
+    if changed:
+        raise_changed()

@@ -23,6 +23,11 @@ def pack_items(
 ]:
     """Return (ptrs, lens, held, keep) for a tuple or list of sequence objects."""
 
+def scan_plain(
+    items: Any, n_threads: int = ...
+) -> tuple[NDArray[np.int64], NDArray[np.int64]] | None:
+    """(ptrs, lens) of a list or tuple of exact str/bytes read in place, else None."""
+
 def pack_fixed_width(
     table: NDArray[np.uint8],
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:

@@ -13,16 +13,19 @@ from cpython.tuple cimport PyTuple_GET_ITEM
 from cpython.ref cimport Py_INCREF, Py_XDECREF, PyObject
 from libc.stdlib cimport malloc, free
 from libc.stdint cimport uint8_t, int64_t
+from cython.parallel cimport prange
 
 import numpy as np
 
-from deepbiop._kernels._segments cimport DEEPBIOP_PREFETCH_W
+from deepbiop._kernels._segments cimport DEEPBIOP_PREFETCH, DEEPBIOP_PREFETCH_W
+from deepbiop._kernels._common cimport dbp_plain, dbp_items
 
 cdef enum:
     # objects ahead whose headers are requested early: every sequence is its
     # own heap object, so each one's first touch is a cache miss the hardware
     # prefetcher cannot foresee (1M reads: ~50 ns each without this)
     PACK_PREFETCH = 12
+    SCAN_BLOCK = 8192   # elements per parallel scan task
 
 cdef extern from "Python.h":
     bint PyUnicode_IS_COMPACT_ASCII(object o)
@@ -144,6 +147,73 @@ def pack_items(items, fallback):
             lens[i] = view.shape[0]
             ptrs[i] = <int64_t> (<size_t> &view[0] if view.shape[0] > 0 else empty_addr)
     return ptrs_arr, lens_arr, held, keep
+
+
+cdef int _scan_range(PyObject** it, Py_ssize_t a, Py_ssize_t b, int64_t* ptrs,
+                     int64_t* lens) noexcept nogil:
+    """Addresses and lengths of elements [a, b); 1 if one is not plain."""
+    cdef Py_ssize_t i
+    cdef int bad = 0
+    for i in range(a, b):
+        if i + PACK_PREFETCH < b:
+            DEEPBIOP_PREFETCH(it[i + PACK_PREFETCH])
+        if not dbp_plain(it[i], ptrs + i, lens + i):
+            bad = 1
+    return bad
+
+
+cdef int _scan_all(PyObject** it, Py_ssize_t n, int64_t* ptrs, int64_t* lens,
+                   int n_threads) noexcept nogil:
+    """``_scan_range`` over every element, in blocks shared by ``n_threads``;
+    the number of blocks holding an element that is not plain.
+
+    Runs while the *calling* thread holds the GIL (it is not released here),
+    so no Python code can change or free an element meanwhile.
+    """
+    cdef Py_ssize_t nb = (n + SCAN_BLOCK - 1) // SCAN_BLOCK, blk
+    cdef int bad = 0
+    for blk in prange(nb, schedule="dynamic", chunksize=1, num_threads=n_threads):
+        # a reduction (a plain assignment in prange would be lastprivate)
+        bad += _scan_range(it, blk * SCAN_BLOCK, min(n, (blk + 1) * SCAN_BLOCK), ptrs, lens)
+    return bad
+
+
+def scan_plain(items, int n_threads=1):
+    """(ptrs, lens) of a list or tuple read in place, without references.
+
+    Parameters
+    ----------
+    items : object
+        Taken only if it is an exact list or tuple whose elements are all
+        exact ``bytes`` or compact-ASCII ``str`` objects.
+    n_threads : int
+        Threads sharing the scan (the GIL stays with the caller throughout).
+
+    Returns
+    -------
+    (ptrs, lens) or None
+        None when ``items`` is anything else (the caller packs it the
+        general way). The addresses are *borrowed*: they stay valid only
+        while the objects do, so a kernel given them must also be given
+        ``items`` and re-check every element with the GIL held
+        (``_common.borrowed_items`` / ``dbp_same``).
+    """
+    if type(items) is not list and type(items) is not tuple:
+        return None
+    cdef Py_ssize_t n = len(items)
+    ptrs_arr = np.empty(n, dtype=np.int64)
+    lens_arr = np.empty(n, dtype=np.int64)
+    if n == 0:
+        return ptrs_arr, lens_arr
+    cdef int64_t[::1] ptrs = ptrs_arr
+    cdef int64_t[::1] lens = lens_arr
+    cdef PyObject** it = dbp_items(items)
+    cdef int bad
+    if n_threads > 1 and n > SCAN_BLOCK:
+        bad = _scan_all(it, n, &ptrs[0], &lens[0], n_threads)
+    else:
+        bad = _scan_range(it, 0, n, &ptrs[0], &lens[0])
+    return None if bad else (ptrs_arr, lens_arr)
 
 
 def pack_fixed_width(const uint8_t[:, ::1] table):

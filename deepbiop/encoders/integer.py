@@ -137,7 +137,7 @@ class IntegerEncoder(SequenceEncoder):
             For an element that is not a sequence, naming its index and type.
         """
         self._check_params()
-        return self._encode_packed(pack_batch(seqs), single=False, out=out)
+        return self._encode_packed(self._pack_borrowed(seqs), single=False, out=out)
 
     def _encode_packed(
         self, packed: Packed, *, single: bool, out: np.ndarray | None = None
@@ -162,6 +162,7 @@ class IntegerEncoder(SequenceEncoder):
             _seed_value(self.seed) if mode == 2 else 0,
             status,
             self._n_threads(packed),
+            packed.items,
         )
         self._raise_for_status(
             packed,

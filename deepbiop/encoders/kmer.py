@@ -634,7 +634,9 @@ class KmerEncoder(SequenceEncoder):
                 "has " + ("sparse output" if self._is_sparse else
                           "canonical='compact'" if self._compact else "min_count set")
             )
-        return self._encode_packed(pack_batch(seqs), single=False, out=out)
+        dense = not (self._is_sparse or self._compact or self.min_count is not None)
+        packed = self._pack_borrowed(seqs) if dense else pack_batch(seqs)
+        return self._encode_packed(packed, single=False, out=out)
 
     def _encode_packed(self, packed: Packed, *, single: bool,
                        out: np.ndarray | None = None) -> Any:
@@ -694,6 +696,7 @@ class KmerEncoder(SequenceEncoder):
             status,
             self._n_threads(packed),
             True,  # zero_rows
+            packed.items,
         )
         self._raise_for_status(
             packed, status, "pass ambiguous_strategy='skip' to leave such windows uncounted"

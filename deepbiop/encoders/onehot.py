@@ -194,7 +194,7 @@ default="skip"
             For an element that is not a sequence, naming its index and type.
         """
         self._check_params()
-        return self._encode_packed(pack_batch(seqs), single=False, out=out)
+        return self._encode_packed(self._pack_borrowed(seqs), single=False, out=out)
 
     def _encode_packed(
         self, packed: Packed, *, single: bool, out: np.ndarray | None = None
@@ -230,6 +230,7 @@ default="skip"
             seed,
             status,
             self._n_threads(packed),
+            packed.items,
         )
         self._raise_for_status(
             packed,
