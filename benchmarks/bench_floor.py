@@ -107,9 +107,44 @@ def _encoders(w, n_all: int) -> list[tuple[str, object, tuple]]:
         ("one-hot float32", dbp.OneHotEncoder(a, "skip", n_jobs=n_all), (B, L, A)),
         ("integer float32", dbp.IntegerEncoder(a, "unknown", n_jobs=n_all), (B, L)),
     ]
-    if a == "dna" and w.name == "W1":
+    if a == "dna" and w.name in ("W1", "W4"):
         rows.append(("k-mer k=5 float32", dbp.KmerEncoder(5, n_jobs=n_all), (B, 4**5)))
     return rows
+
+
+_COUNT = None
+
+
+def count_only(n_windows: int, n_cols: int, n_threads: int):
+    """The least work a dense k-mer counter adds to writing its output.
+
+    Adds 1 at ``n_windows`` indices (uniform over ``n_cols``, read from a
+    64 Ki-entry table that stays in cache) into one L1-resident row per
+    thread: no input to read, no index to compute, no row to zero. Every
+    counter does at least this (one read-modify-write per window), so
+    ``floor / (floor + count)`` bounds the "x floor" of any of them. Needs
+    numba (the ``bench`` extra); None without it.
+    """
+    global _COUNT
+    if not bl.numba_available():
+        return None
+    if _COUNT is None:
+        import numba
+
+        @numba.njit(parallel=True)
+        def count(idx, reps, n_threads, n_cols):
+            rows = np.zeros((n_threads, n_cols), dtype=np.float32)
+            for t in numba.prange(n_threads):
+                r = rows[t]
+                for _ in range(reps):
+                    for j in range(idx.size):
+                        r[idx[j]] += 1.0
+            return rows
+
+        _COUNT = count
+    idx = np.random.default_rng(0).integers(0, n_cols, size=1 << 16).astype(np.int32)
+    reps = max(1, n_windows // (idx.size * n_threads))
+    return lambda: _COUNT(idx, reps, n_threads, n_cols)
 
 
 def run(names: tuple, quick: bool, repeat: int) -> list[dict]:
@@ -130,12 +165,15 @@ def run(names: tuple, quick: bool, repeat: int) -> list[dict]:
             enc.encode_batch(seqs, out=buf)  # warm-up and check the call works
             fns = {
                 "floor": lambda: bl.floor(shape, np.float32, n_all),
+                "count": count_only(sum(max(0, len(s) - 4) for s in seqs), shape[1], n_all)
+                if label.startswith("k-mer") else None,
                 "faults": lambda: faults_only(shape, np.float32, n_all),
                 "write": lambda: write_mapped(scratch, n_all),
                 "input": lambda: enc._pack_borrowed(seqs),
                 "work": lambda: enc.encode_batch(seqs, out=buf),
                 "fresh": lambda: enc.encode_batch(seqs),
             }
+            fns = {k: f for k, f in fns.items() if f is not None}
             times: dict = {k: [] for k in fns}
             for f in fns.values():  # untimed first touch of every path
                 r = f()
@@ -162,6 +200,11 @@ def run(names: tuple, quick: bool, repeat: int) -> list[dict]:
                   f"{med['work'] * 1e3:8.2f} {med['fresh'] * 1e3:8.2f} {res['x_floor']:7.2f} "
                   f"{res['fresh_over_sum']:19.2f} {res['best_x_floor']:12.2f} "
                   f"{res['serial_input_x_floor']:12.2f}")
+            if "count" in med:
+                res["count_bound_x_floor"] = med["floor"] / (med["floor"] + med["count"])
+                print(f"  {'':18s} counting alone (numba, one hot row per thread): "
+                      f"{med['count'] * 1e3:.2f} ms; floor / (floor + count) = "
+                      f"{res['count_bound_x_floor']:.2f} bounds any dense counter")
             del buf, scratch
     return results
 
