@@ -98,10 +98,11 @@ class SequenceEncoder(TransformerMixin, BaseEstimator):
 
         When this call will use several threads, a list or tuple of exact
         str/bytes objects is read in place instead of holding a reference to
-        each element (see ``pack_batch(borrow=True)``): that saves a pass over
-        a million objects on each side of the kernel (W5: 35 of 95 ms), at the
-        price of keeping the GIL while the kernel runs, which costs other
-        Python threads nothing they could have had (every core is busy).
+        each element (see ``pack_batch(borrow=True)``): for a million reads a
+        read-only scan shared by the threads (10-14 ms) replaces an incref
+        pass and a decref pass (22 + 12 ms), at the price of keeping the GIL
+        while the kernel runs, which costs other Python threads little they
+        could have had (every core is busy with this call).
         Single-threaded encoders (``n_jobs=1``, meant for parallel callers)
         still release the GIL.
         """
