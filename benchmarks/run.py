@@ -321,9 +321,13 @@ def _run_task(w: Workload, task: str, shape: tuple, dtype, impls: list[Impl], re
         bl.set_numba_threads(im.threads)
         fn = im.fn if im.prepare is None else im.prepare(seqs)
         checked = "-"
+        check_s = 0.0
         try:
             if im.ref is not None:  # also the warm-up (numba compiles here)
-                ok = _agree(fn(seqs_all[:check_n]), np.asarray(im.ref(w.seqs[:check_n])))
+                t0 = time.perf_counter()
+                got = fn(seqs_all[:check_n])
+                check_s = time.perf_counter() - t0
+                ok = _agree(got, np.asarray(im.ref(w.seqs[:check_n])))
                 checked = "ok" if ok else "MISMATCH"
                 if not ok:
                     raise AssertionError(f"{im.name} disagrees with deepbiop on {task}")
@@ -336,7 +340,13 @@ def _run_task(w: Workload, task: str, shape: tuple, dtype, impls: list[Impl], re
                              len(seqs), out_mb, None, "skipped",
                              f"{type(exc).__name__}: {exc}"[:80]))
             continue
-        n_rep = repeat if im.kind in ("floor", "deepbiop") else max(2, repeat - 2)
+        # baselines and peers are timed as often as deepbiop (a median of as
+        # many samples, so one burst of load cannot skew theirs more) unless a
+        # full call would take over a second; the first call compiled numba,
+        # so the estimate from it errs on the slow side
+        est = check_s * len(seqs) / max(1, min(check_n, len(seqs)))
+        n_rep = (repeat if im.kind in ("floor", "deepbiop") or est < 1.0
+                 else max(2, repeat - 2))
         slots.append([im, fn, seqs, n_bases, n_rep, checked, [], None, 0])
     # One untimed call of the floor and deepbiop rows first: on a virtual
     # machine the first touch of guest memory the host has not backed yet costs
