@@ -1,12 +1,13 @@
 /* Reading bytes / ASCII str objects in place, without taking references.
  *
- * Used by the "borrowed" input path (deepbiop._sequences.pack_batch with
- * borrow=True): a list or tuple of exact bytes / compact-ASCII str objects is
- * read without incref'ing each element, and the kernel then runs while the
- * calling thread *keeps* the GIL, so no Python code can drop an element while
- * the OpenMP threads read it. Between the scan and the kernel the caller runs
- * Python code (it allocates the output), so the kernel checks each element
- * again, in the same cache line it is about to read anyway: dbp_same().
+ * Used by the "borrowed" input path (deepbiop._sequences.Packed.items): a
+ * list or tuple of exact bytes / compact-ASCII str objects is read without
+ * incref'ing each element, and the kernel then runs while the calling thread
+ * *keeps* the GIL, so no Python code can drop an element while the OpenMP
+ * threads read it. The kernel takes each row's address and length from the
+ * object itself (dbp_item), in the cache line it is about to read anyway, so
+ * a list changed before the call (the caller ran Python code after any scan)
+ * is never read through stale addresses.
  *
  * Everything here is plain loads from object headers: callable from any
  * thread as long as some thread holding the GIL keeps the objects alive.
@@ -36,15 +37,35 @@ static inline int dbp_plain(PyObject *o, int64_t *ptr, int64_t *len)
     return 0;
 }
 
-/* 1 if items[i] is still a plain object whose bytes start at ``ptr`` and
- * number at least ``len`` (``len`` may be a truncated length): then reading
- * ``len`` bytes at ``ptr`` stays inside a live object. */
-static inline int dbp_same(PyObject *const *items, Py_ssize_t i, int64_t ptr, int64_t len)
+/* Address and length of items[i] for a kernel writing rows of width L:
+ * 1 if it is plain and fits (``clamp``: longer ones are cut to L), 0 if it is
+ * not plain or (without ``clamp``) longer than L. The kernel reads the object
+ * itself rather than an address taken earlier: whatever the list holds now,
+ * the memory read belongs to a live object. */
+static inline int dbp_item(PyObject *const *items, Py_ssize_t i, int64_t L, int clamp,
+                           int64_t *ptr, int64_t *len)
 {
-    int64_t p, n;
-    if (!dbp_plain(items[i], &p, &n))
+    if (!dbp_plain(items[i], ptr, len))
         return 0;
-    return p == ptr && n >= len;
+    if (*len > L) {
+        if (!clamp)
+            return 0;
+        *len = L;
+    }
+    return 1;
+}
+
+/* A flag shared by the threads of one kernel call ("stop early"). */
+static inline int dbp_flag_get(const int *f) { return __atomic_load_n(f, __ATOMIC_RELAXED); }
+static inline void dbp_flag_set(int *f) { __atomic_store_n(f, 1, __ATOMIC_RELAXED); }
+
+/* Ask for the header (and first bytes) of items[i] ahead of use. */
+static inline void dbp_prefetch_item(PyObject *const *items, Py_ssize_t i, Py_ssize_t n)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    if (i < n)
+        __builtin_prefetch((const void *)items[i], 0, 3);
+#endif
 }
 
 /* The element array of a list or tuple (the caller checked which). */

@@ -32,7 +32,11 @@ from cpython.ref cimport PyObject
 
 cdef extern from "_borrow.h":
     int dbp_plain(PyObject* o, int64_t* ptr, int64_t* len) noexcept nogil
-    int dbp_same(PyObject* const* items, Py_ssize_t i, int64_t ptr, int64_t len) noexcept nogil
+    int dbp_item(PyObject* const* items, Py_ssize_t i, int64_t L, int clamp, int64_t* ptr,
+                 int64_t* len) noexcept nogil
+    int dbp_flag_get(const int* f) noexcept nogil
+    void dbp_flag_set(int* f) noexcept nogil
+    void dbp_prefetch_item(PyObject* const* items, Py_ssize_t i, Py_ssize_t n) noexcept nogil
     PyObject** dbp_items(object seq)
 
 
@@ -44,8 +48,8 @@ cdef inline int raise_changed() except -1:
 
 
 cdef inline PyObject** borrowed_items(object items, Py_ssize_t B) except? NULL:
-    """Element array of ``items`` for a kernel that will check each element
-    with ``dbp_same`` (NULL when ``items`` is None: ordinary packed input).
+    """Element array of ``items`` for a kernel that reads each element with
+    ``dbp_item`` (NULL when ``items`` is None: ordinary packed input).
 
     Raises RuntimeError if ``items`` no longer has ``B`` elements (changed
     since it was scanned)."""

@@ -28,7 +28,9 @@ def integer_batch(
     status: NDArray[np.int64],
     n_threads: int,
     items: list[Any] | tuple[Any, ...] | None = ...,
-) -> None:
+    clamp: bool = ...,
+    stop_early: bool = ...,
+) -> int:
     """Write alphabet codes of a packed batch into ``out`` (B, L)."""
 
 def simd_isa() -> str:

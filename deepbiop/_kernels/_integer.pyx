@@ -6,7 +6,8 @@ from libc.stdint cimport uint8_t, int8_t, int16_t, int32_t, int64_t, uint64_t
 
 from cpython.ref cimport PyObject
 from deepbiop._kernels._common cimport (
-    seq_ptr, random_code, borrowed_items, dbp_same, raise_changed,
+    seq_ptr, random_code, borrowed_items, dbp_item, dbp_flag_get, dbp_flag_set,
+    dbp_prefetch_item,
 )
 from deepbiop._kernels._segments cimport (
     SEG, PREFETCH_ROWS, n_segments, grab_items, item_width, item_status, reduce_status, prefetch_row,
@@ -141,34 +142,46 @@ def lookup_codes(const uint8_t[::1] s, const int16_t[::1] codes, int unknown, bi
 
 
 cdef int _rows(const int64_t[::1] ptrs, const int64_t[::1] lens, PyObject** items,
-               Py_ssize_t B, Py_ssize_t L, Py_ssize_t nseg, int grab, int A,
-               const dbp_lut* lut, code_t* op, code_t pad, int mode, uint64_t seed,
-               int64_t* st, int n_threads) noexcept nogil:
-    """Every work item; returns how many borrowed elements had changed
-    (those rows are left unwritten). Does not touch the GIL either way."""
+               bint clamp, bint stop_early, Py_ssize_t B, Py_ssize_t L, Py_ssize_t nseg,
+               int grab, int A, const dbp_lut* lut, code_t* op, code_t pad, int mode,
+               uint64_t seed, int64_t* st, int n_threads) noexcept nogil:
+    """Every work item; returns how many borrowed rows were not written (see
+    ``integer_batch``). Does not touch the GIL either way."""
     cdef Py_ssize_t i, j, c
-    cdef int changed = 0
+    cdef int64_t p, n
+    cdef int bad = 0, stop = 0
     for j in prange(B * nseg, schedule="dynamic", chunksize=grab,
                     num_threads=n_threads):
         if nseg == 1:
             i = j
             c = 0
-            prefetch_row(ptrs, lens, i + PREFETCH_ROWS)
         else:
             i = j // nseg
             c = j - i * nseg
-        if items != NULL and not dbp_same(items, i, ptrs[i], lens[i]):
-            changed += 1  # a reduction (a plain assignment would be lastprivate)
-            continue
-        _segment(seq_ptr(ptrs, i), lens[i], c * SEG, min(L, (c + 1) * SEG), A,
+        if items == NULL:
+            if nseg == 1:
+                prefetch_row(ptrs, lens, i + PREFETCH_ROWS)
+            p = ptrs[i]
+            n = lens[i]
+        else:
+            if dbp_flag_get(&stop):
+                continue
+            if nseg == 1:
+                dbp_prefetch_item(items, i + PREFETCH_ROWS, B)
+            if not dbp_item(items, i, L, clamp, &p, &n):
+                bad += 1  # a reduction (a plain assignment would be lastprivate)
+                if stop_early:
+                    dbp_flag_set(&stop)
+                continue
+        _segment(<const uint8_t*> <size_t> p, n, c * SEG, min(L, (c + 1) * SEG), A,
                  lut, op + i * L, pad, mode, seed, i, st + j)
-    return changed
+    return bad
 
 
 def integer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
                   const int16_t[::1] codes, int A, int mode, double pad,
                   code_t[:, ::1] out, uint64_t seed, int64_t[::1] status,
-                  int n_threads, items=None):
+                  int n_threads, items=None, bint clamp=False, bint stop_early=False):
     """Write alphabet codes of a packed batch into ``out`` (B, L).
 
     Parameters
@@ -186,37 +199,47 @@ def integer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     n_threads : OpenMP threads. Rows longer than 65,536 positions are split
         into pieces, so one long sequence also uses every thread.
     items : list or tuple, optional
-        For a borrowed batch (``Packed.items``): the kernel then keeps the GIL
-        while it runs and checks each element against ``ptrs``/``lens``
-        before reading it; RuntimeError if one changed since the scan.
+        A borrowed batch (``Packed.items``): each row's address and length
+        are then read from ``items[i]`` itself (``ptrs``/``lens`` are not
+        used and may be empty) while the GIL stays held. A row whose element
+        is not an exact bytes / ASCII str, or is longer than L without
+        ``clamp``, is not written and counted in the return value;
+        ``stop_early`` then stops the other rows as soon as possible.
+
+    Returns
+    -------
+    int
+        Rows not written because of their element (always 0 without
+        ``items``).
 
     Preconditions (checked by the caller)
     -------------------------------------
-    ``len(ptrs) == len(lens) == len(status) == out.shape[0]``; every
-    ``lens[i] <= L``; ``A`` and ``pad`` representable in the output dtype;
-    ``A < 255`` (alphabets are ASCII symbol sets, so at most 128).
+    ``len(status) == out.shape[0]``; without ``items`` also
+    ``len(ptrs) == len(lens) == out.shape[0]`` and every ``lens[i] <= L``
+    (with ``items``, ``len(items) == out.shape[0]`` is checked here); ``A``
+    and ``pad`` representable in the output dtype; ``A < 255`` (alphabets
+    are ASCII symbol sets, so at most 128).
     """
     cdef Py_ssize_t B = out.shape[0], L = out.shape[1]
-    if B == 0 or L == 0:
-        return
+    if B == 0 or (L == 0 and items is None):
+        return 0
     cdef PyObject** it = borrowed_items(items, B)
     cdef dbp_lut lut
     dbp_lut_init(&lut, &codes[0], <uint8_t> A)
-    cdef code_t* op = &out[0, 0]
+    cdef code_t* op = &out[0, 0] if L > 0 else NULL  # L == 0: rows only checked
     cdef Py_ssize_t nseg = n_segments(L)
     cdef int grab = grab_items(B * nseg, item_width(L, nseg),
                                item_width(L, nseg) * sizeof(code_t), n_threads)
     cdef int64_t* st = item_status(&status[0], B, nseg)
     if st == NULL:
         raise MemoryError("integer_batch: no memory for per-segment status")
-    cdef int changed
+    cdef int bad
     if it == NULL:
         with nogil:
-            changed = _rows(ptrs, lens, NULL, B, L, nseg, grab, A, &lut, op, <code_t> pad,
-                            mode, seed, st, n_threads)
+            bad = _rows(ptrs, lens, NULL, False, False, B, L, nseg, grab, A, &lut, op,
+                        <code_t> pad, mode, seed, st, n_threads)
     else:  # borrowed: the GIL stays held, so no element can go away meanwhile
-        changed = _rows(ptrs, lens, it, B, L, nseg, grab, A, &lut, op, <code_t> pad,
-                        mode, seed, st, n_threads)
+        bad = _rows(ptrs, lens, it, clamp, stop_early, B, L, nseg, grab, A, &lut, op,
+                    <code_t> pad, mode, seed, st, n_threads)
     reduce_status(&status[0], st, B, nseg)
-    if changed:
-        raise_changed()
+    return bad

@@ -23,5 +23,6 @@ def kmer_batch(
     n_threads: int,
     zero_rows: bool = ...,
     items: list[Any] | tuple[Any, ...] | None = ...,
-) -> None:
+    total_hint: int = ...,
+) -> int:
     """Count overlapping k-mers of a packed batch into ``out`` (B, A**k)."""

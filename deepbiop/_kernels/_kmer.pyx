@@ -1,11 +1,13 @@
 """The guts of KmerEncoder (dense): rolling k-mer indices counted into rows."""
 from cython.parallel cimport prange
-from libc.stdint cimport uint8_t, int16_t, int32_t, int64_t, uint64_t
+from libc.stdint cimport uint8_t, int16_t, int32_t, int64_t, uint64_t, INT64_MAX
 from libc.stdlib cimport calloc, malloc, free
 from libc.string cimport memset
 
 from cpython.ref cimport PyObject
-from deepbiop._kernels._common cimport seq_ptr, borrowed_items, dbp_same, raise_changed
+from deepbiop._kernels._common cimport (
+    borrowed_items, dbp_item, dbp_flag_get, dbp_flag_set, dbp_prefetch_item,
+)
 from deepbiop._kernels._segments cimport PREFETCH_ROWS, grab_items, prefetch_row
 
 cdef extern from "_omp_shim.h":
@@ -130,7 +132,7 @@ cdef int _count_split(const uint8_t* s, Py_ssize_t n, int k, int A, uint64_t n_c
 def kmer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
                const int16_t[::1] codes, int k, int A, bint canonical, int mode,
                count_t[:, ::1] out, int64_t[::1] status, int n_threads,
-               bint zero_rows=False, items=None):
+               bint zero_rows=False, items=None, Py_ssize_t total_hint=0):
     """Count overlapping k-mers of a packed batch into ``out`` (B, A**k).
 
     Column index: k-mer read as a base-A number, first character most
@@ -148,71 +150,97 @@ def kmer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     without it ``out`` must arrive zero-filled (``np.zeros``, whose fresh
     pages the OS has already zeroed).
 
-    ``items`` (optional) marks a borrowed batch (``Packed.items``): the
-    kernel then keeps the GIL while it runs and checks each element against
-    ``ptrs``/``lens`` before reading it; RuntimeError if one changed since
-    the scan.
+    ``items`` (optional) is a borrowed batch (``Packed.items``): each row's
+    address and length are then read from ``items[i]`` itself (``ptrs`` and
+    ``lens`` are not used and may be empty; ``total_hint`` estimates the
+    number of bases, for sharing out rows) while the GIL stays held. A row
+    whose element is not an exact bytes / ASCII str is not counted, and the
+    other rows stop as soon as possible: the return value says how many rows
+    were skipped that way (always 0 without ``items``), and the caller then
+    encodes the batch the ordinary way.
 
     Preconditions (checked by the caller)
     -------------------------------------
-    ``out`` zero-filled unless ``zero_rows``, with ``out.shape == (len(ptrs), A**k)``;
-    ``len(lens) == len(status) == len(ptrs)``; ``1 <= k``; ``A**k`` fits in
-    64 bits; when ``A == 4`` the column count is a power of two so masking
-    works; ``canonical`` only with ``A == 4``; status preset to -1.
+    ``out`` zero-filled unless ``zero_rows``, with ``out.shape[0] ==
+    len(status)``, which is also ``len(ptrs) == len(lens)`` without
+    ``items`` (``len(items)`` is checked here); ``1 <= k``; ``A**k`` fits
+    in 64 bits; when ``A == 4`` the column count is a power of two so
+    masking works; ``canonical`` only with ``A == 4``; status preset to -1.
     """
     cdef Py_ssize_t B = out.shape[0], i, total = 0
     cdef uint64_t n_cols = <uint64_t> out.shape[1]
     if B == 0:
-        return
+        return 0
     cdef PyObject** it = borrowed_items(items, B)
-    for i in range(B):
-        total += lens[i]
-    cdef int changed
+    if it == NULL:
+        for i in range(B):
+            total += lens[i]
+    else:
+        total = total_hint if total_hint > 0 else B
+    cdef int n_bad
     if it == NULL:
         with nogil:
-            changed = _all(ptrs, lens, NULL, B, total, n_cols, &codes[0], k, A, canonical,
-                           mode, &out[0, 0], &status[0], n_threads, zero_rows)
+            n_bad = _all(ptrs, lens, NULL, B, total, n_cols, &codes[0], k, A, canonical,
+                         mode, &out[0, 0], &status[0], n_threads, zero_rows)
     else:  # borrowed: the GIL stays held, so no element can go away meanwhile
-        changed = _all(ptrs, lens, it, B, total, n_cols, &codes[0], k, A, canonical,
-                       mode, &out[0, 0], &status[0], n_threads, zero_rows)
-    if changed:
-        raise_changed()
+        n_bad = _all(ptrs, lens, it, B, total, n_cols, &codes[0], k, A, canonical,
+                     mode, &out[0, 0], &status[0], n_threads, zero_rows)
+    return n_bad
+
+
+cdef inline bint _row(const int64_t[::1] ptrs, const int64_t[::1] lens, PyObject** items,
+                      Py_ssize_t i, int64_t* p, int64_t* n) noexcept nogil:
+    """Address and length of row i; False for a borrowed element that is not
+    plain bytes / ASCII str."""
+    if items == NULL:
+        p[0] = ptrs[i]
+        n[0] = lens[i]
+        return True
+    return dbp_item(items, i, INT64_MAX, 1, p, n)
 
 
 cdef int _all(const int64_t[::1] ptrs, const int64_t[::1] lens, PyObject** items,
               Py_ssize_t B, Py_ssize_t total, uint64_t n_cols, const int16_t* cp, int k,
               int A, bint canonical, int mode, count_t* op, int64_t* sp, int n_threads,
               bint zero_rows) noexcept nogil:
-    """The whole count; returns how many borrowed elements had changed (their
-    rows are left unwritten). Does not touch the GIL either way."""
+    """The whole count; returns how many borrowed rows were skipped (see
+    ``kmer_batch``). Does not touch the GIL either way."""
     cdef Py_ssize_t i
-    cdef int changed = 0
+    cdef int64_t p, n
+    cdef int n_bad = 0, stop = 0
     if n_threads > 1 and B < n_threads:
         for i in range(B):
-            if items != NULL and not dbp_same(items, i, ptrs[i], lens[i]):
-                changed += 1
-                continue
+            if not _row(ptrs, lens, items, i, &p, &n):
+                return 1
             if zero_rows:
                 memset(op + i * <Py_ssize_t> n_cols, 0, n_cols * sizeof(count_t))
-            if (lens[i] >= 2 * SPLIT_SEG
+            if (n >= 2 * SPLIT_SEG
                     and <uint64_t> (n_threads - 1) * n_cols * sizeof(count_t)
-                    <= <uint64_t> lens[i]
-                    and _count_split(seq_ptr(ptrs, i), lens[i], k, A, n_cols, cp,
+                    <= <uint64_t> n
+                    and _count_split(<const uint8_t*> <size_t> p, n, k, A, n_cols, cp,
                                      canonical, mode, op + i * <Py_ssize_t> n_cols,
                                      sp + i, n_threads) == 0):
                 continue
-            _count(seq_ptr(ptrs, i), 0, lens[i], k, A, n_cols, cp, canonical, mode,
+            _count(<const uint8_t*> <size_t> p, 0, n, k, A, n_cols, cp, canonical, mode,
                    op + i * <Py_ssize_t> n_cols, sp + i)
-        return changed
+        return 0
     cdef int grab = grab_items(B, total // B, <Py_ssize_t> (n_cols * sizeof(count_t)),
                                n_threads)
     for i in prange(B, schedule="dynamic", chunksize=grab, num_threads=n_threads):
-        prefetch_row(ptrs, lens, i + PREFETCH_ROWS)
-        if items != NULL and not dbp_same(items, i, ptrs[i], lens[i]):
-            changed += 1  # a reduction (a plain assignment would be lastprivate)
+        p = 0  # assigned here, so private to each thread (not only through &p)
+        n = 0
+        if items == NULL:
+            prefetch_row(ptrs, lens, i + PREFETCH_ROWS)
+        else:
+            if dbp_flag_get(&stop):
+                continue
+            dbp_prefetch_item(items, i + PREFETCH_ROWS, B)
+        if not _row(ptrs, lens, items, i, &p, &n):
+            n_bad += 1  # a reduction (a plain assignment would be lastprivate)
+            dbp_flag_set(&stop)
             continue
         if zero_rows:
             memset(op + i * <Py_ssize_t> n_cols, 0, n_cols * sizeof(count_t))
-        _count(seq_ptr(ptrs, i), 0, lens[i], k, A, n_cols, cp, canonical, mode,
+        _count(<const uint8_t*> <size_t> p, 0, n, k, A, n_cols, cp, canonical, mode,
                op + i * <Py_ssize_t> n_cols, sp + i)
-    return changed
+    return n_bad

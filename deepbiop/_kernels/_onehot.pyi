@@ -21,5 +21,7 @@ def onehot_batch(
     status: NDArray[np.int64],
     n_threads: int,
     items: list[Any] | tuple[Any, ...] | None = ...,
-) -> None:
+    clamp: bool = ...,
+    stop_early: bool = ...,
+) -> int:
     """One-hot encode a packed batch into ``out`` (B, L, A) or (B, A, L)."""

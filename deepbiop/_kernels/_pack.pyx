@@ -194,9 +194,10 @@ def scan_plain(items, int n_threads=1):
     (ptrs, lens) or None
         None when ``items`` is anything else (the caller packs it the
         general way). The addresses are *borrowed*: they stay valid only
-        while the objects do, so a kernel given them must also be given
-        ``items`` and re-check every element with the GIL held
-        (``_common.borrowed_items`` / ``dbp_same``).
+        while the objects do, so kernels are given ``items`` instead and
+        read each element's address again with the GIL held
+        (``_common.borrowed_items`` / ``dbp_item``); the lengths give the
+        output width.
     """
     if type(items) is not list and type(items) is not tuple:
         return None

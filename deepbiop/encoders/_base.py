@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from deepbiop._config import effective_n_threads
-from deepbiop._sequences import Packed, pack_batch, pack_one
+from deepbiop._sequences import Packed, direct_batch, pack_batch, pack_one
 from deepbiop.alphabets import Alphabet, get_alphabet
 
 __all__ = ["SequenceEncoder"]
@@ -109,6 +109,39 @@ class SequenceEncoder(TransformerMixin, BaseEstimator):
         n = effective_n_threads(self.n_jobs)
         return pack_batch(seqs, borrow=n > 1, n_threads=n)
 
+    # True: the output width depends on the longest sequence (padding), so an
+    # unscanned batch needs max_length or a uniform sample (k-mers: False)
+    _NEEDS_WIDTH = True
+
+    def _encode_borrowing(self, seqs: Any, out: np.ndarray | None) -> Any:
+        """``encode_batch`` through the borrowed paths: unscanned when the
+        width is known (:func:`~deepbiop._sequences.direct_batch`), else (or
+        when an element did not fit that width) scanned first."""
+        width = getattr(self, "max_length", None)
+        packed = None
+        if not (self._NEEDS_WIDTH and width is None and out is not None):
+            # (an out= buffer fixes the width: the scanned path checks it)
+            packed = direct_batch(seqs, effective_n_threads(self.n_jobs), width,
+                                  self._NEEDS_WIDTH)
+        if packed is not None:
+            result = self._encode_packed(packed, single=False, out=out)
+            if result is not None:
+                return result
+        return self._encode_packed(self._pack_borrowed(seqs), single=False, out=out)
+
+    @staticmethod
+    def _rejected_rows(packed: Packed, n_bad: int) -> bool:
+        """After a kernel: True if a direct batch must be redone the scanned
+        way; RuntimeError if a scanned batch changed under the kernel."""
+        if not n_bad:
+            return False
+        if packed.direct:
+            return True
+        raise RuntimeError(
+            "the list of sequences changed while it was being encoded "
+            "(was it modified by another thread?)"
+        )
+
     def _check_params(self) -> None:
         # scikit-learn's declarative validation costs ~0.1 ms, more than
         # encoding a 256-read batch; skip it while the parameters are the same
@@ -149,7 +182,7 @@ class SequenceEncoder(TransformerMixin, BaseEstimator):
         # Not capped by the number of sequences: the kernels split long rows
         # into pieces, so encode() of one long sequence uses every thread too.
         n = effective_n_threads(self.n_jobs)
-        total = int(packed.lens.sum()) if len(packed) else 0
+        total = packed.total_bases
         return max(1, min(n, total // _MIN_BASES_PER_THREAD + 1))
 
     def _raise_for_status(self, packed: Packed, status: np.ndarray, hint: str) -> None:

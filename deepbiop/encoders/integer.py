@@ -137,11 +137,11 @@ class IntegerEncoder(SequenceEncoder):
             For an element that is not a sequence, naming its index and type.
         """
         self._check_params()
-        return self._encode_packed(self._pack_borrowed(seqs), single=False, out=out)
+        return self._encode_borrowing(seqs, out)
 
     def _encode_packed(
         self, packed: Packed, *, single: bool, out: np.ndarray | None = None
-    ) -> np.ndarray:
+    ) -> np.ndarray | None:
         dt = np.dtype(self.dtype)
         packed, L = check_max_length(self.max_length, packed)
         B = len(packed)
@@ -151,9 +151,10 @@ class IntegerEncoder(SequenceEncoder):
             result = self._check_out(out, (B, L), dt)
         status = np.full(B, -1, dtype=np.int64)
         mode = _MODE[self.ambiguous_strategy]
-        _integer.integer_batch(
-            packed.ptrs,
-            packed.lens,
+        ptrs, lens = packed.kernel_arrays
+        n_bad = _integer.integer_batch(
+            ptrs,
+            lens,
             self._alphabet.codes,
             self._alphabet.size,
             mode,
@@ -163,7 +164,11 @@ class IntegerEncoder(SequenceEncoder):
             status,
             self._n_threads(packed),
             packed.items,
+            self.max_length is not None,  # clamp: rows longer than L are cut
+            packed.direct,  # stop early: the batch is redone the scanned way
         )
+        if self._rejected_rows(packed, n_bad):
+            return None
         self._raise_for_status(
             packed,
             status,

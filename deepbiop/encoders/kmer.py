@@ -360,6 +360,8 @@ class KmerEncoder(SequenceEncoder):
           dtype=object)
     """
 
+    _NEEDS_WIDTH = False  # one row of counts per sequence, whatever its length
+
     _parameter_constraints: dict = {
         "k": [Interval(Integral, 1, None, closed="left")],
         "canonical": ["boolean", StrOptions({"compact"})],
@@ -634,9 +636,9 @@ class KmerEncoder(SequenceEncoder):
                 "has " + ("sparse output" if self._is_sparse else
                           "canonical='compact'" if self._compact else "min_count set")
             )
-        dense = not (self._is_sparse or self._compact or self.min_count is not None)
-        packed = self._pack_borrowed(seqs) if dense else pack_batch(seqs)
-        return self._encode_packed(packed, single=False, out=out)
+        if not (self._is_sparse or self._compact or self.min_count is not None):
+            return self._encode_borrowing(seqs, out)  # dense counts
+        return self._encode_packed(pack_batch(seqs), single=False, out=out)
 
     def _encode_packed(self, packed: Packed, *, single: bool,
                        out: np.ndarray | None = None) -> Any:
@@ -647,6 +649,8 @@ class KmerEncoder(SequenceEncoder):
         target = out
         if not want_sparse and not self._compact and self.min_count is None:
             out = self._dense(packed, dtype, out=target)
+            if out is None:  # a direct batch held an element it could not read
+                return None
         else:
             out = self._csr(packed, dtype)
             if self.min_count is not None:
@@ -671,7 +675,7 @@ class KmerEncoder(SequenceEncoder):
         return out
 
     def _dense(self, packed: Packed, dtype: np.dtype,
-               out: np.ndarray | None = None) -> np.ndarray:
+               out: np.ndarray | None = None) -> np.ndarray | None:
         alpha = self._alphabet
         B = len(packed)
         if out is None:
@@ -684,9 +688,10 @@ class KmerEncoder(SequenceEncoder):
         else:
             out = self._check_out(out, (B, self.n_features), dtype)
         status = np.full(B, -1, dtype=np.int64)
-        _kmer.kmer_batch(
-            packed.ptrs,
-            packed.lens,
+        ptrs, lens = packed.kernel_arrays
+        n_bad = _kmer.kmer_batch(
+            ptrs,
+            lens,
             alpha.codes,
             int(self.k),
             alpha.size,
@@ -697,7 +702,10 @@ class KmerEncoder(SequenceEncoder):
             self._n_threads(packed),
             True,  # zero_rows
             packed.items,
+            packed.total_bases,
         )
+        if self._rejected_rows(packed, n_bad):
+            return None
         self._raise_for_status(
             packed, status, "pass ambiguous_strategy='skip' to leave such windows uncounted"
         )

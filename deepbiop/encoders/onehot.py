@@ -194,7 +194,7 @@ default="skip"
             For an element that is not a sequence, naming its index and type.
         """
         self._check_params()
-        return self._encode_packed(self._pack_borrowed(seqs), single=False, out=out)
+        return self._encode_borrowing(seqs, out)
 
     def _encode_packed(
         self, packed: Packed, *, single: bool, out: np.ndarray | None = None
@@ -218,9 +218,10 @@ default="skip"
         one = np.ones(1, dtype=dt).view(kernel_dtype)[0]
         mode = _MODE.get(self.ambiguous_strategy, 0)
         seed = _seed_value(self.seed) if mode == 1 else 0
-        _onehot.onehot_batch(
-            packed.ptrs,
-            packed.lens,
+        ptrs, lens = packed.kernel_arrays
+        n_bad = _onehot.onehot_batch(
+            ptrs,
+            lens,
             self._alphabet.codes,
             self._row_table(dt),
             one,
@@ -231,7 +232,11 @@ default="skip"
             status,
             self._n_threads(packed),
             packed.items,
+            self.max_length is not None,  # clamp: rows longer than L are cut
+            packed.direct,  # stop early: the batch is redone the scanned way
         )
+        if self._rejected_rows(packed, n_bad):
+            return None
         self._raise_for_status(
             packed,
             status,
