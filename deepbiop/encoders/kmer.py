@@ -627,6 +627,9 @@ class KmerEncoder(SequenceEncoder):
             of the wrong shape, dtype or layout.
         TypeError
             For an element that is not a sequence, naming its index and type.
+        RuntimeError
+            If another thread changes the list of sequences while it is
+            being encoded (the call reads the elements in place).
         """
         self._check_params()
         if out is not None and (self._is_sparse or self._compact

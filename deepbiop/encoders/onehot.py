@@ -192,6 +192,9 @@ default="skip"
             position and character outside the alphabet.
         TypeError
             For an element that is not a sequence, naming its index and type.
+        RuntimeError
+            If another thread changes the list of sequences while it is
+            being encoded (the call reads the elements in place).
         """
         self._check_params()
         return self._encode_borrowing(seqs, out)
