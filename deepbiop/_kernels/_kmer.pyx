@@ -5,10 +5,8 @@ from libc.stdlib cimport calloc, malloc, free
 from libc.string cimport memset
 
 from cpython.ref cimport PyObject
-from deepbiop._kernels._common cimport (
-    borrowed_items, dbp_item, dbp_flag_get, dbp_flag_set, dbp_prefetch_item,
-)
-from deepbiop._kernels._segments cimport PREFETCH_ROWS, grab_items, prefetch_row
+from deepbiop._kernels._common cimport borrowed_items
+from deepbiop._kernels._segments cimport grab_items, row_source
 
 cdef extern from "_omp_shim.h":
     int omp_get_thread_num() noexcept nogil
@@ -188,17 +186,6 @@ def kmer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     return n_bad
 
 
-cdef inline bint _row(const int64_t[::1] ptrs, const int64_t[::1] lens, PyObject** items,
-                      Py_ssize_t i, int64_t* p, int64_t* n) noexcept nogil:
-    """Address and length of row i; False for a borrowed element that is not
-    plain bytes / ASCII str."""
-    if items == NULL:
-        p[0] = ptrs[i]
-        n[0] = lens[i]
-        return True
-    return dbp_item(items, i, INT64_MAX, 1, p, n)
-
-
 cdef int _all(const int64_t[::1] ptrs, const int64_t[::1] lens, PyObject** items,
               Py_ssize_t B, Py_ssize_t total, uint64_t n_cols, const int16_t* cp, int k,
               int A, bint canonical, int mode, count_t* op, int64_t* sp, int n_threads,
@@ -207,10 +194,13 @@ cdef int _all(const int64_t[::1] ptrs, const int64_t[::1] lens, PyObject** items
     ``kmer_batch``). Does not touch the GIL either way."""
     cdef Py_ssize_t i
     cdef int64_t p, n
-    cdef int n_bad = 0, stop = 0
+    cdef int n_bad = 0, stop = 0, r
+    # rows have no width to exceed (INT64_MAX, clamp), so only an element that
+    # is not plain str/bytes fails; the batch is then redone, so stop early
     if n_threads > 1 and B < n_threads:
         for i in range(B):
-            if not _row(ptrs, lens, items, i, &p, &n):
+            if row_source(ptrs, lens, items, True, True, B, INT64_MAX, False, i, &stop,
+                          &p, &n) < 0:
                 return 1
             if zero_rows:
                 memset(op + i * <Py_ssize_t> n_cols, 0, n_cols * sizeof(count_t))
@@ -227,17 +217,12 @@ cdef int _all(const int64_t[::1] ptrs, const int64_t[::1] lens, PyObject** items
     cdef int grab = grab_items(B, total // B, <Py_ssize_t> (n_cols * sizeof(count_t)),
                                n_threads)
     for i in prange(B, schedule="dynamic", chunksize=grab, num_threads=n_threads):
-        p = 0  # assigned here, so private to each thread (not only through &p)
+        p = 0  # assigned here: private to each thread (row_source sets them)
         n = 0
-        if items == NULL:
-            prefetch_row(ptrs, lens, i + PREFETCH_ROWS)
-        else:
-            if dbp_flag_get(&stop):
-                continue
-            dbp_prefetch_item(items, i + PREFETCH_ROWS, B)
-        if not _row(ptrs, lens, items, i, &p, &n):
-            n_bad += 1  # a reduction (a plain assignment would be lastprivate)
-            dbp_flag_set(&stop)
+        r = row_source(ptrs, lens, items, True, True, B, INT64_MAX, True, i, &stop, &p, &n)
+        if r <= 0:
+            if r < 0:
+                n_bad += 1  # a reduction (a plain assignment would be lastprivate)
             continue
         if zero_rows:
             memset(op + i * <Py_ssize_t> n_cols, 0, n_cols * sizeof(count_t))

@@ -4,12 +4,9 @@ from libc.stdint cimport uint8_t, uint16_t, int16_t, int64_t, uint64_t
 from libc.string cimport memset, memcpy
 
 from cpython.ref cimport PyObject
-from deepbiop._kernels._common cimport (
-    seq_ptr, random_code, borrowed_items, dbp_item, dbp_flag_get, dbp_flag_set,
-    dbp_prefetch_item,
-)
+from deepbiop._kernels._common cimport random_code, borrowed_items
 from deepbiop._kernels._segments cimport (
-    SEG, PREFETCH_ROWS, n_segments, grab_items, item_width, item_status, reduce_status, prefetch_row,
+    SEG, n_segments, grab_items, item_width, item_status, reduce_status, row_source,
 )
 
 ctypedef fused out_t:
@@ -116,30 +113,19 @@ cdef int _rows(const int64_t[::1] ptrs, const int64_t[::1] lens, PyObject** item
     ``onehot_batch``). Does not touch the GIL either way."""
     cdef Py_ssize_t i, j, c
     cdef int64_t p, n
-    cdef int n_bad = 0, stop = 0
+    cdef int n_bad = 0, stop = 0, r
     for j in prange(B * nseg, schedule="dynamic", chunksize=grab,
                     num_threads=n_threads):
-        if nseg == 1:
-            i = j
-            c = 0
-        else:
-            i = j // nseg
-            c = j - i * nseg
-        if items == NULL:
-            if nseg == 1:
-                prefetch_row(ptrs, lens, i + PREFETCH_ROWS)
-            p = ptrs[i]
-            n = lens[i]
-        else:
-            if dbp_flag_get(&stop):
-                continue
-            if nseg == 1:
-                dbp_prefetch_item(items, i + PREFETCH_ROWS, B)
-            if not dbp_item(items, i, L, clamp, &p, &n):
+        i = j if nseg == 1 else j // nseg
+        c = j - i * nseg
+        p = 0  # assigned here: private to each thread (row_source sets them)
+        n = 0
+        r = row_source(ptrs, lens, items, clamp, stop_early, B, L, nseg == 1, i, &stop,
+                       &p, &n)
+        if r <= 0:
+            if r < 0:
                 n_bad += 1  # a reduction (a plain assignment would be lastprivate)
-                if stop_early:
-                    dbp_flag_set(&stop)
-                continue
+            continue
         _segment(<const uint8_t*> <size_t> p, n, c * SEG, min(L, (c + 1) * SEG), L, A,
                  bad, tp, one, op + i * L * A, channels_first, mode, seed, i,
                  st + j)
