@@ -51,7 +51,6 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 import deepbiop as dbp  # noqa: E402
-from deepbiop._sequences import direct_batch  # noqa: E402
 
 import _baselines as bl  # noqa: E402
 from _workloads import make_workloads  # noqa: E402
@@ -118,8 +117,7 @@ def _encoders(w, n_all: int) -> list[tuple[str, object, tuple]]:
 
 def _input(enc, seqs):
     """The batch the encoder's kernel gets (see the ``input`` column)."""
-    n = dbp.effective_n_threads(enc.n_jobs)
-    p = direct_batch(seqs, n, getattr(enc, "max_length", None), enc._NEEDS_WIDTH)
+    p = enc._direct_batch(seqs)
     return p if p is not None else enc._pack_borrowed(seqs)
 
 

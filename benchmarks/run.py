@@ -47,7 +47,6 @@ if str(HERE) not in sys.path:
 import numpy as np  # noqa: E402
 
 import deepbiop as dbp  # noqa: E402
-from deepbiop._sequences import direct_batch, pack_batch  # noqa: E402
 
 import _baselines as bl  # noqa: E402
 from _workloads import WORKLOAD_NAMES, Workload, make_workloads  # noqa: E402
@@ -394,9 +393,9 @@ def run_workload(w: Workload, quick: bool, repeat: int, n_all: int) -> tuple[lis
         # what IntegerEncoder does with all threads before its kernel: nothing
         # for a list whose sampled lengths agree (direct_batch), else a scan in
         # place (or, on one thread, a reference held per element)
+        enc = dbp.IntegerEncoder(w.alphabet, n_jobs=n_all)
         times, _, _ = measure(
-            lambda: direct_batch(w.seqs, n_all, None, True)
-            or pack_batch(w.seqs, borrow=n_all > 1, n_threads=n_all), repeat)
+            lambda: enc._direct_batch(w.seqs) or enc._pack_borrowed(w.seqs), repeat)
         info["pack_seconds"] = statistics.median(times)
     for task, shape, dtype, impls in _tasks(w, quick, n_all):
         task_rows = _run_task(w, task, shape, dtype, impls, repeat, check_n)

@@ -59,15 +59,6 @@ static inline int dbp_item(PyObject *const *items, Py_ssize_t i, int64_t L, int 
 static inline int dbp_flag_get(const int *f) { return __atomic_load_n(f, __ATOMIC_RELAXED); }
 static inline void dbp_flag_set(int *f) { __atomic_store_n(f, 1, __ATOMIC_RELAXED); }
 
-/* Ask for the header (and first bytes) of items[i] ahead of use. */
-static inline void dbp_prefetch_item(PyObject *const *items, Py_ssize_t i, Py_ssize_t n)
-{
-#if defined(__GNUC__) || defined(__clang__)
-    if (i < n)
-        __builtin_prefetch((const void *)items[i], 0, 3);
-#endif
-}
-
 /* The element array of a list or tuple (the caller checked which). */
 static inline PyObject **dbp_items(PyObject *seq)
 {

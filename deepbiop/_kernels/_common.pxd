@@ -36,7 +36,6 @@ cdef extern from "_borrow.h":
                  int64_t* len) noexcept nogil
     int dbp_flag_get(const int* f) noexcept nogil
     void dbp_flag_set(int* f) noexcept nogil
-    void dbp_prefetch_item(PyObject* const* items, Py_ssize_t i, Py_ssize_t n) noexcept nogil
     PyObject** dbp_items(object seq)
 
 

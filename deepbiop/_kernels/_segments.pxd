@@ -15,7 +15,7 @@ from libc.stdint cimport int64_t
 from libc.stdlib cimport malloc, free
 
 from deepbiop._kernels._common cimport (
-    dbp_item, dbp_flag_get, dbp_flag_set, dbp_prefetch_item,
+    dbp_item, dbp_flag_get, dbp_flag_set,
 )
 
 cdef extern from *:
@@ -86,8 +86,8 @@ cdef inline int row_source(const int64_t[::1] ptrs, const int64_t[::1] lens,
         return 1
     if dbp_flag_get(stop):
         return 0
-    if whole_row:
-        dbp_prefetch_item(items, i + PREFETCH_ROWS, B)
+    if whole_row and i + PREFETCH_ROWS < B:  # the element's header and first bytes
+        DEEPBIOP_PREFETCH(items[i + PREFETCH_ROWS])
     if not dbp_item(items, i, L, clamp, p, n):
         if stop_early:
             dbp_flag_set(stop)

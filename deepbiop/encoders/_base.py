@@ -117,17 +117,21 @@ class SequenceEncoder(TransformerMixin, BaseEstimator):
         """``encode_batch`` through the borrowed paths: unscanned when the
         width is known (:func:`~deepbiop._sequences.direct_batch`), else (or
         when an element did not fit that width) scanned first."""
-        width = getattr(self, "max_length", None)
-        packed = None
-        if not (self._NEEDS_WIDTH and width is None and out is not None):
-            # (an out= buffer fixes the width: the scanned path checks it)
-            packed = direct_batch(seqs, effective_n_threads(self.n_jobs), width,
-                                  self._NEEDS_WIDTH)
+        packed = self._direct_batch(seqs, out)
         if packed is not None:
             result = self._encode_packed(packed, single=False, out=out)
             if result is not None:
                 return result
         return self._encode_packed(self._pack_borrowed(seqs), single=False, out=out)
+
+    def _direct_batch(self, seqs: Any, out: np.ndarray | None = None) -> Packed | None:
+        """The unscanned batch this encoder tries first, or None (see
+        :func:`~deepbiop._sequences.direct_batch`)."""
+        width = getattr(self, "max_length", None)
+        if self._NEEDS_WIDTH and width is None and out is not None:
+            return None  # an out= buffer fixes the width: the scanned path checks it
+        return direct_batch(seqs, effective_n_threads(self.n_jobs), width,
+                            self._NEEDS_WIDTH)
 
     @staticmethod
     def _rejected_rows(packed: Packed, n_bad: int) -> bool:
