@@ -12,11 +12,8 @@ For each workload and encoder it times, interleaved in one process:
 * ``write``: writing every element of an already-mapped output (no faults):
   the least work any encoder must do besides reading its input;
 * ``input``: reading the Python objects before the kernel, as the encoder
-  does: with several threads a list whose row width is known (k-mers, or 64
-  sampled elements of one length) is not read at all before the kernel
-  (``direct_batch``), other lists are scanned in place
-  (``pack_batch(borrow=True)``), and with one thread a reference is taken
-  and later dropped per element;
+  does (one pass taking a reference to each element and reading its address
+  and length, and the pass dropping those references afterwards);
 * ``work``: the whole ``encode_batch(..., out=buf)`` call into a buffer that is
   already mapped (input handling + kernel, no page faults);
 * ``fresh``: the ordinary ``encode_batch`` call that returns new memory.
@@ -117,8 +114,9 @@ def _encoders(w, n_all: int) -> list[tuple[str, object, tuple]]:
 
 def _input(enc, seqs):
     """The batch the encoder's kernel gets (see the ``input`` column)."""
-    p = enc._direct_batch(seqs)
-    return p if p is not None else enc._pack_borrowed(seqs)
+    from deepbiop._sequences import pack_batch
+
+    return pack_batch(seqs)
 
 
 _COUNT = None

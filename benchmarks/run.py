@@ -390,12 +390,12 @@ def run_workload(w: Workload, quick: bool, repeat: int, n_all: int) -> tuple[lis
     info: dict = {"workload": w.name, "description": w.description}
     print(f"\n=== {w.name}: {w.description} ({w.n_bases / 1e6:.1f} Mbases) ===")
     if not w.single:
-        # what IntegerEncoder does with all threads before its kernel: nothing
-        # for a list whose sampled lengths agree (direct_batch), else a scan in
-        # place (or, on one thread, a reference held per element)
-        enc = dbp.IntegerEncoder(w.alphabet, n_jobs=n_all)
-        times, _, _ = measure(
-            lambda: enc._direct_batch(w.seqs) or enc._pack_borrowed(w.seqs), repeat)
+        # what every encoder does before its kernel: one pass taking a
+        # reference to each element and reading its address and length (the
+        # references are dropped when the packed batch goes)
+        from deepbiop._sequences import pack_batch
+
+        times, _, _ = measure(lambda: pack_batch(w.seqs), repeat)
         info["pack_seconds"] = statistics.median(times)
     for task, shape, dtype, impls in _tasks(w, quick, n_all):
         task_rows = _run_task(w, task, shape, dtype, impls, repeat, check_n)

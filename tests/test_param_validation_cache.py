@@ -49,20 +49,22 @@ def test_results_unchanged_by_cached_validation():
     np.testing.assert_array_equal(first, [[0, 1, 2, 3, 4], [0, 1, -1, -1, -1]])
 
 
-def test_parameter_changed_during_validation_is_not_remembered_as_valid():
-    """Another thread may set a parameter while this one validates: only the
-    values that were actually validated may be remembered as valid."""
-    enc = dbp.OneHotEncoder()
-    enc.ambiguous_strategy = "bogus"
-    original = enc._validate_params
+def test_parameter_changed_during_a_call_is_not_seen_by_it_nor_remembered_as_valid():
+    """Another thread may set a parameter while a call runs: the call uses the
+    values it read at its start, and only values that were validated may be
+    remembered as valid."""
+    racing = {"on": True}
 
-    def racing_validate():  # the other thread fixes the value mid-check
-        enc.ambiguous_strategy = "skip"
-        original()
+    class Racing(dbp.OneHotEncoder):
+        def _validate_extra(self):  # "another thread" sets a bad value mid-call
+            if racing["on"]:
+                enc.ambiguous_strategy = "bogus"
+            super()._validate_extra()
 
-    enc._validate_params = racing_validate
-    enc.encode("ACGT")
-    del enc._validate_params
-    enc.ambiguous_strategy = "bogus"
+    enc = Racing("dna", "skip")
+    out = enc.encode("ACGN")  # ran with "skip", the value it started with
+    np.testing.assert_array_equal(out[3], [0, 0, 0, 0])
+    assert enc.ambiguous_strategy == "bogus"
+    racing["on"] = False
     with pytest.raises(ValueError, match="ambiguous_strategy"):
         enc.encode("ACGT")

@@ -273,17 +273,23 @@ def test_list_is_read_in_place_but_its_elements_are_held():
     assert sys.getrefcount(probe) == before - 1  # the list's reference went with clear()
 
 
-def test_list_resized_while_being_read_raises():
+def test_list_changed_by_fallback_code_does_not_change_the_batch():
+    """The references are taken in one pass that runs no Python code, before
+    any fallback runs: a list changed afterwards (here by the fallback
+    itself, as another thread could) leaves the batch as it was."""
     from deepbiop._kernels import _pack
     from deepbiop._sequences import _coerce_item
 
     seqs = ["ACGT", bytearray(b"AC"), "GG"]
 
-    def fallback(item, index):  # Python code runs mid-read and shrinks the list
+    def fallback(item, index):  # Python code runs mid-pack and changes the list
         seqs.pop()
+        seqs.reverse()
         return _coerce_item(item, index)
 
-    with pytest.raises(RuntimeError, match="changed size"):
-        _pack.pack_items(seqs, fallback)
+    ptrs, lens, held, keep = _pack.pack_items(seqs, fallback)
+    assert lens.tolist() == [4, 2, 2] and len(held) == 3
+    assert [held[i] for i in range(3)][::2] == ["ACGT", "GG"]
+    assert seqs == [bytearray(b"AC"), "ACGT"]
     with pytest.raises(TypeError, match="list or tuple"):
         _pack.pack_items(iter(seqs), fallback)

@@ -24,37 +24,3 @@ cdef inline int random_code(uint64_t seed, Py_ssize_t i, Py_ssize_t pos, int n) 
     cdef uint64_t h = mix64(seed ^ mix64(<uint64_t> i * <uint64_t> 0x9e3779b97f4a7c15ULL
                                           + <uint64_t> pos))
     return <int> (((h >> 32) * <uint64_t> n) >> 32)
-
-
-# Borrowed input (see _borrow.h): the elements of a list/tuple read in place
-# while the calling thread holds the GIL.
-from cpython.ref cimport PyObject
-
-cdef extern from "_borrow.h":
-    int dbp_plain(PyObject* o, int64_t* ptr, int64_t* len) noexcept nogil
-    int dbp_item(PyObject* const* items, Py_ssize_t i, int64_t L, int clamp, int64_t* ptr,
-                 int64_t* len) noexcept nogil
-    int dbp_flag_get(const int* f) noexcept nogil
-    void dbp_flag_set(int* f) noexcept nogil
-    PyObject** dbp_items(object seq)
-
-
-cdef inline int raise_changed() except -1:
-    raise RuntimeError(
-        "the list of sequences changed while it was being encoded "
-        "(was it modified by another thread?)"
-    )
-
-
-cdef inline PyObject** borrowed_items(object items, Py_ssize_t B) except? NULL:
-    """Element array of ``items`` for a kernel that reads each element with
-    ``dbp_item`` (NULL when ``items`` is None: ordinary packed input).
-
-    Raises RuntimeError if ``items`` no longer has ``B`` elements (changed
-    since it was scanned)."""
-    if items is None:
-        return NULL
-    if (type(items) is not list and type(items) is not tuple) or len(items) != B:
-        raise_changed()
-    return dbp_items(items)
-

@@ -1,6 +1,6 @@
 """Type stub for deepbiop._kernels._integer (the guts of IntegerEncoder)."""
 
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,10 +27,7 @@ def integer_batch(
     seed: int,
     status: NDArray[np.int64],
     n_threads: int,
-    items: list[Any] | tuple[Any, ...] | None = ...,
-    clamp: bool = ...,
-    stop_early: bool = ...,
-) -> int:
+) -> None:
     """Write alphabet codes of a packed batch into ``out`` (B, L)."""
 
 def simd_isa() -> str:

@@ -4,10 +4,10 @@ import numpy as np
 
 from libc.stdint cimport uint8_t, int8_t, int16_t, int32_t, int64_t, uint64_t
 
-from cpython.ref cimport PyObject
-from deepbiop._kernels._common cimport random_code, borrowed_items
+from deepbiop._kernels._common cimport random_code
 from deepbiop._kernels._segments cimport (
-    SEG, n_segments, grab_items, item_width, item_status, reduce_status, row_source,
+    SEG, PREFETCH_ROWS, n_segments, grab_items, item_width, item_status, reduce_status,
+    prefetch_row,
 )
 
 ctypedef fused code_t:
@@ -138,36 +138,26 @@ def lookup_codes(const uint8_t[::1] s, const int16_t[::1] codes, int unknown, bi
     return out, bool(bad)
 
 
-cdef int _rows(const int64_t[::1] ptrs, const int64_t[::1] lens, PyObject** items,
-               bint clamp, bint stop_early, Py_ssize_t B, Py_ssize_t L, Py_ssize_t nseg,
-               int grab, int A, const dbp_lut* lut, code_t* op, code_t pad, int mode,
-               uint64_t seed, int64_t* st, int n_threads) noexcept nogil:
-    """Every work item; returns how many borrowed rows were not written (see
-    ``integer_batch``). Does not touch the GIL either way."""
+cdef void _rows(const int64_t[::1] ptrs, const int64_t[::1] lens, Py_ssize_t B,
+                Py_ssize_t L, Py_ssize_t nseg, int grab, int A, const dbp_lut* lut,
+                code_t* op, code_t pad, int mode, uint64_t seed, int64_t* st,
+                int n_threads) noexcept nogil:
+    """Every work item (see ``integer_batch``)."""
     cdef Py_ssize_t i, j, c
-    cdef int64_t p, n
-    cdef int bad = 0, stop = 0, r
     for j in prange(B * nseg, schedule="dynamic", chunksize=grab,
                     num_threads=n_threads):
         i = j if nseg == 1 else j // nseg
         c = j - i * nseg
-        p = 0  # assigned here: private to each thread (row_source sets them)
-        n = 0
-        r = row_source(ptrs, lens, items, clamp, stop_early, B, L, nseg == 1, i, &stop,
-                       &p, &n)
-        if r <= 0:
-            if r < 0:
-                bad += 1  # a reduction (a plain assignment would be lastprivate)
-            continue
-        _segment(<const uint8_t*> <size_t> p, n, c * SEG, min(L, (c + 1) * SEG), A,
-                 lut, op + i * L, pad, mode, seed, i, st + j)
-    return bad
+        if nseg == 1:
+            prefetch_row(ptrs, lens, i + PREFETCH_ROWS)
+        _segment(<const uint8_t*> <size_t> ptrs[i], lens[i], c * SEG, min(L, (c + 1) * SEG),
+                 A, lut, op + i * L, pad, mode, seed, i, st + j)
 
 
 def integer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
                   const int16_t[::1] codes, int A, int mode, double pad,
                   code_t[:, ::1] out, uint64_t seed, int64_t[::1] status,
-                  int n_threads, items=None, bint clamp=False, bint stop_early=False):
+                  int n_threads):
     """Write alphabet codes of a packed batch into ``out`` (B, L).
 
     Parameters
@@ -184,48 +174,29 @@ def integer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     status : int64 (B,), set to -1 by the caller.
     n_threads : OpenMP threads. Rows longer than 65,536 positions are split
         into pieces, so one long sequence also uses every thread.
-    items : list or tuple, optional
-        A borrowed batch (``Packed.items``): each row's address and length
-        are then read from ``items[i]`` itself (``ptrs``/``lens`` are not
-        used and may be empty) while the GIL stays held. A row whose element
-        is not an exact bytes / ASCII str, or is longer than L without
-        ``clamp``, is not written and counted in the return value;
-        ``stop_early`` then stops the other rows as soon as possible.
-
-    Returns
-    -------
-    int
-        Rows not written because of their element (always 0 without
-        ``items``).
 
     Preconditions (checked by the caller)
     -------------------------------------
-    ``len(status) == out.shape[0]``; without ``items`` also
-    ``len(ptrs) == len(lens) == out.shape[0]`` and every ``lens[i] <= L``
-    (with ``items``, ``len(items) == out.shape[0]`` is checked here); ``A``
-    and ``pad`` representable in the output dtype; ``A < 255`` (alphabets
-    are ASCII symbol sets, so at most 128).
+    ``len(ptrs) == len(lens) == len(status) == out.shape[0]``; every
+    ``lens[i] <= L`` (truncation applied by the caller); addresses valid for
+    ``lens[i]`` bytes while the call runs (``Packed.keep`` holds references
+    to every object they point into) and not overlapping ``out``; ``A`` and
+    ``pad`` representable in the output dtype; ``A < 255`` (alphabets are
+    ASCII symbol sets, so at most 128).
     """
     cdef Py_ssize_t B = out.shape[0], L = out.shape[1]
-    if B == 0 or (L == 0 and items is None):
-        return 0
-    cdef PyObject** it = borrowed_items(items, B)
+    if B == 0 or L == 0:
+        return
     cdef dbp_lut lut
     dbp_lut_init(&lut, &codes[0], <uint8_t> A)
-    cdef code_t* op = &out[0, 0] if L > 0 else NULL  # L == 0: rows only checked
+    cdef code_t* op = &out[0, 0]
     cdef Py_ssize_t nseg = n_segments(L)
     cdef int grab = grab_items(B * nseg, item_width(L, nseg),
                                item_width(L, nseg) * sizeof(code_t), n_threads)
     cdef int64_t* st = item_status(&status[0], B, nseg)
     if st == NULL:
         raise MemoryError("integer_batch: no memory for per-segment status")
-    cdef int bad
-    if it == NULL:
-        with nogil:
-            bad = _rows(ptrs, lens, NULL, False, False, B, L, nseg, grab, A, &lut, op,
-                        <code_t> pad, mode, seed, st, n_threads)
-    else:  # borrowed: the GIL stays held, so no element can go away meanwhile
-        bad = _rows(ptrs, lens, it, clamp, stop_early, B, L, nseg, grab, A, &lut, op,
-                    <code_t> pad, mode, seed, st, n_threads)
+    with nogil:
+        _rows(ptrs, lens, B, L, nseg, grab, A, &lut, op, <code_t> pad, mode, seed, st,
+              n_threads)
     reduce_status(&status[0], st, B, nseg)
-    return bad

@@ -1,6 +1,6 @@
 """Type stub for deepbiop._kernels._kmer (the guts of KmerEncoder, dense)."""
 
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
@@ -22,7 +22,5 @@ def kmer_batch(
     status: NDArray[np.int64],
     n_threads: int,
     zero_rows: bool = ...,
-    items: list[Any] | tuple[Any, ...] | None = ...,
-    total_hint: int = ...,
-) -> int:
+) -> None:
     """Count overlapping k-mers of a packed batch into ``out`` (B, A**k)."""

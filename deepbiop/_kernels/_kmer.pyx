@@ -4,9 +4,7 @@ from libc.stdint cimport uint8_t, int16_t, int32_t, int64_t, uint64_t, INT64_MAX
 from libc.stdlib cimport calloc, malloc, free
 from libc.string cimport memset
 
-from cpython.ref cimport PyObject
-from deepbiop._kernels._common cimport borrowed_items
-from deepbiop._kernels._segments cimport grab_items, row_source
+from deepbiop._kernels._segments cimport grab_items, prefetch_row, PREFETCH_ROWS
 
 cdef extern from "_omp_shim.h":
     int omp_get_thread_num() noexcept nogil
@@ -130,7 +128,7 @@ cdef int _count_split(const uint8_t* s, Py_ssize_t n, int k, int A, uint64_t n_c
 def kmer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
                const int16_t[::1] codes, int k, int A, bint canonical, int mode,
                count_t[:, ::1] out, int64_t[::1] status, int n_threads,
-               bint zero_rows=False, items=None, Py_ssize_t total_hint=0):
+               bint zero_rows=False):
     """Count overlapping k-mers of a packed batch into ``out`` (B, A**k).
 
     Column index: k-mer read as a base-A number, first character most
@@ -148,84 +146,55 @@ def kmer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     without it ``out`` must arrive zero-filled (``np.zeros``, whose fresh
     pages the OS has already zeroed).
 
-    ``items`` (optional) is a borrowed batch (``Packed.items``): each row's
-    address and length are then read from ``items[i]`` itself (``ptrs`` and
-    ``lens`` are not used and may be empty; ``total_hint`` estimates the
-    number of bases, for sharing out rows) while the GIL stays held. A row
-    whose element is not an exact bytes / ASCII str is not counted, and the
-    other rows stop as soon as possible: the return value says how many rows
-    were skipped that way (always 0 without ``items``), and the caller then
-    encodes the batch the ordinary way.
-
     Preconditions (checked by the caller)
     -------------------------------------
     ``out`` zero-filled unless ``zero_rows``, with ``out.shape[0] ==
-    len(status)``, which is also ``len(ptrs) == len(lens)`` without
-    ``items`` (``len(items)`` is checked here); ``1 <= k``; ``A**k`` fits
-    in 64 bits; when ``A == 4`` the column count is a power of two so
-    masking works; ``canonical`` only with ``A == 4``; status preset to -1.
+    len(status) == len(ptrs) == len(lens)``; addresses valid for
+    ``lens[i]`` bytes while the call runs (``Packed.keep`` holds references
+    to every object they point into) and not overlapping ``out``;
+    ``1 <= k``; ``A**k`` fits in 64 bits; when ``A == 4`` the column count
+    is a power of two so masking works; ``canonical`` only with ``A == 4``;
+    status preset to -1.
     """
     cdef Py_ssize_t B = out.shape[0], i, total = 0
     cdef uint64_t n_cols = <uint64_t> out.shape[1]
     if B == 0:
-        return 0
-    cdef PyObject** it = borrowed_items(items, B)
-    if it == NULL:
-        for i in range(B):
-            total += lens[i]
-    else:
-        total = total_hint if total_hint > 0 else B
-    cdef int n_bad
-    if it == NULL:
-        with nogil:
-            n_bad = _all(ptrs, lens, NULL, B, total, n_cols, &codes[0], k, A, canonical,
-                         mode, &out[0, 0], &status[0], n_threads, zero_rows)
-    else:  # borrowed: the GIL stays held, so no element can go away meanwhile
-        n_bad = _all(ptrs, lens, it, B, total, n_cols, &codes[0], k, A, canonical,
-                     mode, &out[0, 0], &status[0], n_threads, zero_rows)
-    return n_bad
+        return
+    for i in range(B):
+        total += lens[i]
+    with nogil:
+        _all(ptrs, lens, B, total, n_cols, &codes[0], k, A, canonical, mode, &out[0, 0],
+             &status[0], n_threads, zero_rows)
 
 
-cdef int _all(const int64_t[::1] ptrs, const int64_t[::1] lens, PyObject** items,
-              Py_ssize_t B, Py_ssize_t total, uint64_t n_cols, const int16_t* cp, int k,
-              int A, bint canonical, int mode, count_t* op, int64_t* sp, int n_threads,
-              bint zero_rows) noexcept nogil:
-    """The whole count; returns how many borrowed rows were skipped (see
-    ``kmer_batch``). Does not touch the GIL either way."""
+cdef void _all(const int64_t[::1] ptrs, const int64_t[::1] lens, Py_ssize_t B,
+               Py_ssize_t total, uint64_t n_cols, const int16_t* cp, int k, int A,
+               bint canonical, int mode, count_t* op, int64_t* sp, int n_threads,
+               bint zero_rows) noexcept nogil:
+    """The whole count (see ``kmer_batch``)."""
     cdef Py_ssize_t i
-    cdef int64_t p, n
-    cdef int n_bad = 0, stop = 0, r
-    # rows have no width to exceed (INT64_MAX, clamp), so only an element that
-    # is not plain str/bytes fails; the batch is then redone, so stop early
+    cdef int64_t n
+    cdef const uint8_t* p
     if n_threads > 1 and B < n_threads:
         for i in range(B):
-            if row_source(ptrs, lens, items, True, True, B, INT64_MAX, False, i, &stop,
-                          &p, &n) < 0:
-                return 1
+            p = <const uint8_t*> <size_t> ptrs[i]
+            n = lens[i]
             if zero_rows:
                 memset(op + i * <Py_ssize_t> n_cols, 0, n_cols * sizeof(count_t))
             if (n >= 2 * SPLIT_SEG
                     and <uint64_t> (n_threads - 1) * n_cols * sizeof(count_t)
                     <= <uint64_t> n
-                    and _count_split(<const uint8_t*> <size_t> p, n, k, A, n_cols, cp,
-                                     canonical, mode, op + i * <Py_ssize_t> n_cols,
-                                     sp + i, n_threads) == 0):
+                    and _count_split(p, n, k, A, n_cols, cp, canonical, mode,
+                                     op + i * <Py_ssize_t> n_cols, sp + i, n_threads) == 0):
                 continue
-            _count(<const uint8_t*> <size_t> p, 0, n, k, A, n_cols, cp, canonical, mode,
+            _count(p, 0, n, k, A, n_cols, cp, canonical, mode,
                    op + i * <Py_ssize_t> n_cols, sp + i)
-        return 0
+        return
     cdef int grab = grab_items(B, total // B, <Py_ssize_t> (n_cols * sizeof(count_t)),
                                n_threads)
     for i in prange(B, schedule="dynamic", chunksize=grab, num_threads=n_threads):
-        p = 0  # assigned here: private to each thread (row_source sets them)
-        n = 0
-        r = row_source(ptrs, lens, items, True, True, B, INT64_MAX, True, i, &stop, &p, &n)
-        if r <= 0:
-            if r < 0:
-                n_bad += 1  # a reduction (a plain assignment would be lastprivate)
-            continue
+        prefetch_row(ptrs, lens, i + PREFETCH_ROWS)
         if zero_rows:
             memset(op + i * <Py_ssize_t> n_cols, 0, n_cols * sizeof(count_t))
-        _count(<const uint8_t*> <size_t> p, 0, n, k, A, n_cols, cp, canonical, mode,
-               op + i * <Py_ssize_t> n_cols, sp + i)
-    return n_bad
+        _count(<const uint8_t*> <size_t> ptrs[i], 0, lens[i], k, A, n_cols, cp, canonical,
+               mode, op + i * <Py_ssize_t> n_cols, sp + i)

@@ -1,6 +1,6 @@
 """Type stub for deepbiop._kernels._onehot (the guts of OneHotEncoder)."""
 
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,8 +20,5 @@ def onehot_batch(
     seed: int,
     status: NDArray[np.int64],
     n_threads: int,
-    items: list[Any] | tuple[Any, ...] | None = ...,
-    clamp: bool = ...,
-    stop_early: bool = ...,
-) -> int:
+) -> None:
     """One-hot encode a packed batch into ``out`` (B, L, A) or (B, A, L)."""

@@ -3,10 +3,10 @@ from cython.parallel cimport prange
 from libc.stdint cimport uint8_t, uint16_t, int16_t, int64_t, uint64_t
 from libc.string cimport memset, memcpy
 
-from cpython.ref cimport PyObject
-from deepbiop._kernels._common cimport random_code, borrowed_items
+from deepbiop._kernels._common cimport random_code
 from deepbiop._kernels._segments cimport (
-    SEG, n_segments, grab_items, item_width, item_status, reduce_status, row_source,
+    SEG, PREFETCH_ROWS, n_segments, grab_items, item_width, item_status, reduce_status,
+    prefetch_row,
 )
 
 ctypedef fused out_t:
@@ -104,39 +104,26 @@ cdef inline void _segment(const uint8_t* s, Py_ssize_t n, Py_ssize_t p0, Py_ssiz
             memset(dst + A * e, 0, (p1 - e) * A * sizeof(out_t))
 
 
-cdef int _rows(const int64_t[::1] ptrs, const int64_t[::1] lens, PyObject** items,
-               bint clamp, bint stop_early, Py_ssize_t B, Py_ssize_t L, Py_ssize_t A,
-               Py_ssize_t nseg, int grab, const uint8_t* bad, const out_t* tp, out_t one,
-               out_t* op, bint channels_first, int mode, uint64_t seed, int64_t* st,
-               int n_threads) noexcept nogil:
-    """Every work item; returns how many borrowed rows were not written (see
-    ``onehot_batch``). Does not touch the GIL either way."""
+cdef void _rows(const int64_t[::1] ptrs, const int64_t[::1] lens, Py_ssize_t B,
+                Py_ssize_t L, Py_ssize_t A, Py_ssize_t nseg, int grab, const uint8_t* bad,
+                const out_t* tp, out_t one, out_t* op, bint channels_first, int mode,
+                uint64_t seed, int64_t* st, int n_threads) noexcept nogil:
+    """Every work item (see ``onehot_batch``)."""
     cdef Py_ssize_t i, j, c
-    cdef int64_t p, n
-    cdef int n_bad = 0, stop = 0, r
     for j in prange(B * nseg, schedule="dynamic", chunksize=grab,
                     num_threads=n_threads):
         i = j if nseg == 1 else j // nseg
         c = j - i * nseg
-        p = 0  # assigned here: private to each thread (row_source sets them)
-        n = 0
-        r = row_source(ptrs, lens, items, clamp, stop_early, B, L, nseg == 1, i, &stop,
-                       &p, &n)
-        if r <= 0:
-            if r < 0:
-                n_bad += 1  # a reduction (a plain assignment would be lastprivate)
-            continue
-        _segment(<const uint8_t*> <size_t> p, n, c * SEG, min(L, (c + 1) * SEG), L, A,
-                 bad, tp, one, op + i * L * A, channels_first, mode, seed, i,
-                 st + j)
-    return n_bad
+        if nseg == 1:
+            prefetch_row(ptrs, lens, i + PREFETCH_ROWS)
+        _segment(<const uint8_t*> <size_t> ptrs[i], lens[i], c * SEG, min(L, (c + 1) * SEG),
+                 L, A, bad, tp, one, op + i * L * A, channels_first, mode, seed, i, st + j)
 
 
 def onehot_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
                  const int16_t[::1] codes, const out_t[:, ::1] table, out_t one,
                  out_t[:, :, ::1] out, bint channels_first, int mode,
-                 uint64_t seed, int64_t[::1] status, int n_threads, items=None,
-                 bint clamp=False, bint stop_early=False):
+                 uint64_t seed, int64_t[::1] status, int n_threads):
     """One-hot encode a packed batch into ``out``.
 
     Parameters
@@ -159,28 +146,14 @@ def onehot_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
         sequence i there in error mode (the row is then left unfinished).
     n_threads : OpenMP threads. Rows longer than 65,536 positions are split
         into pieces, so one long sequence also uses every thread.
-    items : list or tuple, optional
-        A borrowed batch (``Packed.items``): each row's address and length
-        are then read from ``items[i]`` itself (``ptrs``/``lens`` are not
-        used and may be empty) while the GIL stays held. A row whose element
-        is not an exact bytes / ASCII str, or is longer than L without
-        ``clamp``, is not written and counted in the return value;
-        ``stop_early`` then stops the other rows as soon as possible.
-
-    Returns
-    -------
-    int
-        Rows not written because of their element (always 0 without
-        ``items``).
 
     Preconditions (checked by the caller)
     -------------------------------------
-    ``len(status) == out.shape[0]``; without ``items`` also
-    ``len(ptrs) == len(lens) == out.shape[0]`` and every ``lens[i] <= L``
-    (truncation applied by the caller; with ``items``,
-    ``len(items) == out.shape[0]`` is checked here);
+    ``len(ptrs) == len(lens) == len(status) == out.shape[0]``; every
+    ``lens[i] <= L`` (truncation applied by the caller);
     ``table.shape == (256, A)`` with A matching ``out``; addresses valid for
-    ``lens[i]`` bytes while the call runs.
+    ``lens[i]`` bytes while the call runs (``Packed.keep`` holds references
+    to every object they point into) and not overlapping ``out``.
     """
     cdef Py_ssize_t B = out.shape[0], L, A, j
     if channels_first:
@@ -189,27 +162,20 @@ def onehot_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     else:
         L = out.shape[1]
         A = out.shape[2]
-    if B == 0 or (L * A == 0 and items is None):
-        return 0
-    cdef PyObject** it = borrowed_items(items, B)
+    if B == 0 or L * A == 0:
+        return
     cdef uint8_t bad[256]
     for j in range(256):
         bad[j] = codes[j] < 0
     cdef const out_t* tp = &table[0, 0]
-    cdef out_t* op = &out[0, 0, 0] if L * A > 0 else NULL  # else rows only checked
+    cdef out_t* op = &out[0, 0, 0]
     cdef Py_ssize_t nseg = n_segments(L)
     cdef int grab = grab_items(B * nseg, item_width(L, nseg),
                                item_width(L, nseg) * A * sizeof(out_t), n_threads)
     cdef int64_t* st = item_status(&status[0], B, nseg)
     if st == NULL:
         raise MemoryError("onehot_batch: no memory for per-segment status")
-    cdef int n_bad
-    if it == NULL:
-        with nogil:
-            n_bad = _rows(ptrs, lens, NULL, False, False, B, L, A, nseg, grab, bad, tp,
-                          one, op, channels_first, mode, seed, st, n_threads)
-    else:  # borrowed: the GIL stays held, so no element can go away meanwhile
-        n_bad = _rows(ptrs, lens, it, clamp, stop_early, B, L, A, nseg, grab, bad, tp,
-                      one, op, channels_first, mode, seed, st, n_threads)
+    with nogil:
+        _rows(ptrs, lens, B, L, A, nseg, grab, bad, tp, one, op, channels_first, mode, seed,
+              st, n_threads)
     reduce_status(&status[0], st, B, nseg)
-    return n_bad

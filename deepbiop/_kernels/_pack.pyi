@@ -7,7 +7,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 class HeldRefs:
-    """References to the elements of a list, held while kernels read them."""
+    """References to the sequence objects of one batch, held while kernels read them."""
 
     def __len__(self) -> int: ...
     def __getitem__(self, i: int) -> Any: ...
@@ -18,15 +18,10 @@ def pack_items(
 ) -> tuple[
     NDArray[np.int64],
     NDArray[np.int64],
-    tuple[Any, ...] | HeldRefs,
+    HeldRefs,
     list[NDArray[np.uint8]],
 ]:
     """Return (ptrs, lens, held, keep) for a tuple or list of sequence objects."""
-
-def scan_plain(
-    items: Any, n_threads: int = ...
-) -> tuple[NDArray[np.int64], NDArray[np.int64]] | None:
-    """(ptrs, lens) of a list or tuple of exact str/bytes read in place, else None."""
 
 def pack_fixed_width(
     table: NDArray[np.uint8],
@@ -35,3 +30,12 @@ def pack_fixed_width(
 
 def byte_at(addr: int, pos: int) -> int:
     """The byte at ``addr + pos`` (used to name a bad character in an error)."""
+
+def count_outside(
+    ptrs: NDArray[np.int64],
+    lens: NDArray[np.int64],
+    codes: NDArray[np.int16],
+    max_rows: int,
+    max_bytes: int,
+) -> tuple[int, int]:
+    """(outside, seen): sampled bytes outside an alphabet's code table."""

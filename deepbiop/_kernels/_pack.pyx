@@ -5,41 +5,60 @@ bytes and ASCII ``str`` objects expose their own buffers, so their addresses
 are taken directly: no copy of the input is made. Anything else is handed to a
 Python fallback that returns a contiguous uint8 buffer (kept alive by the
 caller) or raises a precise error.
+
+Every address points into an object the caller holds a reference to for the
+whole kernel call, so no other Python thread can free what a kernel reads.
 """
-from cpython.bytes cimport PyBytes_Check, PyBytes_AS_STRING, PyBytes_GET_SIZE
-from cpython.unicode cimport PyUnicode_Check
-from cpython.list cimport PyList_GET_SIZE, PyList_GET_ITEM
-from cpython.tuple cimport PyTuple_GET_ITEM
-from cpython.ref cimport Py_INCREF, Py_XDECREF, PyObject
+from cpython.ref cimport PyObject
 from libc.stdlib cimport malloc, free
-from libc.stdint cimport uint8_t, int64_t
-from cython.parallel cimport prange
+from libc.stdint cimport uint8_t, int16_t, int64_t
 
 import numpy as np
 
-from deepbiop._kernels._segments cimport DEEPBIOP_PREFETCH, DEEPBIOP_PREFETCH_W
-from deepbiop._kernels._common cimport dbp_plain, dbp_items
+from deepbiop._kernels._segments cimport DEEPBIOP_PREFETCH_W
 
 cdef enum:
     # objects ahead whose headers are requested early: every sequence is its
     # own heap object, so each one's first touch is a cache miss the hardware
     # prefetcher cannot foresee (1M reads: ~50 ns each without this)
     PACK_PREFETCH = 12
-    SCAN_BLOCK = 8192   # elements per parallel scan task
 
-cdef extern from "Python.h":
-    bint PyUnicode_IS_COMPACT_ASCII(object o)
-    void* PyUnicode_DATA(object o)
-    Py_ssize_t PyUnicode_GET_LENGTH(object o)
+cdef extern from *:
+    """
+    /* Take a reference to o and, when it is an exact bytes object or a
+     * compact-ASCII str, store its address and length (1); else 0 (the
+     * caller hands it to the Python fallback). Plain C: runs no Python code,
+     * so a loop of these cannot be interrupted by another Python thread. */
+    static inline int dbp_hold_plain(PyObject *o, int64_t *ptr, int64_t *len)
+    {
+        Py_INCREF(o);
+        if (PyBytes_CheckExact(o)) {
+            *ptr = (int64_t)(size_t)PyBytes_AS_STRING(o);
+            *len = (int64_t)PyBytes_GET_SIZE(o);
+            return 1;
+        }
+        if (PyUnicode_CheckExact(o) && PyUnicode_IS_COMPACT_ASCII(o)) {
+            *ptr = (int64_t)(size_t)PyUnicode_DATA(o);
+            *len = (int64_t)PyUnicode_GET_LENGTH(o);
+            return 1;
+        }
+        return 0;
+    }
+    """
+    int dbp_hold_plain(PyObject* o, int64_t* ptr, int64_t* len) noexcept
+    PyObject** PySequence_Fast_ITEMS(object o)
+    void Py_XDECREF(PyObject* o)
 
 
 cdef class HeldRefs:
-    """References to the elements of a list, held while kernels read them.
+    """References to the sequence objects of one batch, held while kernels
+    read them (like ``tuple(list)``, built in the same pass that reads the
+    addresses).
 
-    Like ``tuple(list)``, but releasing the references in ``__dealloc__``
-    requests each object's header a few objects ahead: after a large encode
-    the objects are out of cache, and a plain decref pass over a million
-    reads costs 10-15 ms of cache misses.
+    Releasing the references in ``__dealloc__`` requests each object's
+    header a few objects ahead: after a large encode the objects are out of
+    cache, and a plain decref pass over a million reads costs 10-15 ms of
+    cache misses.
     """
     cdef PyObject** refs
     cdef Py_ssize_t n
@@ -73,148 +92,66 @@ def pack_items(items, fallback):
     Parameters
     ----------
     items : tuple or list
-        The sequences. A list is read in place, and references to its
-        elements are taken in the same pass (a :class:`HeldRefs`: one sweep
-        over the objects instead of ``tuple(list)`` followed by a second one),
-        so that the addresses stay valid even if the caller's list is changed
-        afterwards.
+        The sequences. One pass in plain C (no Python code runs, so no other
+        thread can change the list meanwhile) takes a reference to every
+        element and reads the address and length of each exact ``bytes`` or
+        compact-ASCII ``str``: the batch is the list as it was at that
+        instant, whatever other threads do to the list afterwards.
     fallback : callable(item, index) -> contiguous uint8 ndarray
-        Called for anything that is neither bytes nor an ASCII str; it raises
-        TypeError/ValueError for input it cannot accept.
+        Called afterwards, on the held elements, for anything that is
+        neither (subclasses, non-ASCII text, buffers, wrong types); it
+        raises TypeError/ValueError for input it cannot accept.
 
     Returns
     -------
     ptrs, lens : ndarray of int64, shape (n,)
-    held : tuple or HeldRefs
-        The sequence objects (``items`` itself when it is a tuple); must
-        outlive every use of ``ptrs``.
+    held : HeldRefs
+        References to the sequence objects; must outlive every use of
+        ``ptrs``.
     keep : list
         Buffers produced by ``fallback``; must outlive every use of ``ptrs``.
-
-    Raises
-    ------
-    RuntimeError
-        If a list changes size while it is read (only possible from a
-        ``fallback`` call running other Python code).
     """
-    cdef bint is_list = type(items) is list
-    if not is_list and type(items) is not tuple:
+    if type(items) is not list and type(items) is not tuple:
         raise TypeError(f"pack_items takes a list or tuple, got {type(items).__name__}")
-    cdef Py_ssize_t n = len(items), i
+    cdef Py_ssize_t n = len(items), i, n_other = 0
     ptrs_arr = np.empty(n, dtype=np.int64)
     lens_arr = np.empty(n, dtype=np.int64)
     cdef int64_t[::1] ptrs = ptrs_arr
     cdef int64_t[::1] lens = lens_arr
-    cdef const uint8_t[::1] view
-    cdef list keep = []
-    cdef object x
-    cdef HeldRefs refs = None
-    cdef object held = items
-    if is_list:
-        refs = HeldRefs.__new__(HeldRefs)
-        held = refs
-        if n > 0:
-            refs.refs = <PyObject**> malloc(n * sizeof(PyObject*))
-            if refs.refs == NULL:
-                raise MemoryError(f"no memory to hold {n:,} sequence references")
-    cdef size_t empty_addr = <size_t> PyBytes_AS_STRING(b"")
+    cdef HeldRefs held = HeldRefs.__new__(HeldRefs)
+    if n > 0:
+        held.refs = <PyObject**> malloc(n * sizeof(PyObject*))
+        if held.refs == NULL:
+            raise MemoryError(f"no memory to hold {n:,} sequence references")
+    cdef PyObject** it = PySequence_Fast_ITEMS(items)
+    cdef PyObject* o
+    # the snapshot: plain C from here to the end of the loop (n was read
+    # above and nothing below can run Python code that changes the list)
     for i in range(n):
-        if is_list:
-            if PyList_GET_SIZE(items) != n:
-                raise RuntimeError(
-                    "the list of sequences changed size while it was being read"
-                )
-            if i + PACK_PREFETCH < n:
-                DEEPBIOP_PREFETCH_W(PyList_GET_ITEM(items, i + PACK_PREFETCH))
-            x = <object> PyList_GET_ITEM(items, i)
-            Py_INCREF(x)
-            refs.refs[i] = <PyObject*> x
-            refs.n = i + 1
-        else:
-            if i + PACK_PREFETCH < n:
-                DEEPBIOP_PREFETCH_W(PyTuple_GET_ITEM(items, i + PACK_PREFETCH))
-            x = (<tuple> items)[i]
-        if PyBytes_Check(x):
-            ptrs[i] = <int64_t> <size_t> PyBytes_AS_STRING(x)
-            lens[i] = PyBytes_GET_SIZE(x)
-        elif PyUnicode_Check(x) and PyUnicode_IS_COMPACT_ASCII(x):
-            ptrs[i] = <int64_t> <size_t> PyUnicode_DATA(x)
-            lens[i] = PyUnicode_GET_LENGTH(x)
-        else:
-            buf = fallback(x, i)
+        if i + PACK_PREFETCH < n:
+            DEEPBIOP_PREFETCH_W(it[i + PACK_PREFETCH])
+        o = it[i]
+        held.refs[i] = o
+        if not dbp_hold_plain(o, &ptrs[i], &lens[i]):
+            lens[i] = -1
+            n_other += 1
+    held.n = n
+    cdef list keep = []
+    cdef const uint8_t[::1] view
+    cdef size_t empty_addr
+    if n_other:
+        empty = np.zeros(1, dtype=np.uint8)  # the address of an empty buffer
+        keep.append(empty)
+        empty_addr = <size_t> empty.ctypes.data
+        for i in range(n):
+            if lens[i] >= 0:
+                continue
+            buf = fallback(<object> held.refs[i], i)
             keep.append(buf)
             view = buf
             lens[i] = view.shape[0]
             ptrs[i] = <int64_t> (<size_t> &view[0] if view.shape[0] > 0 else empty_addr)
     return ptrs_arr, lens_arr, held, keep
-
-
-cdef int _scan_range(PyObject** it, Py_ssize_t a, Py_ssize_t b, int64_t* ptrs,
-                     int64_t* lens) noexcept nogil:
-    """Addresses and lengths of elements [a, b); 1 if one is not plain."""
-    cdef Py_ssize_t i
-    cdef int bad = 0
-    for i in range(a, b):
-        if i + PACK_PREFETCH < b:
-            DEEPBIOP_PREFETCH(it[i + PACK_PREFETCH])
-        if not dbp_plain(it[i], ptrs + i, lens + i):
-            bad = 1
-    return bad
-
-
-cdef int _scan_all(PyObject** it, Py_ssize_t n, int64_t* ptrs, int64_t* lens,
-                   int n_threads) noexcept nogil:
-    """``_scan_range`` over every element, in blocks shared by ``n_threads``;
-    the number of blocks holding an element that is not plain.
-
-    Runs while the *calling* thread holds the GIL (it is not released here),
-    so no Python code can change or free an element meanwhile.
-    """
-    cdef Py_ssize_t nb = (n + SCAN_BLOCK - 1) // SCAN_BLOCK, blk
-    cdef int bad = 0
-    for blk in prange(nb, schedule="dynamic", chunksize=1, num_threads=n_threads):
-        # a reduction (a plain assignment in prange would be lastprivate)
-        bad += _scan_range(it, blk * SCAN_BLOCK, min(n, (blk + 1) * SCAN_BLOCK), ptrs, lens)
-    return bad
-
-
-def scan_plain(items, int n_threads=1):
-    """(ptrs, lens) of a list or tuple read in place, without references.
-
-    Parameters
-    ----------
-    items : object
-        Taken only if it is an exact list or tuple whose elements are all
-        exact ``bytes`` or compact-ASCII ``str`` objects.
-    n_threads : int
-        Threads sharing the scan (the GIL stays with the caller throughout).
-
-    Returns
-    -------
-    (ptrs, lens) or None
-        None when ``items`` is anything else (the caller packs it the
-        general way). The addresses are *borrowed*: they stay valid only
-        while the objects do, so kernels are given ``items`` instead and
-        read each element's address again with the GIL held
-        (``_common.borrowed_items`` / ``dbp_item``); the lengths give the
-        output width.
-    """
-    if type(items) is not list and type(items) is not tuple:
-        return None
-    cdef Py_ssize_t n = len(items)
-    ptrs_arr = np.empty(n, dtype=np.int64)
-    lens_arr = np.empty(n, dtype=np.int64)
-    if n == 0:
-        return ptrs_arr, lens_arr
-    cdef int64_t[::1] ptrs = ptrs_arr
-    cdef int64_t[::1] lens = lens_arr
-    cdef PyObject** it = dbp_items(items)
-    cdef int bad
-    if n_threads > 1 and n > SCAN_BLOCK:
-        bad = _scan_all(it, n, &ptrs[0], &lens[0], n_threads)
-    else:
-        bad = _scan_range(it, 0, n, &ptrs[0], &lens[0])
-    return None if bad else (ptrs_arr, lens_arr)
 
 
 def pack_fixed_width(const uint8_t[:, ::1] table):
@@ -241,3 +178,29 @@ def pack_fixed_width(const uint8_t[:, ::1] table):
 def byte_at(int64_t addr, Py_ssize_t pos):
     """The byte at ``addr + pos`` (used to name a bad character in an error)."""
     return (<const uint8_t*> <size_t> addr)[pos]
+
+
+def count_outside(const int64_t[::1] ptrs, const int64_t[::1] lens,
+                  const int16_t[::1] codes, Py_ssize_t max_rows, Py_ssize_t max_bytes):
+    """(outside, seen): bytes with code -1 among the first ``max_bytes`` of
+    up to ``max_rows`` rows spread evenly over a packed batch.
+
+    Used to tell a user that a batch does not look like the alphabet it is
+    encoded with. Preconditions (checked by the caller): ``len(ptrs) ==
+    len(lens)``, addresses valid for ``lens[i]`` bytes, ``len(codes) == 256``.
+    """
+    cdef Py_ssize_t B = ptrs.shape[0], r, j, p, n, n_rows
+    cdef int64_t outside = 0, seen = 0
+    cdef const uint8_t* s
+    if B == 0 or max_rows <= 0:
+        return 0, 0
+    n_rows = B if B < max_rows else max_rows
+    with nogil:
+        for j in range(n_rows):
+            r = j * B // n_rows  # evenly spread, the first row included
+            s = <const uint8_t*> <size_t> ptrs[r]
+            n = lens[r] if lens[r] < max_bytes else max_bytes
+            for p in range(n):
+                outside += codes[s[p]] < 0
+            seen += n
+    return int(outside), int(seen)

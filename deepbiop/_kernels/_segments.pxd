@@ -10,13 +10,8 @@
 # Items are handed out dynamically, about 8 MiB of output at a time (see
 # grab_items): a thread that the OS descheduled (the cores are shared) does not
 # hold back the others the way one big static or guided block would.
-from cpython.ref cimport PyObject
 from libc.stdint cimport int64_t
 from libc.stdlib cimport malloc, free
-
-from deepbiop._kernels._common cimport (
-    dbp_item, dbp_flag_get, dbp_flag_set,
-)
 
 cdef extern from *:
     """
@@ -58,41 +53,6 @@ cdef inline void prefetch_row(const int64_t[::1] ptrs, const int64_t[::1] lens,
     while off < n:
         DEEPBIOP_PREFETCH(p + off)
         off += 64
-
-
-cdef inline int row_source(const int64_t[::1] ptrs, const int64_t[::1] lens,
-                           PyObject** items, bint clamp, bint stop_early, Py_ssize_t B,
-                           int64_t L, bint whole_row, Py_ssize_t i, int* stop, int64_t* p,
-                           int64_t* n) noexcept nogil:
-    """Address ``p`` and length ``n`` of row ``i``, for a kernel's work loop.
-
-    From ``ptrs``/``lens``, or with ``items`` (a borrowed batch, GIL held by
-    the caller) from the element itself (``dbp_item``: longer than ``L`` is
-    cut with ``clamp``, else does not fit). Rows a few ahead are requested
-    early when the item is a ``whole_row``. Returns 1 to encode the row; -1
-    when its borrowed element does not fit (the caller counts it; with
-    ``stop_early`` the shared ``stop`` flag is raised); 0 to skip it because
-    ``stop`` was raised by another row.
-
-    The caller's ``p`` and ``n`` must be assigned in its prange body before
-    the call, so that each thread has its own (a variable set only through a
-    pointer stays shared).
-    """
-    if items == NULL:
-        if whole_row:
-            prefetch_row(ptrs, lens, i + PREFETCH_ROWS)
-        p[0] = ptrs[i]
-        n[0] = lens[i]
-        return 1
-    if dbp_flag_get(stop):
-        return 0
-    if whole_row and i + PREFETCH_ROWS < B:  # the element's header and first bytes
-        DEEPBIOP_PREFETCH(items[i + PREFETCH_ROWS])
-    if not dbp_item(items, i, L, clamp, p, n):
-        if stop_early:
-            dbp_flag_set(stop)
-        return -1
-    return 1
 
 
 cdef inline Py_ssize_t n_segments(Py_ssize_t L) noexcept nogil:

@@ -3,6 +3,8 @@ validation, thread counts, output allocation and error reporting."""
 
 from __future__ import annotations
 
+import functools
+import warnings
 from numbers import Integral
 from typing import Any
 
@@ -10,8 +12,9 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from deepbiop._config import effective_n_threads
-from deepbiop._sequences import Packed, direct_batch, pack_batch, pack_one
-from deepbiop.alphabets import Alphabet, get_alphabet
+from deepbiop._kernels import _pack
+from deepbiop._sequences import Packed, pack_batch, pack_one
+from deepbiop.alphabets import DNA, PROTEIN, RNA, Alphabet, get_alphabet
 
 __all__ = ["SequenceEncoder"]
 
@@ -75,6 +78,23 @@ class SequenceEncoder(TransformerMixin, BaseEstimator):
         self._check_params()
         return self
 
+    def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> Any:
+        """Fit to ``X``, then encode it (``X`` is read once: an iterator works).
+
+        Parameters
+        ----------
+        X : batch of sequences (see :meth:`encode_batch`)
+        y : ignored
+        **fit_params : passed to ``fit``
+
+        Returns
+        -------
+        The encoded batch, as :meth:`transform` gives it.
+        """
+        if iter(X) is X:  # a one-shot iterator: fit would consume it
+            X = list(X)
+        return super().fit_transform(X, y, **fit_params)
+
     def transform(self, X: Any) -> np.ndarray:
         """Encode a batch of sequences; same as :meth:`encode_batch`."""
         return self.encode_batch(X)
@@ -82,69 +102,31 @@ class SequenceEncoder(TransformerMixin, BaseEstimator):
     # -- public encoding API ---------------------------------------------------
     def encode(self, seq: Any) -> np.ndarray:
         """Encode one sequence (see the class docstring for the output)."""
-        self._check_params()
-        packed = pack_one(seq)
-        return self._encode_packed(packed, single=True)
+        enc = self._snapshot()
+        return enc._encode_packed(pack_one(seq), single=True)
 
     def encode_batch(self, seqs: Any) -> np.ndarray:
         """Encode a batch of sequences (see the class docstring for the output)."""
-        self._check_params()
-        packed = pack_batch(seqs)
-        return self._encode_packed(packed, single=False)
+        enc = self._snapshot()
+        return enc._encode_packed(pack_batch(seqs), single=False)
 
     # -- helpers for subclasses ------------------------------------------------
-    def _pack_borrowed(self, seqs: Any) -> Packed:
-        """``pack_batch`` for the kernels that accept borrowed input.
+    def _snapshot(self) -> "SequenceEncoder":
+        """A validated private copy of this encoder for one call.
 
-        When this call will use several threads, a list or tuple of exact
-        str/bytes objects is read in place instead of holding a reference to
-        each element (see ``pack_batch(borrow=True)``): for a million reads a
-        read-only scan shared by the threads (10-14 ms) replaces an incref
-        pass and a decref pass (22 + 12 ms), at the price of keeping the GIL
-        while the kernel runs, which costs other Python threads little they
-        could have had (every core is busy with this call).
-        Single-threaded encoders (``n_jobs=1``, meant for parallel callers)
-        still release the GIL.
+        Every call reads its parameters once, here, and uses this copy
+        throughout: another thread calling ``set_params`` meanwhile cannot
+        give a call an output sized with one ``k`` and counted with another.
+        Copying the attribute dict is a single C-level step under the GIL, so
+        the copy is one consistent state of the parameters.
         """
-        n = effective_n_threads(self.n_jobs)
-        return pack_batch(seqs, borrow=n > 1, n_threads=n)
-
-    # True: the output width depends on the longest sequence (padding), so an
-    # unscanned batch needs max_length or a uniform sample (k-mers: False)
-    _NEEDS_WIDTH = True
-
-    def _encode_borrowing(self, seqs: Any, out: np.ndarray | None) -> Any:
-        """``encode_batch`` through the borrowed paths: unscanned when the
-        width is known (:func:`~deepbiop._sequences.direct_batch`), else (or
-        when an element did not fit that width) scanned first."""
-        packed = self._direct_batch(seqs, out)
-        if packed is not None:
-            result = self._encode_packed(packed, single=False, out=out)
-            if result is not None:
-                return result
-        return self._encode_packed(self._pack_borrowed(seqs), single=False, out=out)
-
-    def _direct_batch(self, seqs: Any, out: np.ndarray | None = None) -> Packed | None:
-        """The unscanned batch this encoder tries first, or None (see
-        :func:`~deepbiop._sequences.direct_batch`)."""
-        width = getattr(self, "max_length", None)
-        if self._NEEDS_WIDTH and width is None and out is not None:
-            return None  # an out= buffer fixes the width: the scanned path checks it
-        return direct_batch(seqs, effective_n_threads(self.n_jobs), width,
-                            self._NEEDS_WIDTH)
-
-    @staticmethod
-    def _rejected_rows(packed: Packed, n_bad: int) -> bool:
-        """After a kernel: True if a direct batch must be redone the scanned
-        way; RuntimeError if a scanned batch changed under the kernel."""
-        if not n_bad:
-            return False
-        if packed.direct:
-            return True
-        raise RuntimeError(
-            "the list of sequences changed while it was being encoded "
-            "(was it modified by another thread?)"
-        )
+        snap = object.__new__(type(self))
+        snap.__dict__.update(self.__dict__)
+        snap._check_params()
+        key = snap.__dict__.get("_validated_params")
+        if key is not None:  # a validated value tuple is safe to share
+            self.__dict__["_validated_params"] = key
+        return snap
 
     def _check_params(self) -> None:
         # scikit-learn's declarative validation costs ~0.1 ms, more than
@@ -196,14 +178,38 @@ class SequenceEncoder(TransformerMixin, BaseEstimator):
         i = int(bad[0])
         pos = int(status[i])
         alpha = self._alphabet
+        likely = _likely_alphabet(packed, alpha)
         raise ValueError(
             f"sequence {i} (of {len(packed)}): invalid character "
             f"{packed.char_at(i, pos)!r} at position {pos} for alphabet "
             f"'{alpha.name}' (valid: {alpha.symbols}); {hint}"
+            + (f"; the batch looks like {likely}: pass encoding_type='{likely}'"
+               if likely else "")
+        )
+
+    def _warn_if_foreign(self, packed: Packed) -> None:
+        """Warn when most sampled characters of a batch lie outside the
+        alphabet and its ambiguity codes but fit another built-in alphabet
+        (protein given to a DNA encoder, ...), naming that alphabet. Called
+        for the strategies that encode such characters without an error;
+        reads at most 16 x 256 bytes."""
+        if packed.total_bases < _SAMPLE_MIN:
+            return
+        likely = _likely_alphabet(packed, self._alphabet)
+        if likely is None:
+            return
+        alpha = self._alphabet
+        warnings.warn(
+            f"most characters of this batch are outside the '{alpha.name}' alphabet "
+            f"({alpha.symbols}) and will be encoded as unknown; they look like "
+            f"{likely}: pass encoding_type='{likely}'",
+            UserWarning,
+            stacklevel=4,
         )
 
     @staticmethod
-    def _check_out(out: np.ndarray, shape: tuple, dtype: np.dtype) -> np.ndarray:
+    def _check_out(out: np.ndarray, shape: tuple, dtype: np.dtype,
+                   packed: Packed) -> np.ndarray:
         if not isinstance(out, np.ndarray):
             raise TypeError(f"out must be a numpy array, got {type(out).__name__}")
         if out.shape != tuple(shape) or out.dtype != dtype:
@@ -213,7 +219,48 @@ class SequenceEncoder(TransformerMixin, BaseEstimator):
             )
         if not (out.flags.c_contiguous and out.flags.writeable and out.flags.aligned):
             raise ValueError("out must be a writeable, aligned, C-contiguous array")
+        if packed.overlaps(out):
+            raise ValueError(
+                "out shares memory with the input sequences; pass a separate buffer "
+                "(the kernel would overwrite input it has not read yet)"
+            )
         return out
+
+
+# _warn_if_foreign: rows and bytes per row sampled, and the least it judges on
+_SAMPLE_ROWS = 16
+_SAMPLE_BYTES = 256
+_SAMPLE_MIN = 32
+
+
+@functools.lru_cache(maxsize=32)
+def _known_codes(alpha: Alphabet) -> np.ndarray:
+    """``alpha.codes`` with its IUPAC ambiguity codes (N, R, Y, ...) counted
+    as known: a read of Ns is still DNA, not text of another alphabet."""
+    table = alpha.codes.copy()
+    for code in alpha.iupac:
+        table[ord(code.upper())] = table[ord(code.lower())] = alpha.size
+    table.flags.writeable = False
+    return table
+
+
+def _likely_alphabet(packed: Packed, alpha: Alphabet) -> str | None:
+    """The built-in alphabet that fits a batch's sampled characters when
+    ``alpha`` does not (fewer than half outside it, and fewer than under
+    ``alpha``), else None."""
+    outside, seen = _pack.count_outside(packed.ptrs, packed.lens, _known_codes(alpha),
+                                        _SAMPLE_ROWS, _SAMPLE_BYTES)
+    if seen == 0 or 2 * outside <= seen:
+        return None
+    best, best_out = None, outside
+    for other in (DNA, RNA, PROTEIN):
+        if other.name == alpha.name:
+            continue
+        n_out, _ = _pack.count_outside(packed.ptrs, packed.lens, _known_codes(other),
+                                       _SAMPLE_ROWS, _SAMPLE_BYTES)
+        if 2 * n_out < seen and n_out < best_out:
+            best, best_out = other.name, n_out
+    return best
 
 
 def check_max_length(max_length: Integral | None, packed: Packed) -> tuple[Packed, int]:

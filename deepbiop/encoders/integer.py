@@ -135,29 +135,27 @@ class IntegerEncoder(SequenceEncoder):
             position and character outside the alphabet.
         TypeError
             For an element that is not a sequence, naming its index and type.
-        RuntimeError
-            If another thread changes the list of sequences while it is
-            being encoded (the call reads the elements in place).
         """
-        self._check_params()
-        return self._encode_borrowing(seqs, out)
+        enc = self._snapshot()
+        return enc._encode_packed(pack_batch(seqs), single=False, out=out)
 
     def _encode_packed(
         self, packed: Packed, *, single: bool, out: np.ndarray | None = None
-    ) -> np.ndarray | None:
+    ) -> np.ndarray:
         dt = np.dtype(self.dtype)
         packed, L = check_max_length(self.max_length, packed)
         B = len(packed)
         if out is None:
             result = np.empty((B, L), dtype=dt)
         else:
-            result = self._check_out(out, (B, L), dt)
+            result = self._check_out(out, (B, L), dt, packed)
         status = np.full(B, -1, dtype=np.int64)
         mode = _MODE[self.ambiguous_strategy]
-        ptrs, lens = packed.kernel_arrays
-        n_bad = _integer.integer_batch(
-            ptrs,
-            lens,
+        if mode:
+            self._warn_if_foreign(packed)
+        _integer.integer_batch(
+            packed.ptrs,
+            packed.lens,
             self._alphabet.codes,
             self._alphabet.size,
             mode,
@@ -166,12 +164,7 @@ class IntegerEncoder(SequenceEncoder):
             _seed_value(self.seed) if mode == 2 else 0,
             status,
             self._n_threads(packed),
-            packed.items,
-            self.max_length is not None,  # clamp: rows longer than L are cut
-            packed.direct,  # stop early: the batch is redone the scanned way
         )
-        if self._rejected_rows(packed, n_bad):
-            return None
         self._raise_for_status(
             packed,
             status,

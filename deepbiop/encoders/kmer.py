@@ -480,29 +480,47 @@ class KmerEncoder(SequenceEncoder):
         -------
         self
         """
-        self._check_params()
-        for attr in ("columns_", "column_counts_"):
-            if hasattr(self, attr):
-                delattr(self, attr)
-        if self.min_count is None:
+        enc = self._snapshot()
+        if enc.min_count is None:
+            for attr in ("columns_", "column_counts_", "_fitted_layout"):
+                self.__dict__.pop(attr, None)
             return self
-        if self.ambiguous_strategy == "skip":
+        if enc.ambiguous_strategy == "skip":
             # column totals = the batch's k-mer spectrum (bucketed parallel count)
             from deepbiop.spectrum import kmer_spectrum
 
-            spec = kmer_spectrum(X, int(self.k), canonical=bool(self.canonical),
-                                 encoding_type=self._alphabet, n_jobs=self.n_jobs)
+            spec = kmer_spectrum(X, int(enc.k), canonical=bool(enc.canonical),
+                                 encoding_type=enc._alphabet, n_jobs=enc.n_jobs)
             cols, totals = spec.codes, spec.counts
-            if self._compact:
-                cols = _rank(cols, int(self.k))
+            if enc._compact:
+                cols = _rank(cols, int(enc.k))
         else:  # "error": the row kernel names the first bad character
-            counts = self._csr(pack_batch(X), np.dtype(np.int64))
+            counts = enc._csr(pack_batch(X), np.dtype(np.int64))
             cols, inverse = np.unique(counts.indices, return_inverse=True)
             totals = np.bincount(inverse, weights=counts.data, minlength=cols.size)
-        keep = totals >= self.min_count
-        self.columns_ = cols[keep].astype(np.int64)
-        self.column_counts_ = totals[keep].astype(np.int64)
+        keep = totals >= enc.min_count
+        # one dict update: a concurrent transform sees the old fit or the new one
+        self.__dict__.update(
+            columns_=cols[keep].astype(np.int64),
+            column_counts_=totals[keep].astype(np.int64),
+            _fitted_layout=enc._layout_key(),
+        )
         return self
+
+    def _layout_key(self) -> tuple:
+        """What the fitted ``columns_`` index into: a refit is needed when it changes."""
+        return (int(self.k), self._columns, bool(self.canonical), self._alphabet)
+
+    def _check_fitted_layout(self) -> None:
+        check_is_fitted(self, "columns_")
+        fitted = self.__dict__.get("_fitted_layout")
+        if fitted is not None and fitted != self._layout_key():
+            raise ValueError(
+                "this KmerEncoder was fitted with k={}, canonical={!r}, alphabet '{}' "
+                "and now has k={}, canonical={!r}, alphabet '{}': call fit again".format(
+                    fitted[0], fitted[2], fitted[3].name, int(self.k),
+                    self.canonical, self._alphabet.name)
+            )
 
     # -- encoding --------------------------------------------------------------
     def _csr(self, packed: Packed, dtype: np.dtype):
@@ -627,33 +645,28 @@ class KmerEncoder(SequenceEncoder):
             of the wrong shape, dtype or layout.
         TypeError
             For an element that is not a sequence, naming its index and type.
-        RuntimeError
-            If another thread changes the list of sequences while it is
-            being encoded (the call reads the elements in place).
         """
-        self._check_params()
-        if out is not None and (self._is_sparse or self._compact
-                                or self.min_count is not None):
+        enc = self._snapshot()
+        if out is not None and (enc._is_sparse or enc._compact
+                                or enc.min_count is not None):
             raise ValueError(
                 "out= needs dense output with the full column layout; this encoder "
-                "has " + ("sparse output" if self._is_sparse else
-                          "canonical='compact'" if self._compact else "min_count set")
+                "has " + ("sparse output" if enc._is_sparse else
+                          "canonical='compact'" if enc._compact else "min_count set")
             )
-        if not (self._is_sparse or self._compact or self.min_count is not None):
-            return self._encode_borrowing(seqs, out)  # dense counts
-        return self._encode_packed(pack_batch(seqs), single=False, out=out)
+        return enc._encode_packed(pack_batch(seqs), single=False, out=out)
 
     def _encode_packed(self, packed: Packed, *, single: bool,
                        out: np.ndarray | None = None) -> Any:
         if self.min_count is not None:
-            check_is_fitted(self, "columns_")
+            self._check_fitted_layout()
+        if self.ambiguous_strategy == "skip":
+            self._warn_if_foreign(packed)
         dtype = np.dtype(self.dtype)
         want_sparse = self._is_sparse
         target = out
         if not want_sparse and not self._compact and self.min_count is None:
             out = self._dense(packed, dtype, out=target)
-            if out is None:  # a direct batch held an element it could not read
-                return None
         else:
             out = self._csr(packed, dtype)
             if self.min_count is not None:
@@ -666,7 +679,7 @@ class KmerEncoder(SequenceEncoder):
                 out = self._select_columns(out)
             if not want_sparse:
                 out = np.ascontiguousarray(out.toarray())
-        if self.normalize is not None:
+        if self.normalize is not None and out.shape[0]:
             from sklearn.preprocessing import normalize
 
             out = normalize(out, norm=self.normalize, copy=False)
@@ -678,7 +691,7 @@ class KmerEncoder(SequenceEncoder):
         return out
 
     def _dense(self, packed: Packed, dtype: np.dtype,
-               out: np.ndarray | None = None) -> np.ndarray | None:
+               out: np.ndarray | None = None) -> np.ndarray:
         alpha = self._alphabet
         B = len(packed)
         if out is None:
@@ -689,12 +702,11 @@ class KmerEncoder(SequenceEncoder):
             # 46 ms this way, 55 ms counting into calloc'ed pages.
             out = np.empty((B, self.n_features), dtype=dtype)
         else:
-            out = self._check_out(out, (B, self.n_features), dtype)
+            out = self._check_out(out, (B, self.n_features), dtype, packed)
         status = np.full(B, -1, dtype=np.int64)
-        ptrs, lens = packed.kernel_arrays
-        n_bad = _kmer.kmer_batch(
-            ptrs,
-            lens,
+        _kmer.kmer_batch(
+            packed.ptrs,
+            packed.lens,
             alpha.codes,
             int(self.k),
             alpha.size,
@@ -704,11 +716,7 @@ class KmerEncoder(SequenceEncoder):
             status,
             self._n_threads(packed),
             True,  # zero_rows
-            packed.items,
-            packed.total_bases,
         )
-        if self._rejected_rows(packed, n_bad):
-            return None
         self._raise_for_status(
             packed, status, "pass ambiguous_strategy='skip' to leave such windows uncounted"
         )
@@ -724,11 +732,11 @@ class KmerEncoder(SequenceEncoder):
             vocabulary); above that a lazy :class:`KmerNames` that names only
             the columns you index, e.g. ``names[np.argsort(coef)[-10:]]``.
         """
-        self._check_params()
-        alpha, k = self._alphabet, int(self.k)
-        if self.min_count is not None:
-            check_is_fitted(self, "columns_")
-            return kmer_names(alpha, k, self.columns_, columns=self._columns)
-        if self.n_features > EAGER_NAMES_LIMIT:
-            return KmerNames(alpha, k, self._columns)
-        return kmer_names(alpha, k, columns=self._columns)
+        enc = self._snapshot()
+        alpha, k = enc._alphabet, int(enc.k)
+        if enc.min_count is not None:
+            enc._check_fitted_layout()
+            return kmer_names(alpha, k, enc.columns_, columns=enc._columns)
+        if enc.n_features > EAGER_NAMES_LIMIT:
+            return KmerNames(alpha, k, enc._columns)
+        return kmer_names(alpha, k, columns=enc._columns)

@@ -192,12 +192,9 @@ default="skip"
             position and character outside the alphabet.
         TypeError
             For an element that is not a sequence, naming its index and type.
-        RuntimeError
-            If another thread changes the list of sequences while it is
-            being encoded (the call reads the elements in place).
         """
-        self._check_params()
-        return self._encode_borrowing(seqs, out)
+        enc = self._snapshot()
+        return enc._encode_packed(pack_batch(seqs), single=False, out=out)
 
     def _encode_packed(
         self, packed: Packed, *, single: bool, out: np.ndarray | None = None
@@ -215,16 +212,17 @@ default="skip"
         if out is None:
             result = np.empty(shape, dtype=dt)
         else:
-            result = self._check_out(out, self.output_shape(B, L), dt).reshape(shape)
+            result = self._check_out(out, self.output_shape(B, L), dt, packed).reshape(shape)
         status = np.full(B, -1, dtype=np.int64)
         kernel_dtype = _DTYPES[dt]
         one = np.ones(1, dtype=dt).view(kernel_dtype)[0]
         mode = _MODE.get(self.ambiguous_strategy, 0)
         seed = _seed_value(self.seed) if mode == 1 else 0
-        ptrs, lens = packed.kernel_arrays
-        n_bad = _onehot.onehot_batch(
-            ptrs,
-            lens,
+        if self.ambiguous_strategy != "error":
+            self._warn_if_foreign(packed)
+        _onehot.onehot_batch(
+            packed.ptrs,
+            packed.lens,
             self._alphabet.codes,
             self._row_table(dt),
             one,
@@ -234,12 +232,7 @@ default="skip"
             seed,
             status,
             self._n_threads(packed),
-            packed.items,
-            self.max_length is not None,  # clamp: rows longer than L are cut
-            packed.direct,  # stop early: the batch is redone the scanned way
         )
-        if self._rejected_rows(packed, n_bad):
-            return None
         self._raise_for_status(
             packed,
             status,
