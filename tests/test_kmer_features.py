@@ -203,6 +203,28 @@ def test_min_count_fit_transform():
     assert not hasattr(enc, "columns_")
 
 
+def test_min_count_fit_transform_reads_a_one_shot_iterator_once():
+    # fit would consume a generator and transform would then see no rows
+    train = ["AAAAAC", "AAACGT", "CCCC", "AAAC"]
+    got = dbp.KmerEncoder(k=2, min_count=1).fit_transform(s for s in train)
+    want = dbp.KmerEncoder(k=2, min_count=1).fit(train).transform(train)
+    assert got.shape == (4, want.shape[1]) and want.shape[1] > 0
+    np.testing.assert_array_equal(got, want)
+    ref = [[counter_ref(s, 2)[kmer] for kmer in ["AA", "AC", "CC", "CG", "GT"]]
+           for s in train]
+    np.testing.assert_array_equal(got, ref)
+
+
+def test_min_count_refuses_a_layout_changed_since_fit():
+    enc = dbp.KmerEncoder(k=3, min_count=1).fit(["ACGTACGT"])
+    enc.set_params(k=4)  # columns_ index the 3-mer layout
+    with pytest.raises(ValueError, match="fitted with k=3.*now has k=4.*fit again"):
+        enc.transform(["ACGTACGT"])
+    with pytest.raises(ValueError, match="fit again"):
+        enc.get_feature_names_out()
+    assert enc.fit(["ACGTACGT"]).transform(["ACGTACGT"]).shape == (1, 4)
+
+
 def test_min_count_large_k_compact():
     train = ["ACGTACGTACGTACGTACGTACGTA", "TACGTACGTACGTACGTACGTACGT", "GATTACA" * 4]
     enc = dbp.KmerEncoder(k=21, canonical="compact", min_count=3).fit(train)

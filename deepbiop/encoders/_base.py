@@ -246,20 +246,27 @@ def _known_codes(alpha: Alphabet) -> np.ndarray:
 
 def _likely_alphabet(packed: Packed, alpha: Alphabet) -> str | None:
     """The built-in alphabet that fits a batch's sampled characters when
-    ``alpha`` does not (fewer than half outside it, and fewer than under
-    ``alpha``), else None."""
-    outside, seen = _pack.count_outside(packed.ptrs, packed.lens, _known_codes(alpha),
-                                        _SAMPLE_ROWS, _SAMPLE_BYTES)
-    if seen == 0 or 2 * outside <= seen:
+    ``alpha`` does not, else None.
+
+    ``alpha`` does not fit when more than half the sample lies outside its
+    symbols and at least a tenth outside its symbols and ambiguity codes too
+    (a read of Ns is still DNA); another alphabet fits when fewer than half
+    lie outside it.
+    """
+    def outside(table: np.ndarray) -> tuple[int, int]:
+        return _pack.count_outside(packed.ptrs, packed.lens, table, _SAMPLE_ROWS,
+                                   _SAMPLE_BYTES)
+
+    n_out, seen = outside(alpha.codes)
+    if seen == 0 or 2 * n_out <= seen or 10 * outside(_known_codes(alpha))[0] < seen:
         return None
-    best, best_out = None, outside
+    best, best_out = None, n_out
     for other in (DNA, RNA, PROTEIN):
         if other.name == alpha.name:
             continue
-        n_out, _ = _pack.count_outside(packed.ptrs, packed.lens, _known_codes(other),
-                                       _SAMPLE_ROWS, _SAMPLE_BYTES)
-        if 2 * n_out < seen and n_out < best_out:
-            best, best_out = other.name, n_out
+        other_out = outside(other.codes)[0]
+        if 2 * other_out < seen and other_out < best_out:
+            best, best_out = other.name, other_out
     return best
 
 

@@ -81,6 +81,32 @@ def test_error_is_default_and_names_location():
         dbp.IntegerEncoder("dna").encode("ACEDT")
 
 
+PROTEIN_TEXT = ["MKTAYIAKQRQISFVKSHFSRQLEERLGLIEVQAPILSRVGDGTQDNLSGAEKAVQV",
+                "MSLEQKKGADIISKILQIQNSIGKTTSPSTLKTKLSEISRKEQENARIQSKLSDLQKKK"]
+
+
+def test_protein_text_given_to_dna_is_named_in_the_error_and_warned_about():
+    with pytest.raises(ValueError, match="looks like protein: pass encoding_type='protein'"):
+        dbp.IntegerEncoder("dna").encode_batch(PROTEIN_TEXT)
+    for enc in (dbp.IntegerEncoder("dna", "unknown"), dbp.OneHotEncoder("dna", "skip"),
+                dbp.KmerEncoder(k=2)):
+        with pytest.warns(UserWarning, match="look like protein: pass encoding_type"):
+            enc.encode_batch(PROTEIN_TEXT)
+
+
+def test_dna_with_many_ambiguity_codes_is_not_taken_for_protein():
+    import warnings
+
+    seqs = ["N" * 300, "ACGTNNNNRYKM" * 5, "nnnnacgt"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dbp.IntegerEncoder("dna", "unknown").encode_batch(seqs)
+        dbp.IntegerEncoder("protein", "unknown").encode_batch(["ACGT" * 50])
+    with pytest.raises(ValueError) as err:
+        dbp.IntegerEncoder("dna").encode_batch(seqs)
+    assert "looks like" not in str(err.value)
+
+
 def test_random_in_range_and_reproducible():
     seqs = ["N" * 300, "ACGTNNNN", "xyz"]
     a = dbp.IntegerEncoder("dna", "random", seed=1).encode_batch(seqs)
