@@ -512,7 +512,7 @@ class TransformerEncoder(SequenceEncoder):
              padding=None, special=False, offsets=False, padding_side=None,
              truncation=None) -> dict:
         """Tokenise a packed batch; returns a dict of int64 arrays."""
-        self._check_params()
+        self = self._snapshot()  # the parameters, read once for the whole call
         v = self.vocab
         if max_length == -1:
             max_length = self.max_length
@@ -700,7 +700,7 @@ class TransformerEncoder(SequenceEncoder):
         >>> w["input_ids"][1]
         array([1, 8, 5, 6, 7, 2])
         """
-        self._check_params()
+        self = self._snapshot()  # the parameters, read once for the whole call
         if max_length == -1:
             max_length = self.max_length
         if max_length is None:
