@@ -15,7 +15,10 @@ Each record is a :class:`dnaio.SequenceRecord` with attributes
 A malformed file (truncated record, quality length that differs from the
 sequence length, missing ``@``/``>``, a gzip stream that ends early, non-ASCII
 bytes) raises :class:`SequenceFileError`, a ``ValueError`` naming the file, the
-record number and the line; nothing is silently skipped.
+record number and the line; nothing is silently skipped. A byte that is not
+ASCII (in FASTA or FASTQ, plain or compressed, including bytes that are not
+UTF-8 at all) is located exactly: the error names the record's number and id,
+the line, the column and the byte.
 
 ``dnaio`` is installed by the ``io`` extra (``pip install -e ".[io]"``); it is
 imported only when a file is opened, so ``import deepbiop`` does not need it.
@@ -61,6 +64,14 @@ class SequenceFileError(ValueError):
         records read successfully before it).
     line : int or None
         1-based line where the parser stopped, when known.
+    record_id : str or None
+        Id of that record (its header up to the first whitespace), when known.
+        A byte of the id that is not ASCII shows as U+FFFD.
+
+    Notes
+    -----
+    The original exception (from ``dnaio``, ``gzip`` or the text decoder) is
+    kept as ``__cause__``.
     """
 
     def __init__(
@@ -69,6 +80,7 @@ class SequenceFileError(ValueError):
         path: str | None = None,
         record: int | None = None,
         line: int | None = None,
+        record_id: str | None = None,
     ) -> None:
         # the extra fields are optional so that PyTorch's DataLoader can
         # re-create the error from its message when a worker raises it
@@ -76,9 +88,10 @@ class SequenceFileError(ValueError):
         self.path = path
         self.record = record
         self.line = line
+        self.record_id = record_id
 
     def __reduce__(self):  # keep it picklable (DataLoader workers re-raise it)
-        return (type(self), (self.args[0], self.path, self.record, self.line))
+        return (type(self), (self.args[0], self.path, self.record, self.line, self.record_id))
 
 
 def _dnaio():
@@ -111,12 +124,66 @@ _LINE_RE = re.compile(
 )
 
 
-def _file_error(path: str, record: int, exc: BaseException) -> SequenceFileError:
+def _find_non_ascii(
+    path: str, fileformat: str | None
+) -> tuple[int, str | None, int, int, int] | None:
+    """Locate the first byte of ``path`` that is not ASCII.
+
+    Returns ``(record, record_id, line, column, byte)`` (record 0-based, line
+    and column 1-based), or None when there is no such byte or the file cannot
+    be read again. Used only after a read failed, so the extra pass costs
+    nothing on good files.
+    """
+    try:
+        from xopen import xopen  # dnaio's own opener (plain, gz, bz2, xz, zst)
+
+        fastq = None if fileformat is None else fileformat == "fastq"
+        record, header = -1, None
+        with xopen(path, "rb", threads=0) as fh:
+            for lineno, raw in enumerate(fh, 1):
+                if fastq is None and raw.strip():
+                    fastq = raw.lstrip()[:1] == b"@"
+                is_header = (lineno % 4 == 1) if fastq else raw.lstrip()[:1] == b">"
+                if is_header:
+                    record, header = record + 1, raw
+                if raw.isascii():
+                    continue
+                col = next(i for i, b in enumerate(raw) if b > 127)
+                rid = None
+                if header is not None:
+                    words = header[1:].split(None, 1)
+                    rid = words[0].decode("ascii", "replace") if words else ""
+                return max(record, 0), rid, lineno, col + 1, raw[col]
+    except Exception:  # the error being reported matters more than the search
+        return None
+    return None
+
+
+def _is_encoding_error(exc: BaseException) -> bool:
+    # a byte that is not UTF-8 (FASTA, decoded as text) or not ASCII (dnaio's
+    # "Non-ASCII characters found" for FASTQ, "must be ASCII" for FASTA)
+    return isinstance(exc, UnicodeError) or "ascii" in str(exc).lower()
+
+
+def _file_error(
+    path: str, record: int, exc: BaseException, fileformat: str | None = None
+) -> SequenceFileError:
+    kind = type(exc).__name__
+    if _is_encoding_error(exc):
+        found = _find_non_ascii(path, fileformat)
+        if found is not None:
+            rec, rid, line1, col, byte = found
+            where = f"record {rec} (0-based" + ("" if rid is None else f", id {rid!r}") + ")"
+            return SequenceFileError(
+                f"cannot read {path!r} at {where}, line {line1}: byte 0x{byte:02x} at column "
+                f"{col} is not ASCII (FASTA/FASTQ must be ASCII text: another encoding, or "
+                f"not a sequence file?) [{kind}]",
+                path, rec, line1, rid,
+            )
     line = getattr(exc, "line", None)
     line1 = int(line) + 1 if isinstance(line, int) else None
     # dnaio's message restates the line; keep only the reason
     reason = _LINE_RE.match(str(exc)).group(1) or type(exc).__name__
-    kind = type(exc).__name__
     if not hasattr(exc, "line"):
         # decompression or format-detection failure: the parser reads ahead in
         # blocks, so the bad record is somewhere after the last one delivered
@@ -144,13 +211,14 @@ def _iter_one(path: str, fileformat: str | None) -> Iterator["dnaio.SequenceReco
             for rec in reader:
                 yield rec
                 n += 1
-    except (dnaio.FileFormatError, dnaio.UnknownFileFormat, EOFError) as exc:
-        raise _file_error(path, n, exc) from exc
+    except (dnaio.FileFormatError, dnaio.UnknownFileFormat, EOFError, UnicodeError) as exc:
+        # UnicodeDecodeError: dnaio decodes FASTA as UTF-8 text
+        raise _file_error(path, n, exc, fileformat) from exc
     except OSError as exc:
         if isinstance(exc, FileNotFoundError):
             raise
         # gzip.BadGzipFile, zlib errors surfaced as OSError
-        raise _file_error(path, n, exc) from exc
+        raise _file_error(path, n, exc, fileformat) from exc
 
 
 def iter_records(
@@ -464,13 +532,28 @@ def read_labelled(
 def quality_scores(qualities: str | bytes, offset: int = 33) -> np.ndarray:
     """Phred scores of a quality string as a uint8 array.
 
+    Raises
+    ------
+    ValueError
+        For a character below ``offset`` or, in a ``str``, one that is not
+        ASCII, naming the character and its position.
+
     Examples
     --------
     >>> from deepbiop.io import quality_scores
     >>> quality_scores("!+I").tolist()
     [0, 10, 40]
     """
-    raw = qualities.encode("ascii") if isinstance(qualities, str) else bytes(qualities)
+    if isinstance(qualities, str):
+        try:
+            raw = qualities.encode("ascii")
+        except UnicodeEncodeError as exc:
+            raise ValueError(
+                f"quality character {qualities[exc.start]!r} at position {exc.start} is not "
+                f"ASCII (Phred+{offset} qualities are ASCII characters)"
+            ) from exc
+    else:
+        raw = bytes(qualities)
     arr = np.frombuffer(raw, dtype=np.uint8)
     if arr.size and int(arr.min()) < offset:
         pos = int(np.argmin(arr))

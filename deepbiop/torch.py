@@ -28,6 +28,16 @@ The fast path keeps items as raw sequences until the batch is formed::
 Everything here is a top-level, picklable object, so spawn-based workers
 (``multiprocessing_context="spawn"``, the default on macOS and Windows) work.
 
+Distributed rank and world size (which key both the sharding and the
+augmentation stream), in order of precedence: ``rank``/``world_size`` passed
+to the dataset; an initialised ``torch.distributed`` process group; inside a
+DataLoader worker started by ``spawn`` or ``forkserver`` (which has no process
+group), the rank and world size of the main process when it started the
+workers (the dataset records them when it is pickled for the workers, so the
+group may be initialised after the dataset is made, but before the
+DataLoader is iterated); the ``RANK`` and ``WORLD_SIZE`` environment
+variables (``torchrun``); else rank 0 of 1.
+
 Randomness of ``transform``: each dataset copy (the main process or one
 DataLoader worker) draws from :func:`deepbiop.augment.worker_rng`, seeded from
 ``seed``, the epoch, the distributed rank and the worker id. Different workers
@@ -62,8 +72,9 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset, IterableDataset
 
+from deepbiop import _distributed
 from deepbiop import io as _io
-from deepbiop.augment import Augmentation, worker_info, worker_seed_sequence
+from deepbiop.augment import Augmentation, worker_seed_sequence
 
 __all__ = ["SequenceDataset", "FastxDataset", "FastxBatchDataset", "EncodeCollate"]
 
@@ -111,10 +122,15 @@ class _SeededMixin:
         self._epoch = _check_epoch(epoch)
         self._rng_state = None
 
-    def _rng(self) -> np.random.Generator:
-        wid, nw, rank, _ = worker_info()
+    def _rank_world(self) -> tuple[int, int]:
+        """``(rank, world_size)``: the explicit arguments, else as the module docstring says."""
         if getattr(self, "world_size", None) is not None:
-            rank = int(self.rank)  # explicit shard: it keys the stream, as a real rank does
+            return int(self.rank), int(self.world_size)
+        return _distributed.rank_and_world_size(getattr(self, "_main_rank", None))
+
+    def _rng(self) -> np.random.Generator:
+        wid, _ = _distributed.worker_id_and_count()
+        rank, _ = self._rank_world()  # an explicit rank keys the stream like a real one
         key = (os.getpid(), wid, rank, self._epoch)
         state = getattr(self, "_rng_state", None)
         if state is None or state[0] != key:
@@ -171,6 +187,10 @@ class _SeededMixin:
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         state["_rng_state"] = None  # each process builds its own stream
+        if getattr(self, "world_size", None) is None and not _in_worker():
+            # spawn/forkserver DataLoader workers get this dataset pickled and
+            # have no process group: they use the main process's rank
+            state["_main_rank"] = _distributed.main_process_rank()
         return state
 
     def _apply_transform(self, seq: Any) -> Any:
@@ -221,9 +241,8 @@ class _FastxMixin(_SeededMixin):
 
     def shard_info(self) -> tuple[int, int]:
         """``(shard index, number of shards)`` of the calling process/worker."""
-        wid, nw, rank, world = worker_info()
-        if self.world_size is not None:
-            rank, world = int(self.rank), int(self.world_size)
+        wid, nw = _distributed.worker_id_and_count()
+        rank, world = self._rank_world()
         return rank * nw + wid, world * nw
 
 
@@ -350,8 +369,10 @@ class FastxDataset(_FastxMixin, IterableDataset):
     fileformat : {"fasta", "fastq"} or None, default=None
         Force a format instead of detecting it from the name/first byte.
     rank, world_size : int or None, default=None
-        Distributed shard of this process; by default read from an
-        initialised ``torch.distributed`` group (else 0 of 1).
+        Distributed shard of this process. By default: the ``torch.distributed``
+        process group (in ``spawn``/``forkserver`` DataLoader workers, the main
+        process's when the workers started), else ``RANK``/``WORLD_SIZE`` from
+        the environment, else 0 of 1 (see the module docstring).
 
     Yields
     ------
@@ -508,7 +529,8 @@ class FastxBatchDataset(_FastxMixin, IterableDataset):
         Add ``ids`` (a list of record ids) to each batch.
     fileformat : {"fasta", "fastq"} or None, default=None
     rank, world_size : int or None, default=None
-        Distributed shard of this process (default: from ``torch.distributed``).
+        Distributed shard of this process; by default as :class:`FastxDataset`
+        finds it (process group, else ``RANK``/``WORLD_SIZE``, else 0 of 1).
 
     Yields
     ------
