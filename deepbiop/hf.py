@@ -23,6 +23,7 @@ Examples
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 import numpy as np
@@ -43,6 +44,31 @@ _ROLE_KWARGS = {
     "bos": "bos_token",
     "eos": "eos_token",
 }
+
+def _python_text(text: Any) -> Any:
+    """``text`` for transformers' own path, which takes ``str`` only: ``bytes``
+    (alone or as elements of a list or tuple) decoded one character per byte
+    (Latin-1, as the kernel reads them); anything else unchanged."""
+    if isinstance(text, bytes):
+        return text.decode("latin-1")
+    if isinstance(text, (list, tuple)) and any(isinstance(t, bytes) for t in text):
+        return [t.decode("latin-1") if isinstance(t, bytes) else t for t in text]
+    return text
+
+
+def _no_match(text: Any) -> None:
+    return None
+
+
+def _search_any(tokens: list, encode: bool) -> Any:
+    """The ``search`` of one regex matching any of ``tokens`` (as Latin-1
+    bytes when ``encode``; tokens with other characters cannot occur in
+    bytes read as Latin-1), or a search that never matches."""
+    if encode:
+        tokens = [t.encode("latin-1") for t in tokens if all(ord(c) < 256 for c in t)]
+    if not tokens:
+        return _no_match
+    return re.compile((b"|" if encode else "|").join(map(re.escape, tokens))).search
 
 
 class DeepBioPTokenizer(PreTrainedTokenizer):
@@ -72,8 +98,10 @@ class DeepBioPTokenizer(PreTrainedTokenizer):
     The kernel path handles ``str``/``bytes`` input and lists of them with
     right truncation, any padding strategy and ``return_tensors``;
     sequence pairs, pre-split words, overflowing tokens, ``pad_to_multiple_of``
-    and text that contains special-token strings (``"AC[MASK]GT"``) take the
-    standard Python path and give the same ids.
+    and text that contains a special or added token string (``"AC[MASK]GT"``,
+    or ``"ACTATAG"`` after ``add_tokens(["TATA"])``) take the standard Python
+    path and give the same ids. ``bytes`` are read one character per byte
+    (Latin-1).
     """
 
     vocab_files_names = {"vocab_file": "vocab.txt"}
@@ -189,10 +217,54 @@ class DeepBioPTokenizer(PreTrainedTokenizer):
         return (path,)
 
     # -- the kernel path ----------------------------------------------------------
+    def _split_searches(self) -> tuple[Any, Any]:
+        """Searches (for ``str``, for ``bytes``) finding any string that
+        transformers' ``tokenize`` splits text at.
+
+        ``tokenize`` cuts text at every added or special token string before
+        handing the pieces to :meth:`_tokenize`; text holding none of them is
+        one piece, which the kernel tokenises exactly as ``_tokenize`` does.
+        The searches are rebuilt only when that set of strings changes
+        (``add_tokens``, ``add_special_tokens``, ...).
+        """
+        tokens = set(self.added_tokens_encoder)
+        tokens.update(self.all_special_tokens)
+        tokens.update(getattr(getattr(self, "tokens_trie", None), "_tokens", ()))
+        tokens.discard("")
+        key = frozenset(tokens)
+        cached = getattr(self, "_split_cache", None)
+        if cached is None or cached[0] != key:
+            ordered = sorted(key, key=len, reverse=True)
+            cached = (key, _search_any(ordered, False), _search_any(ordered, True))
+            self._split_cache = cached
+        return cached[1], cached[2]
+
     def _fast_path_ok(self, texts: list, text_pair: Any, is_split_into_words: bool,
                       return_overflowing_tokens: bool, pad_to_multiple_of: Any,
                       padding_strategy: PaddingStrategy,
-                      truncation_strategy: TruncationStrategy) -> bool:
+                      truncation_strategy: TruncationStrategy,
+                      split_special_tokens: bool = False) -> bool:
+        """Whether one kernel call gives exactly what transformers' path would.
+
+        Parameters
+        ----------
+        texts : list
+            The input sequences (one input is a list of one).
+        text_pair, is_split_into_words, return_overflowing_tokens, pad_to_multiple_of, \
+padding_strategy, truncation_strategy
+            As passed to :meth:`_encode_plus`.
+        split_special_tokens : bool, default=False
+            ``tokenize`` reads special and added token strings as plain text.
+
+        Returns
+        -------
+        bool
+            False for what the kernel does not do (pairs, pre-split words,
+            overflow, ``pad_to_multiple_of``, left truncation, padding to
+            ``max_length`` without truncation, input other than ``str`` or
+            ``bytes``) and for text holding an added or special token string,
+            which transformers' ``tokenize`` splits off as one token.
+        """
         if text_pair is not None or is_split_into_words or return_overflowing_tokens:
             return False
         if pad_to_multiple_of is not None or self.truncation_side != "right":
@@ -202,14 +274,11 @@ class DeepBioPTokenizer(PreTrainedTokenizer):
             return False
         if not all(isinstance(t, (str, bytes)) for t in texts):
             return False
-        # text holding a special or added token string needs the trie split
-        marks = {tok[0] for tok in self.get_added_vocab()} | {
-            tok[0] for tok in self.all_special_tokens
-        }
-        marks = {m for m in marks if m.upper() not in self._vocabulary.symbols}
+        if split_special_tokens:
+            return True
+        in_str, in_bytes = self._split_searches()
         for t in texts:
-            s = t.decode("latin-1") if isinstance(t, bytes) else t
-            if any(m in s for m in marks):
+            if (in_bytes if isinstance(t, bytes) else in_str)(t) is not None:
                 return False
         return True
 
@@ -228,16 +297,19 @@ class DeepBioPTokenizer(PreTrainedTokenizer):
         batched = isinstance(text, (list, tuple))
         texts = list(text) if batched else [text]
         return_offsets_mapping = kwargs.pop("return_offsets_mapping", False)
+        split_special = kwargs.get("split_special_tokens", self.split_special_tokens)
         if not self._fast_path_ok(texts, text_pair, is_split_into_words,
                                   return_overflowing_tokens, pad_to_multiple_of,
-                                  padding_strategy, truncation_strategy):
+                                  padding_strategy, truncation_strategy,
+                                  split_special_tokens=split_special):
             if return_offsets_mapping:
                 raise NotImplementedError(
                     "return_offsets_mapping needs plain sequences (no pairs, special "
                     "token strings or pre-split words)"
                 )
             return super()._encode_plus(
-                text, text_pair=text_pair, add_special_tokens=add_special_tokens,
+                _python_text(text), text_pair=_python_text(text_pair),
+                add_special_tokens=add_special_tokens,
                 padding_strategy=padding_strategy, truncation_strategy=truncation_strategy,
                 max_length=max_length, stride=stride, is_split_into_words=is_split_into_words,
                 pad_to_multiple_of=pad_to_multiple_of, padding_side=padding_side,

@@ -8,7 +8,9 @@ DataCollatorForLanguageModeling, Trainer) with tiny models built from configs
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import logging
 
 import numpy as np
 import pytest
@@ -172,6 +174,127 @@ def test_tokenizer_call_forms():
     offs = tok(["ACG"], return_offsets_mapping=True)["offset_mapping"]
     assert offs == [[(0, 0), (0, 1), (1, 2), (2, 3), (0, 0)]] or offs == [
         [[0, 0], [0, 1], [1, 2], [2, 3], [0, 0]]]
+
+
+# -- the kernel path against transformers' own path -------------------------------------
+class _TransformersPath(DeepBioPTokenizer):
+    """The same tokenizer with the kernel path switched off: every call goes through
+    transformers' tokenize -> convert_tokens_to_ids -> prepare_for_model -> pad."""
+
+    def _fast_path_ok(self, *args, **kwargs):
+        return False
+
+
+_BASE_LOGGER = "transformers.tokenization_utils_base"
+_TOO_LONG = "Token indices sequence length is longer than the specified maximum sequence length"
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.records: list = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextlib.contextmanager
+def _transformers_log():
+    """Records of transformers' tokenizer logger (it does not propagate to the root
+    logger, so pytest's caplog does not see them)."""
+    logger = logging.getLogger(_BASE_LOGGER)
+    handler = _Records()
+    verbosity = transformers.logging.get_verbosity()
+    transformers.logging.set_verbosity_warning()
+    logger.addHandler(handler)
+    try:
+        yield handler.records
+    finally:
+        logger.removeHandler(handler)
+        transformers.logging.set_verbosity(verbosity)
+
+
+def _plain(value):
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _outcomes(tok, calls):
+    """What each call returns (keys, container types, dtypes, values) or raises, and
+    what transformers' logger said meanwhile."""
+    results = []
+    with _transformers_log() as records:
+        for method, text, kwargs in calls:
+            try:
+                if method == "encode":
+                    results.append(_plain(tok.encode(text, **kwargs)))
+                else:
+                    out = tok(text, **kwargs)
+                    results.append({key: (type(val).__name__, str(getattr(val, "dtype", "")),
+                                          _plain(val)) for key, val in out.items()})
+            except Exception as exc:  # the same error on both paths counts as equal
+                results.append((type(exc).__name__, str(exc)))
+    return results, [(r.name, r.levelno, r.getMessage()) for r in records]
+
+
+def _both_paths(preset=None, model_max_length=512, added=(), special=(), cls_token=None,
+                truncation_side="right"):
+    made = []
+    for cls in (DeepBioPTokenizer, _TransformersPath):
+        tok = cls(preset=preset, model_max_length=model_max_length)
+        if added:
+            tok.add_tokens(list(added))
+        if special:
+            tok.add_special_tokens({"additional_special_tokens": list(special)})
+        if cls_token is not None:
+            tok.add_special_tokens({"cls_token": cls_token})
+        tok.truncation_side = truncation_side
+        made.append(tok)
+    return made
+
+
+def test_added_tokens_are_used_by_call_and_encode():
+    # defect 10: tokenize() honoured the added token, __call__/encode did not
+    tok = DeepBioPTokenizer()
+    tok.add_tokens(["TATA"])
+    tata = tok.convert_tokens_to_ids("TATA")
+    assert tata == 9 and tok.tokenize("ACTATAG") == ["A", "C", "TATA", "G"]
+    assert tok("ACTATAG")["input_ids"] == [1, 5, 6, tata, 7, 2]
+    assert tok.encode("ACTATAG") == [1, 5, 6, tata, 7, 2]
+    assert tok(["ACTATAG", "GG"], padding=True)["input_ids"] == [
+        [1, 5, 6, tata, 7, 2], [1, 7, 7, 2, 0, 0]]
+    assert tok([b"TATA"])["input_ids"] == [[1, tata, 2]]
+    # lower case added token, case-sensitive as in transformers
+    tok.add_tokens(["gg"])
+    gg = tok.convert_tokens_to_ids("gg")
+    assert tok(["ACggT", "ACGGT"])["input_ids"] == [[1, 5, 6, gg, 8, 2], [1, 5, 6, 7, 7, 8, 2]]
+    # added special tokens
+    tok.add_special_tokens({"additional_special_tokens": ["CCC"]})
+    ccc = tok.convert_tokens_to_ids("CCC")
+    assert tok("ACCCT", return_special_tokens_mask=True)["input_ids"] == [1, 5, ccc, 8, 2]
+    fast, slow = _both_paths(preset="dnabert-3", added=["TATA"], special=["GGG"])
+    calls = [("call", ["ACGTATAGGGC", "ACGT"], {"padding": "max_length", "truncation": True,
+                                                "max_length": 6, "return_length": True})]
+    assert _outcomes(fast, calls) == _outcomes(slow, calls)
+
+
+def test_kernel_path_is_kept_when_no_added_token_occurs(monkeypatch):
+    tok = DeepBioPTokenizer()
+    tok.add_tokens(["TATA", "<x>"])
+    expected = tok(["ACGT", "GATTACA"], padding=True, return_tensors="np")["input_ids"]
+
+    def transformers_path(*args, **kwargs):
+        raise AssertionError("took transformers' path")
+
+    monkeypatch.setattr(transformers.PreTrainedTokenizer, "_encode_plus", transformers_path)
+    out = tok(["ACGT", "GATTACA"], padding=True, return_tensors="np")["input_ids"]
+    np.testing.assert_array_equal(out, expected)
+    assert tok.encode("ACTAT") == [1, 5, 6, 8, 5, 8, 2]
+    with pytest.raises(AssertionError, match="took transformers' path"):
+        tok("ACTATA")
 
 
 @pytest.mark.parametrize("preset", PRESET_NAMES)
