@@ -45,6 +45,23 @@ _ROLE_KWARGS = {
     "eos": "eos_token",
 }
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _kernel_text(text: str | bytes) -> str | bytes:
+    """``text`` as the token kernel reads it: one byte per character.
+
+    ``bytes`` and ASCII ``str`` are returned as they are. In any other ``str``
+    each non-ASCII character becomes the byte 0x80: no vocabulary has a token
+    for it (single-character tokens are ASCII), so it becomes the unknown
+    token like any other character without a token, and positions (offsets)
+    still count characters.
+    """
+    if isinstance(text, str) and not text.isascii():
+        return _NON_ASCII.sub("\x80", text).encode("latin-1")
+    return text
+
+
 def _python_text(text: Any) -> Any:
     """``text`` for transformers' own path, which takes ``str`` only: ``bytes``
     (alone or as elements of a list or tuple) decoded one character per byte
@@ -100,8 +117,9 @@ class DeepBioPTokenizer(PreTrainedTokenizer):
     sequence pairs, pre-split words, overflowing tokens, ``pad_to_multiple_of``
     and text that contains a special or added token string (``"AC[MASK]GT"``,
     or ``"ACTATAG"`` after ``add_tokens(["TATA"])``) take the standard Python
-    path and give the same ids. ``bytes`` are read one character per byte
-    (Latin-1).
+    path and give the same ids, warnings and ``length``. ``bytes`` are read
+    one character per byte (Latin-1). A character outside the vocabulary,
+    non-ASCII ones included, becomes the unknown token.
     """
 
     vocab_files_names = {"vocab_file": "vocab.txt"}
@@ -155,7 +173,7 @@ class DeepBioPTokenizer(PreTrainedTokenizer):
         return vocab
 
     def _tokenize(self, text: str, **kwargs: Any) -> list:
-        ids = self._encoder.encode(text, add_cls=False, add_sep=False)
+        ids = self._encoder.encode(_kernel_text(text), add_cls=False, add_sep=False)
         toks = self._vocabulary.tokens
         return [toks[i] for i in ids.tolist()]
 
@@ -282,6 +300,16 @@ padding_strategy, truncation_strategy
                 return False
         return True
 
+    def _warn_if_too_long(self, ids: np.ndarray, attn: np.ndarray, verbose: bool) -> None:
+        """transformers' warning about a row longer than ``model_max_length``
+        (its own method, so the same logger and once-per-tokenizer flag),
+        given the first such row as transformers would meet it."""
+        lengths = attn.sum(axis=1)
+        if not lengths.size or int(lengths.max()) <= self.model_max_length:
+            return
+        i = int(np.argmax(lengths > self.model_max_length))
+        self._eventual_warn_about_too_long_sequence(ids[i][attn[i] != 0].tolist(), None, verbose)
+
     def _encode_plus(self, text: Any, text_pair: Any = None, add_special_tokens: bool = True,
                      padding_strategy: PaddingStrategy = PaddingStrategy.DO_NOT_PAD,
                      truncation_strategy: TruncationStrategy = TruncationStrategy.DO_NOT_TRUNCATE,
@@ -323,6 +351,8 @@ padding_strategy, truncation_strategy
         limit = max_length if truncate else None
         padding = "max_length" if padding_strategy == PaddingStrategy.MAX_LENGTH else "longest"
         flag = None if add_special_tokens else False
+        if any(isinstance(t, str) and not t.isascii() for t in texts):
+            texts = [_kernel_text(t) for t in texts]
         out = self._encoder._run(
             pack_batch(texts), add_cls=flag, add_sep=flag, max_length=limit,
             padding=padding, special=return_special_tokens_mask,
@@ -332,6 +362,11 @@ padding_strategy, truncation_strategy
         if return_attention_mask is None:
             return_attention_mask = "attention_mask" in self.model_input_names
         attn = out["attention_mask"]
+        if max_length is None:  # transformers warns only when no max_length applies
+            self._warn_if_too_long(out["input_ids"], attn, verbose)
+        if not batched and not attn.any():
+            # transformers' pad() hands back one input without tokens unpadded
+            padding_strategy = PaddingStrategy.DO_NOT_PAD
         data: dict = {"input_ids": out["input_ids"]}
         if return_token_type_ids:
             data["token_type_ids"] = np.zeros_like(attn)
@@ -342,7 +377,11 @@ padding_strategy, truncation_strategy
         if return_offsets_mapping:
             data["offset_mapping"] = out["offset_mapping"]
         if return_length:
-            data["length"] = attn.sum(axis=1)
+            # as transformers counts: one input after padding, each input of a
+            # batch before (it is built unpadded, then the batch is padded)
+            padded = not batched and padding_strategy != PaddingStrategy.DO_NOT_PAD
+            data["length"] = (np.full(1, attn.shape[1], dtype=np.int64) if padded
+                              else attn.sum(axis=1))
         if padding_strategy == PaddingStrategy.DO_NOT_PAD:
             keep = attn.astype(bool)
             data = {

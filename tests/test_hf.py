@@ -293,8 +293,102 @@ def test_kernel_path_is_kept_when_no_added_token_occurs(monkeypatch):
     out = tok(["ACGT", "GATTACA"], padding=True, return_tensors="np")["input_ids"]
     np.testing.assert_array_equal(out, expected)
     assert tok.encode("ACTAT") == [1, 5, 6, 8, 5, 8, 2]
+    assert tok(["ACéT"])["input_ids"] == [[1, 5, 6, 4, 8, 2]]
     with pytest.raises(AssertionError, match="took transformers' path"):
         tok("ACTATA")
+
+
+def _warnings_of(tok, calls):
+    return [msg for name, level, msg in _outcomes(tok, calls)[1]
+            if name == _BASE_LOGGER and level == logging.WARNING]
+
+
+def test_too_long_warning_on_the_kernel_path():
+    # defect 14a: transformers' own path warns once per tokenizer; the kernel path did not
+    fast, slow = _both_paths(model_max_length=10)
+    calls = [("call", ["ACGT", "ACGTACGTAC", "ACGTACGTACGTAC"], {"padding": True}),
+             ("call", "ACGTACGTACGTACGTACGT", {}),
+             ("encode", "ACGTACGTACGTACGTACGT", {})]
+    message = (f"{_TOO_LONG} for this model (12 > 10). Running this sequence through the "
+               "model will result in indexing errors")
+    assert _warnings_of(fast, calls) == _warnings_of(slow, calls) == [message]
+    assert fast.deprecation_warnings == slow.deprecation_warnings
+    # a fresh tokenizer warns again, from encode() too
+    fast, slow = _both_paths(model_max_length=10)
+    assert _warnings_of(fast, calls[2:]) == _warnings_of(slow, calls[2:])
+    assert len(_warnings_of(_both_paths(model_max_length=10)[0], calls[2:])) == 1
+    # no warning with a max_length, with truncation, with verbose=False or short rows
+    for kwargs in ({"max_length": 12, "truncation": False}, {"truncation": True},
+                   {"verbose": False}, {"padding": "max_length", "truncation": True}):
+        fast, slow = _both_paths(model_max_length=10)
+        quiet = [("call", ["A" * 30], kwargs)]
+        assert _warnings_of(fast, quiet) == _warnings_of(slow, quiet) == []
+    assert _warnings_of(_both_paths(model_max_length=10)[0], [("call", "A" * 8, {})]) == []
+
+
+# non-ASCII characters: 'ı' and 'ſ' upper-case to the ASCII 'I' and 'S'
+_NON_ASCII = "é中ıſÿ\U0001F600"
+
+
+def _unknown_reference(tok, text):
+    """One token per character (k=1 layouts): its id, upper-cased if ASCII, or the
+    unknown token; [CLS]/[SEP] as the layout adds them."""
+    vocab = tok.get_vocab()
+    ids = [vocab.get(c.upper(), tok.unk_token_id) if c.isascii() else tok.unk_token_id
+           for c in text]
+    return tok.build_inputs_with_special_tokens(ids)
+
+
+@settings(max_examples=60)
+@given(text=st.text(alphabet="ACGTNacgtnX-" + _NON_ASCII, max_size=30),
+       preset=st.sampled_from([None, "hyenadna"]))
+def test_non_ascii_characters_become_the_unknown_token(text, preset):
+    # defect 14b: a non-ASCII character raised where other unknown characters became [UNK]
+    fast, slow = _both_paths(preset=preset)
+    expected = _unknown_reference(fast, text)
+    assert fast(text)["input_ids"] == expected
+    assert fast([text, "AC"])["input_ids"][0] == expected
+    assert slow(text)["input_ids"] == expected
+    assert _slow_ids(fast, text) == expected
+
+
+def test_non_ascii_on_both_paths_and_every_layout():
+    tok = DeepBioPTokenizer()
+    assert tok.tokenize("ACéT") == ["A", "C", "[UNK]", "T"]
+    assert tok("ACé中T")["input_ids"] == [1, 5, 6, 4, 4, 8, 2]
+    assert tok("ıſ")["input_ids"] == [1, 4, 4, 2]  # not read as 'I', 'S'
+    assert tok("AC[MASK]é")["input_ids"] == [1, 5, 6, 3, 4, 2]  # transformers' path
+    offsets = tok(["Aé中C"], return_offsets_mapping=True)["offset_mapping"]
+    assert _plain(offsets) == [[[0, 0], [0, 1], [1, 2], [2, 3], [3, 4], [0, 0]]]
+    # the unknown token where the same layout puts it for 'X' (k-mers, greedy 6-mers)
+    for preset in PRESET_NAMES:
+        tok = DeepBioPTokenizer(preset=preset)
+        seqs = ["ACGTACéGTACGTAC", "é", "GATTACAGATTACA中"]
+        assert (tok(seqs)["input_ids"]
+                == tok([s.replace("é", "X").replace("中", "X") for s in seqs])["input_ids"])
+        assert tok(seqs)["input_ids"] == [_slow_ids(tok, s) for s in seqs]
+
+
+def test_return_length_of_one_padded_input():
+    # defect 14c: one padded input gave its unpadded length (6), transformers gives 8
+    tok = DeepBioPTokenizer()
+    out = tok("ACGT", padding="max_length", truncation=True, max_length=8, return_length=True)
+    assert out["input_ids"] == [1, 5, 6, 7, 8, 2, 0, 0] and out["length"] == 8
+    pt = tok("ACGT", padding="max_length", truncation=True, max_length=8, return_length=True,
+             return_tensors="pt")
+    assert pt["length"].tolist() == [8]
+    # each input of a batch is counted before padding, as transformers does
+    batch = tok(["ACGT", "A"], padding="max_length", truncation=True, max_length=8,
+                return_length=True)
+    assert batch["length"] == [6, 3]
+    for text in ("ACGT", ["ACGT"], ["ACGT", "ACGTACGTACGT"], ""):
+        for kwargs in ({"padding": "max_length", "truncation": True, "max_length": 9},
+                       {"padding": True}, {"padding": "longest", "return_tensors": "np"},
+                       {"padding": "max_length", "truncation": True, "max_length": 9,
+                        "add_special_tokens": False}):
+            fast, slow = _both_paths()
+            calls = [("call", text, dict(kwargs, return_length=True))]
+            assert _outcomes(fast, calls) == _outcomes(slow, calls), (text, kwargs)
 
 
 @pytest.mark.parametrize("preset", PRESET_NAMES)
