@@ -261,7 +261,8 @@ class DeepBioPTokenizer(PreTrainedTokenizer):
                       return_overflowing_tokens: bool, pad_to_multiple_of: Any,
                       padding_strategy: PaddingStrategy,
                       truncation_strategy: TruncationStrategy,
-                      split_special_tokens: bool = False) -> bool:
+                      split_special_tokens: bool = False, max_length: int | None = None,
+                      add_special_tokens: bool = True) -> bool:
         """Whether one kernel call gives exactly what transformers' path would.
 
         Parameters
@@ -273,6 +274,10 @@ padding_strategy, truncation_strategy
             As passed to :meth:`_encode_plus`.
         split_special_tokens : bool, default=False
             ``tokenize`` reads special and added token strings as plain text.
+        max_length : int or None, default=None
+            The (resolved) ``max_length`` of the call.
+        add_special_tokens : bool, default=True
+            Whether the call adds the model's special tokens.
 
         Returns
         -------
@@ -280,15 +285,26 @@ padding_strategy, truncation_strategy
             False for what the kernel does not do (pairs, pre-split words,
             overflow, ``pad_to_multiple_of``, left truncation, padding to
             ``max_length`` without truncation, input other than ``str`` or
-            ``bytes``) and for text holding an added or special token string,
-            which transformers' ``tokenize`` splits off as one token.
+            ``bytes``), for truncation that transformers does not carry out
+            as asked (``"only_second"`` on single sequences, ``max_length=0``
+            or too short for the special tokens) and for text holding an
+            added or special token string, which transformers' ``tokenize``
+            splits off as one token.
         """
         if text_pair is not None or is_split_into_words or return_overflowing_tokens:
             return False
         if pad_to_multiple_of is not None or self.truncation_side != "right":
             return False
-        if (padding_strategy == PaddingStrategy.MAX_LENGTH
-                and truncation_strategy == TruncationStrategy.DO_NOT_TRUNCATE):
+        if truncation_strategy == TruncationStrategy.DO_NOT_TRUNCATE:
+            if padding_strategy == PaddingStrategy.MAX_LENGTH:
+                return False
+        elif truncation_strategy == TruncationStrategy.ONLY_SECOND:
+            return False  # transformers leaves a single sequence uncut
+        elif max_length is not None and (
+                max_length == 0
+                or max_length < (self.num_special_tokens_to_add() if add_special_tokens else 0)):
+            # transformers does not cut at max_length=0, and keeps the special
+            # tokens of a row cut to nothing even when they exceed max_length
             return False
         if not all(isinstance(t, (str, bytes)) for t in texts):
             return False
@@ -329,7 +345,9 @@ padding_strategy, truncation_strategy
         if not self._fast_path_ok(texts, text_pair, is_split_into_words,
                                   return_overflowing_tokens, pad_to_multiple_of,
                                   padding_strategy, truncation_strategy,
-                                  split_special_tokens=split_special):
+                                  split_special_tokens=split_special,
+                                  max_length=max_length,
+                                  add_special_tokens=add_special_tokens):
             if return_offsets_mapping:
                 raise NotImplementedError(
                     "return_offsets_mapping needs plain sequences (no pairs, special "

@@ -256,6 +256,107 @@ def _both_paths(preset=None, model_max_length=512, added=(), special=(), cls_tok
     return made
 
 
+# non-ASCII characters: 'ı' and 'ſ' upper-case to the ASCII 'I' and 'S'
+_NON_ASCII = "é中ıſÿ\U0001F600"
+_TEXT_CHARS = "ACGTNacgtn" + _NON_ASCII + "[]<>MASKx "
+_NEW_TOKENS = st.one_of(st.text(alphabet="ACGTNacgtn", min_size=1, max_size=4),
+                        st.sampled_from(["<x>", "[MASK]A", "é", "Cé", "[NEW]"]))
+_OPTIONS = st.fixed_dictionaries({}, optional={
+    "padding": st.sampled_from([True, False, "longest", "max_length", "do_not_pad"]),
+    "truncation": st.sampled_from([True, False, "longest_first", "only_first", "only_second",
+                                   "do_not_truncate"]),
+    "max_length": st.integers(0, 16),
+    "add_special_tokens": st.booleans(),
+    "padding_side": st.sampled_from(["left", "right"]),
+    "return_length": st.booleans(),
+    "return_special_tokens_mask": st.booleans(),
+    "return_token_type_ids": st.booleans(),
+    "return_attention_mask": st.booleans(),
+    "split_special_tokens": st.booleans(),
+    "verbose": st.booleans(),
+    "return_tensors": st.sampled_from(["np", "pt"]),
+})
+_ENCODE_OPTIONS = ("padding", "truncation", "max_length", "add_special_tokens", "padding_side",
+                   "split_special_tokens", "verbose", "return_tensors")
+
+
+@st.composite
+def _setups(draw):
+    added = draw(st.lists(
+        _NEW_TOKENS | st.builds(transformers.AddedToken, _NEW_TOKENS, single_word=st.booleans(),
+                                lstrip=st.booleans(), rstrip=st.booleans()),
+        max_size=3))
+    return dict(
+        preset=draw(st.sampled_from(PRESET_NAMES + ["dnabert-4"])),
+        model_max_length=draw(st.sampled_from([0, 4, 9, 512])),
+        added=added,
+        special=draw(st.lists(_NEW_TOKENS, max_size=2)),
+        cls_token=draw(st.none() | st.just("<c>")),
+        truncation_side=draw(st.sampled_from(["right", "right", "left"])),
+    )
+
+
+@st.composite
+def _texts(draw, tokens):
+    """DNA in both cases with N, non-ASCII and bracket characters, with added and
+    special token strings inserted; sometimes as UTF-8 bytes."""
+    plain = st.text(alphabet=_TEXT_CHARS, max_size=8)
+    pieces = draw(st.lists(st.one_of(plain, plain, plain, st.sampled_from(sorted(tokens))),
+                           max_size=4))
+    text = "".join(pieces)
+    return text.encode("utf-8") if draw(st.integers(0, 6)) == 0 else text
+
+
+@st.composite
+def _calls(draw, tokens):
+    calls = []
+    for _ in range(draw(st.integers(1, 3))):
+        batched = draw(st.booleans())
+        text = (draw(st.lists(_texts(tokens), min_size=1, max_size=4)) if batched
+                else draw(_texts(tokens)))
+        options = draw(_OPTIONS)
+        if not batched and draw(st.integers(0, 4)) == 0:
+            options = {k: v for k, v in options.items() if k in _ENCODE_OPTIONS}
+            calls.append(("encode", text, options))
+        else:
+            calls.append(("call", text, options))
+    return calls
+
+
+@pytest.mark.filterwarnings("ignore:`max_length` is ignored when `padding`=`True`")
+@settings(max_examples=200)
+@given(setup=_setups(), data=st.data())
+def test_kernel_path_gives_what_transformers_path_gives(setup, data):
+    """Over added tokens (lower case, special, AddedToken options), non-ASCII text,
+    bytes, padding/truncation/max_length/return_length and the other options: the
+    same outputs, errors and logged warnings (repeated calls: warned once)."""
+    fast, slow = _both_paths(**setup)
+    tokens = set(slow.get_added_vocab()) | set(slow.all_special_tokens) | {"A"}
+    calls = data.draw(_calls(tokens))
+    assert _outcomes(fast, calls) == _outcomes(slow, calls)
+
+
+@pytest.mark.parametrize("preset", [None, "nucleotide-transformer"])
+def test_truncation_transformers_does_not_carry_out(preset):
+    """transformers leaves a single sequence uncut with "only_second" and at
+    max_length=0 (also model_max_length=0 with truncation=True), and keeps the
+    special tokens of a row cut to nothing even beyond max_length; the kernel
+    path cut or raised there."""
+    fast, slow = _both_paths(preset=preset, model_max_length=0)
+    calls = [("call", ["ACGTACGT", "A"], {"truncation": "only_second", "max_length": 4,
+                                          "padding": True}),
+             ("call", "ACGTACGT", {"truncation": "only_second", "max_length": 4}),
+             ("call", ["ACGTACGT", "A"], {"truncation": True, "max_length": 0}),
+             ("call", ["ACGT"], {"truncation": True, "max_length": 0,
+                                 "add_special_tokens": False}),
+             ("encode", "ACGT", {"truncation": True}),
+             ("call", ["ACGTACGT", "A"], {"truncation": True, "max_length": 1,
+                                          "return_length": True})]
+    got = _outcomes(fast, calls)
+    assert got == _outcomes(slow, calls)
+    assert got[0][0]["input_ids"][2][0] == _slow_ids(fast, "ACGTACGT")  # uncut
+
+
 def test_added_tokens_are_used_by_call_and_encode():
     # defect 10: tokenize() honoured the added token, __call__/encode did not
     tok = DeepBioPTokenizer()
@@ -324,10 +425,6 @@ def test_too_long_warning_on_the_kernel_path():
         quiet = [("call", ["A" * 30], kwargs)]
         assert _warnings_of(fast, quiet) == _warnings_of(slow, quiet) == []
     assert _warnings_of(_both_paths(model_max_length=10)[0], [("call", "A" * 8, {})]) == []
-
-
-# non-ASCII characters: 'ı' and 'ſ' upper-case to the ASCII 'I' and 'S'
-_NON_ASCII = "é中ıſÿ\U0001F600"
 
 
 def _unknown_reference(tok, text):
