@@ -245,7 +245,7 @@ class DeepBioPTokenizer(PreTrainedTokenizer):
         The searches are rebuilt only when that set of strings changes
         (``add_tokens``, ``add_special_tokens``, ...).
         """
-        tokens = set(self.added_tokens_encoder)
+        tokens = set(self.get_added_vocab())
         tokens.update(self.all_special_tokens)
         tokens.update(getattr(getattr(self, "tokens_trie", None), "_tokens", ()))
         tokens.discard("")
@@ -316,14 +316,21 @@ padding_strategy, truncation_strategy
                 return False
         return True
 
-    def _warn_if_too_long(self, ids: np.ndarray, attn: np.ndarray, verbose: bool) -> None:
+    def _warn_if_too_long(self, ids: np.ndarray, attn: np.ndarray, side: str,
+                          verbose: bool) -> None:
         """transformers' warning about a row longer than ``model_max_length``
         (its own method, so the same logger and once-per-tokenizer flag),
-        given the first such row as transformers would meet it."""
-        lengths = attn.sum(axis=1)
-        if not lengths.size or int(lengths.max()) <= self.model_max_length:
+        given the first such row as transformers would meet it.
+
+        ``ids``/``attn`` are padded to their longest row on ``side``, so a row
+        is longer than ``m`` tokens exactly when it has a token in column ``m``
+        (counted from its start): one column is read, not the whole mask.
+        """
+        width, m = attn.shape[1], self.model_max_length
+        if width <= m:
             return
-        i = int(np.argmax(lengths > self.model_max_length))
+        column = attn[:, m] if side == "right" else attn[:, width - 1 - m]
+        i = int(np.argmax(column != 0))
         self._eventual_warn_about_too_long_sequence(ids[i][attn[i] != 0].tolist(), None, verbose)
 
     def _encode_plus(self, text: Any, text_pair: Any = None, add_special_tokens: bool = True,
@@ -369,19 +376,23 @@ padding_strategy, truncation_strategy
         limit = max_length if truncate else None
         padding = "max_length" if padding_strategy == PaddingStrategy.MAX_LENGTH else "longest"
         flag = None if add_special_tokens else False
-        if any(isinstance(t, str) and not t.isascii() for t in texts):
-            texts = [_kernel_text(t) for t in texts]
+        try:
+            packed = pack_batch(texts)
+        except ValueError:
+            # a non-ASCII str (the packer's ASCII check costs nothing extra);
+            # anything else fails again here
+            packed = pack_batch([_kernel_text(t) for t in texts])
+        side = padding_side or self.padding_side
         out = self._encoder._run(
-            pack_batch(texts), add_cls=flag, add_sep=flag, max_length=limit,
+            packed, add_cls=flag, add_sep=flag, max_length=limit,
             padding=padding, special=return_special_tokens_mask,
-            offsets=bool(return_offsets_mapping),
-            padding_side=padding_side or self.padding_side, truncation=True,
+            offsets=bool(return_offsets_mapping), padding_side=side, truncation=True,
         )
         if return_attention_mask is None:
             return_attention_mask = "attention_mask" in self.model_input_names
         attn = out["attention_mask"]
         if max_length is None:  # transformers warns only when no max_length applies
-            self._warn_if_too_long(out["input_ids"], attn, verbose)
+            self._warn_if_too_long(out["input_ids"], attn, side, verbose)
         if not batched and not attn.any():
             # transformers' pad() hands back one input without tokens unpadded
             padding_strategy = PaddingStrategy.DO_NOT_PAD
