@@ -23,13 +23,13 @@ Examples
 from __future__ import annotations
 
 import os
-import re
 from typing import Any
 
 import numpy as np
 from transformers import AutoConfig, AutoTokenizer, BatchEncoding, PretrainedConfig, PreTrainedTokenizer
 from transformers.tokenization_utils_base import PaddingStrategy, TruncationStrategy
 
+from deepbiop._hf_text import kernel_text, python_text, search_any
 from deepbiop._sequences import pack_batch
 from deepbiop.encoders.tokens import TransformerEncoder
 
@@ -44,49 +44,6 @@ _ROLE_KWARGS = {
     "bos": "bos_token",
     "eos": "eos_token",
 }
-
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
-
-
-def _kernel_text(text: str | bytes) -> str | bytes:
-    """``text`` as the token kernel reads it: one byte per character.
-
-    ``bytes`` and ASCII ``str`` are returned as they are. In any other ``str``
-    each non-ASCII character becomes the byte 0x80: no vocabulary has a token
-    for it (single-character tokens are ASCII), so it becomes the unknown
-    token like any other character without a token, and positions (offsets)
-    still count characters.
-    """
-    if isinstance(text, str) and not text.isascii():
-        return _NON_ASCII.sub("\x80", text).encode("latin-1")
-    return text
-
-
-def _python_text(text: Any) -> Any:
-    """``text`` for transformers' own path, which takes ``str`` only: ``bytes``
-    (alone or as elements of a list or tuple) decoded one character per byte
-    (Latin-1, as the kernel reads them); anything else unchanged."""
-    if isinstance(text, bytes):
-        return text.decode("latin-1")
-    if isinstance(text, (list, tuple)) and any(isinstance(t, bytes) for t in text):
-        return [t.decode("latin-1") if isinstance(t, bytes) else t for t in text]
-    return text
-
-
-def _no_match(text: Any) -> None:
-    return None
-
-
-def _search_any(tokens: list, encode: bool) -> Any:
-    """The ``search`` of one regex matching any of ``tokens`` (as Latin-1
-    bytes when ``encode``; tokens with other characters cannot occur in
-    bytes read as Latin-1), or a search that never matches."""
-    if encode:
-        tokens = [t.encode("latin-1") for t in tokens if all(ord(c) < 256 for c in t)]
-    if not tokens:
-        return _no_match
-    return re.compile((b"|" if encode else "|").join(map(re.escape, tokens))).search
-
 
 class DeepBioPTokenizer(PreTrainedTokenizer):
     """A HuggingFace tokenizer for DNA, RNA and protein sequences.
@@ -173,7 +130,7 @@ class DeepBioPTokenizer(PreTrainedTokenizer):
         return vocab
 
     def _tokenize(self, text: str, **kwargs: Any) -> list:
-        ids = self._encoder.encode(_kernel_text(text), add_cls=False, add_sep=False)
+        ids = self._encoder.encode(kernel_text(text), add_cls=False, add_sep=False)
         toks = self._vocabulary.tokens
         return [toks[i] for i in ids.tolist()]
 
@@ -236,14 +193,18 @@ class DeepBioPTokenizer(PreTrainedTokenizer):
 
     # -- the kernel path ----------------------------------------------------------
     def _split_searches(self) -> tuple[Any, Any]:
-        """Searches (for ``str``, for ``bytes``) finding any string that
-        transformers' ``tokenize`` splits text at.
+        """Searches for any string that transformers' ``tokenize`` splits at.
 
         ``tokenize`` cuts text at every added or special token string before
         handing the pieces to :meth:`_tokenize`; text holding none of them is
         one piece, which the kernel tokenises exactly as ``_tokenize`` does.
-        The searches are rebuilt only when that set of strings changes
-        (``add_tokens``, ``add_special_tokens``, ...).
+
+        Returns
+        -------
+        (callable, callable)
+            ``search(text)`` for ``str`` and for ``bytes`` (see
+            :func:`deepbiop._hf_text.search_any`), rebuilt only when the set of
+            strings changes (``add_tokens``, ``add_special_tokens``, ...).
         """
         tokens = set(self.get_added_vocab())
         tokens.update(self.all_special_tokens)
@@ -253,7 +214,7 @@ class DeepBioPTokenizer(PreTrainedTokenizer):
         cached = getattr(self, "_split_cache", None)
         if cached is None or cached[0] != key:
             ordered = sorted(key, key=len, reverse=True)
-            cached = (key, _search_any(ordered, False), _search_any(ordered, True))
+            cached = (key, search_any(ordered, False), search_any(ordered, True))
             self._split_cache = cached
         return cached[1], cached[2]
 
@@ -318,13 +279,22 @@ padding_strategy, truncation_strategy
 
     def _warn_if_too_long(self, ids: np.ndarray, attn: np.ndarray, side: str,
                           verbose: bool) -> None:
-        """transformers' warning about a row longer than ``model_max_length``
-        (its own method, so the same logger and once-per-tokenizer flag),
-        given the first such row as transformers would meet it.
+        """Log transformers' warning about a row longer than ``model_max_length``.
 
-        ``ids``/``attn`` are padded to their longest row on ``side``, so a row
-        is longer than ``m`` tokens exactly when it has a token in column ``m``
-        (counted from its start): one column is read, not the whole mask.
+        transformers' own method does it, so the logger, the message and the
+        once-per-tokenizer flag are its own; it is given the first such row,
+        as transformers' path would meet it.
+
+        Parameters
+        ----------
+        ids, attn : ndarray of int64, shape (B, L)
+            Kernel output padded to its longest row, so a row is longer than
+            ``m`` tokens exactly when it has a token in column ``m`` (counted
+            from its start on ``side``): one column is read, not the mask.
+        side : {"right", "left"}
+            The padding side of ``ids``.
+        verbose : bool
+            The call's ``verbose``; False logs nothing.
         """
         width, m = attn.shape[1], self.model_max_length
         if width <= m:
@@ -357,11 +327,14 @@ padding_strategy, truncation_strategy
                                   add_special_tokens=add_special_tokens):
             if return_offsets_mapping:
                 raise NotImplementedError(
-                    "return_offsets_mapping needs plain sequences (no pairs, special "
-                    "token strings or pre-split words)"
+                    "return_offsets_mapping is only available on the kernel path: "
+                    "str/bytes sequences with no pairs, pre-split words, overflowing "
+                    "tokens, pad_to_multiple_of, left or 'only_second' truncation, "
+                    "truncation to a max_length of 0 or below the special tokens, or "
+                    "added or special token strings in the text"
                 )
             return super()._encode_plus(
-                _python_text(text), text_pair=_python_text(text_pair),
+                python_text(text), text_pair=python_text(text_pair),
                 add_special_tokens=add_special_tokens,
                 padding_strategy=padding_strategy, truncation_strategy=truncation_strategy,
                 max_length=max_length, stride=stride, is_split_into_words=is_split_into_words,
@@ -381,7 +354,7 @@ padding_strategy, truncation_strategy
         except ValueError:
             # a non-ASCII str (the packer's ASCII check costs nothing extra);
             # anything else fails again here
-            packed = pack_batch([_kernel_text(t) for t in texts])
+            packed = pack_batch([kernel_text(t) for t in texts])
         side = padding_side or self.padding_side
         out = self._encoder._run(
             packed, add_cls=flag, add_sep=flag, max_length=limit,
