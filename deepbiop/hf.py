@@ -29,6 +29,7 @@ import numpy as np
 from transformers import AutoConfig, AutoTokenizer, BatchEncoding, PretrainedConfig, PreTrainedTokenizer
 from transformers.tokenization_utils_base import PaddingStrategy, TruncationStrategy
 
+from deepbiop._hf_text import kernel_text, python_text, search_any
 from deepbiop._sequences import pack_batch
 from deepbiop.encoders.tokens import TransformerEncoder
 
@@ -43,7 +44,6 @@ _ROLE_KWARGS = {
     "bos": "bos_token",
     "eos": "eos_token",
 }
-
 
 class DeepBioPTokenizer(PreTrainedTokenizer):
     """A HuggingFace tokenizer for DNA, RNA and protein sequences.
@@ -72,8 +72,11 @@ class DeepBioPTokenizer(PreTrainedTokenizer):
     The kernel path handles ``str``/``bytes`` input and lists of them with
     right truncation, any padding strategy and ``return_tensors``;
     sequence pairs, pre-split words, overflowing tokens, ``pad_to_multiple_of``
-    and text that contains special-token strings (``"AC[MASK]GT"``) take the
-    standard Python path and give the same ids.
+    and text that contains a special or added token string (``"AC[MASK]GT"``,
+    or ``"ACTATAG"`` after ``add_tokens(["TATA"])``) take the standard Python
+    path and give the same ids, warnings and ``length``. ``bytes`` are read
+    one character per byte (Latin-1). A character outside the vocabulary,
+    non-ASCII ones included, becomes the unknown token.
     """
 
     vocab_files_names = {"vocab_file": "vocab.txt"}
@@ -127,7 +130,7 @@ class DeepBioPTokenizer(PreTrainedTokenizer):
         return vocab
 
     def _tokenize(self, text: str, **kwargs: Any) -> list:
-        ids = self._encoder.encode(text, add_cls=False, add_sep=False)
+        ids = self._encoder.encode(kernel_text(text), add_cls=False, add_sep=False)
         toks = self._vocabulary.tokens
         return [toks[i] for i in ids.tolist()]
 
@@ -189,29 +192,116 @@ class DeepBioPTokenizer(PreTrainedTokenizer):
         return (path,)
 
     # -- the kernel path ----------------------------------------------------------
+    def _split_searches(self) -> tuple[Any, Any]:
+        """Searches for any string that transformers' ``tokenize`` splits at.
+
+        ``tokenize`` cuts text at every added or special token string before
+        handing the pieces to :meth:`_tokenize`; text holding none of them is
+        one piece, which the kernel tokenises exactly as ``_tokenize`` does.
+
+        Returns
+        -------
+        (callable, callable)
+            ``search(text)`` for ``str`` and for ``bytes`` (see
+            :func:`deepbiop._hf_text.search_any`), rebuilt only when the set of
+            strings changes (``add_tokens``, ``add_special_tokens``, ...).
+        """
+        tokens = set(self.get_added_vocab())
+        tokens.update(self.all_special_tokens)
+        tokens.update(getattr(getattr(self, "tokens_trie", None), "_tokens", ()))
+        tokens.discard("")
+        key = frozenset(tokens)
+        cached = getattr(self, "_split_cache", None)
+        if cached is None or cached[0] != key:
+            ordered = sorted(key, key=len, reverse=True)
+            cached = (key, search_any(ordered, False), search_any(ordered, True))
+            self._split_cache = cached
+        return cached[1], cached[2]
+
     def _fast_path_ok(self, texts: list, text_pair: Any, is_split_into_words: bool,
                       return_overflowing_tokens: bool, pad_to_multiple_of: Any,
                       padding_strategy: PaddingStrategy,
-                      truncation_strategy: TruncationStrategy) -> bool:
+                      truncation_strategy: TruncationStrategy,
+                      split_special_tokens: bool = False, max_length: int | None = None,
+                      add_special_tokens: bool = True) -> bool:
+        """Whether one kernel call gives exactly what transformers' path would.
+
+        Parameters
+        ----------
+        texts : list
+            The input sequences (one input is a list of one).
+        text_pair, is_split_into_words, return_overflowing_tokens, pad_to_multiple_of, \
+padding_strategy, truncation_strategy
+            As passed to :meth:`_encode_plus`.
+        split_special_tokens : bool, default=False
+            ``tokenize`` reads special and added token strings as plain text.
+        max_length : int or None, default=None
+            The (resolved) ``max_length`` of the call.
+        add_special_tokens : bool, default=True
+            Whether the call adds the model's special tokens.
+
+        Returns
+        -------
+        bool
+            False for what the kernel does not do (pairs, pre-split words,
+            overflow, ``pad_to_multiple_of``, left truncation, padding to
+            ``max_length`` without truncation, input other than ``str`` or
+            ``bytes``), for truncation that transformers does not carry out
+            as asked (``"only_second"`` on single sequences, ``max_length=0``
+            or too short for the special tokens) and for text holding an
+            added or special token string, which transformers' ``tokenize``
+            splits off as one token.
+        """
         if text_pair is not None or is_split_into_words or return_overflowing_tokens:
             return False
         if pad_to_multiple_of is not None or self.truncation_side != "right":
             return False
-        if (padding_strategy == PaddingStrategy.MAX_LENGTH
-                and truncation_strategy == TruncationStrategy.DO_NOT_TRUNCATE):
+        if truncation_strategy == TruncationStrategy.DO_NOT_TRUNCATE:
+            if padding_strategy == PaddingStrategy.MAX_LENGTH:
+                return False
+        elif truncation_strategy == TruncationStrategy.ONLY_SECOND:
+            return False  # transformers leaves a single sequence uncut
+        elif max_length is not None and (
+                max_length == 0
+                or max_length < (self.num_special_tokens_to_add() if add_special_tokens else 0)):
+            # transformers does not cut at max_length=0, and keeps the special
+            # tokens of a row cut to nothing even when they exceed max_length
             return False
         if not all(isinstance(t, (str, bytes)) for t in texts):
             return False
-        # text holding a special or added token string needs the trie split
-        marks = {tok[0] for tok in self.get_added_vocab()} | {
-            tok[0] for tok in self.all_special_tokens
-        }
-        marks = {m for m in marks if m.upper() not in self._vocabulary.symbols}
+        if split_special_tokens:
+            return True
+        in_str, in_bytes = self._split_searches()
         for t in texts:
-            s = t.decode("latin-1") if isinstance(t, bytes) else t
-            if any(m in s for m in marks):
+            if (in_bytes if isinstance(t, bytes) else in_str)(t) is not None:
                 return False
         return True
+
+    def _warn_if_too_long(self, ids: np.ndarray, attn: np.ndarray, side: str,
+                          verbose: bool) -> None:
+        """Log transformers' warning about a row longer than ``model_max_length``.
+
+        transformers' own method does it, so the logger, the message and the
+        once-per-tokenizer flag are its own; it is given the first such row,
+        as transformers' path would meet it.
+
+        Parameters
+        ----------
+        ids, attn : ndarray of int64, shape (B, L)
+            Kernel output padded to its longest row, so a row is longer than
+            ``m`` tokens exactly when it has a token in column ``m`` (counted
+            from its start on ``side``): one column is read, not the mask.
+        side : {"right", "left"}
+            The padding side of ``ids``.
+        verbose : bool
+            The call's ``verbose``; False logs nothing.
+        """
+        width, m = attn.shape[1], self.model_max_length
+        if width <= m:
+            return
+        column = attn[:, m] if side == "right" else attn[:, width - 1 - m]
+        i = int(np.argmax(column != 0))
+        self._eventual_warn_about_too_long_sequence(ids[i][attn[i] != 0].tolist(), None, verbose)
 
     def _encode_plus(self, text: Any, text_pair: Any = None, add_special_tokens: bool = True,
                      padding_strategy: PaddingStrategy = PaddingStrategy.DO_NOT_PAD,
@@ -228,16 +318,24 @@ class DeepBioPTokenizer(PreTrainedTokenizer):
         batched = isinstance(text, (list, tuple))
         texts = list(text) if batched else [text]
         return_offsets_mapping = kwargs.pop("return_offsets_mapping", False)
+        split_special = kwargs.get("split_special_tokens", self.split_special_tokens)
         if not self._fast_path_ok(texts, text_pair, is_split_into_words,
                                   return_overflowing_tokens, pad_to_multiple_of,
-                                  padding_strategy, truncation_strategy):
+                                  padding_strategy, truncation_strategy,
+                                  split_special_tokens=split_special,
+                                  max_length=max_length,
+                                  add_special_tokens=add_special_tokens):
             if return_offsets_mapping:
                 raise NotImplementedError(
-                    "return_offsets_mapping needs plain sequences (no pairs, special "
-                    "token strings or pre-split words)"
+                    "return_offsets_mapping is only available on the kernel path: "
+                    "str/bytes sequences with no pairs, pre-split words, overflowing "
+                    "tokens, pad_to_multiple_of, left or 'only_second' truncation, "
+                    "truncation to a max_length of 0 or below the special tokens, or "
+                    "added or special token strings in the text"
                 )
             return super()._encode_plus(
-                text, text_pair=text_pair, add_special_tokens=add_special_tokens,
+                python_text(text), text_pair=python_text(text_pair),
+                add_special_tokens=add_special_tokens,
                 padding_strategy=padding_strategy, truncation_strategy=truncation_strategy,
                 max_length=max_length, stride=stride, is_split_into_words=is_split_into_words,
                 pad_to_multiple_of=pad_to_multiple_of, padding_side=padding_side,
@@ -251,15 +349,26 @@ class DeepBioPTokenizer(PreTrainedTokenizer):
         limit = max_length if truncate else None
         padding = "max_length" if padding_strategy == PaddingStrategy.MAX_LENGTH else "longest"
         flag = None if add_special_tokens else False
+        try:
+            packed = pack_batch(texts)
+        except ValueError:
+            # a non-ASCII str (the packer's ASCII check costs nothing extra);
+            # anything else fails again here
+            packed = pack_batch([kernel_text(t) for t in texts])
+        side = padding_side or self.padding_side
         out = self._encoder._run(
-            pack_batch(texts), add_cls=flag, add_sep=flag, max_length=limit,
+            packed, add_cls=flag, add_sep=flag, max_length=limit,
             padding=padding, special=return_special_tokens_mask,
-            offsets=bool(return_offsets_mapping),
-            padding_side=padding_side or self.padding_side, truncation=True,
+            offsets=bool(return_offsets_mapping), padding_side=side, truncation=True,
         )
         if return_attention_mask is None:
             return_attention_mask = "attention_mask" in self.model_input_names
         attn = out["attention_mask"]
+        if max_length is None:  # transformers warns only when no max_length applies
+            self._warn_if_too_long(out["input_ids"], attn, side, verbose)
+        if not batched and not attn.any():
+            # transformers' pad() hands back one input without tokens unpadded
+            padding_strategy = PaddingStrategy.DO_NOT_PAD
         data: dict = {"input_ids": out["input_ids"]}
         if return_token_type_ids:
             data["token_type_ids"] = np.zeros_like(attn)
@@ -270,7 +379,11 @@ class DeepBioPTokenizer(PreTrainedTokenizer):
         if return_offsets_mapping:
             data["offset_mapping"] = out["offset_mapping"]
         if return_length:
-            data["length"] = attn.sum(axis=1)
+            # as transformers counts: one input after padding, each input of a
+            # batch before (it is built unpadded, then the batch is padded)
+            padded = not batched and padding_strategy != PaddingStrategy.DO_NOT_PAD
+            data["length"] = (np.full(1, attn.shape[1], dtype=np.int64) if padded
+                              else attn.sum(axis=1))
         if padding_strategy == PaddingStrategy.DO_NOT_PAD:
             keep = attn.astype(bool)
             data = {
