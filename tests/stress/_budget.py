@@ -19,6 +19,8 @@ def _env_int(name: str, default: int) -> int:
 
 FUZZ_EXAMPLES = _env_int("DEEPBIOP_FUZZ_EXAMPLES", 25)
 STRESS_ROUNDS = _env_int("DEEPBIOP_STRESS_ROUNDS", 2)
+#: reads per list in the list-mutation races (the long run: 200,000)
+STRESS_READS = _env_int("DEEPBIOP_STRESS_READS", 50_000)
 
 # the fuzz tests use this profile explicitly (@settings(parent=FUZZ)), so the
 # HYPOTHESIS_PROFILE of the rest of the suite does not change their count

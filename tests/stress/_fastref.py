@@ -50,12 +50,12 @@ def integer_codes(seqs: list, encoding_type: str = "dna", *, unknown: bool = Tru
     return codes
 
 
-def onehot(seqs: list, encoding_type: str = "dna", *,
-           max_length: int | None = None) -> np.ndarray:
-    """(B, L, A) float64 one-hot rows, zero rows for other characters and padding."""
+def onehot(seqs: list, encoding_type: str = "dna", *, max_length: int | None = None,
+           dtype=np.float64) -> np.ndarray:
+    """(B, L, A) one-hot rows, zero rows for other characters and padding."""
     A = len(ALPHABETS[encoding_type])
     codes = integer_codes(seqs, encoding_type, pad_value=A, max_length=max_length)
-    eye = np.vstack([np.eye(A), np.zeros((1, A))])
+    eye = np.vstack([np.eye(A), np.zeros((1, A))]).astype(dtype)
     return eye[codes.astype(np.int64)]
 
 

@@ -29,11 +29,13 @@ environment variables scale it:
 
 * ``DEEPBIOP_FUZZ_EXAMPLES`` (default 25): hypothesis examples per fuzz test;
 * ``DEEPBIOP_STRESS_ROUNDS`` (default 2): repetitions of each concurrency and
-  fork scenario (races are probabilistic: more rounds, more chances).
+  fork scenario (races are probabilistic: more rounds, more chances);
+* ``DEEPBIOP_STRESS_READS`` (default 50,000): reads per list in the
+  list-mutation races.
 
 Long run (about an hour on 2 cores)::
 
-    DEEPBIOP_FUZZ_EXAMPLES=2000 DEEPBIOP_STRESS_ROUNDS=40 \\
+    DEEPBIOP_FUZZ_EXAMPLES=2000 DEEPBIOP_STRESS_ROUNDS=20 DEEPBIOP_STRESS_READS=200000 \\
         python -m pytest -q -m stress tests/stress
 
 Only the stress suite: ``python -m pytest -q -m stress``; everything else:
@@ -51,7 +53,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # _subproc, _fastref, _inputs
 sys.path.insert(0, str(HERE.parent))  # _reference, _strategies
 
-from _budget import FUZZ_EXAMPLES, STRESS_ROUNDS  # noqa: E402
+from _budget import FUZZ_EXAMPLES, STRESS_READS, STRESS_ROUNDS  # noqa: E402
 
 
 def pytest_collection_modifyitems(config, items):
@@ -62,4 +64,4 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_report_header(config):
     return (f"deepbiop stress suite: DEEPBIOP_FUZZ_EXAMPLES={FUZZ_EXAMPLES}, "
-            f"DEEPBIOP_STRESS_ROUNDS={STRESS_ROUNDS}")
+            f"DEEPBIOP_STRESS_ROUNDS={STRESS_ROUNDS}, DEEPBIOP_STRESS_READS={STRESS_READS}")
