@@ -152,7 +152,10 @@ def big_kmer_clear(rounds: int, delays: tuple = (0.1,)) -> None:
     clears the list (which holds the only reference to the reads) after
     ``delay`` seconds."""
     body = "ACGT" * 75_000
-    row = F.kmer_counts([body.encode()], 3)[0].astype(np.float32)
+    # counts of body from the reference on 1,000 periods: each of its four
+    # 3-mers (ACG, CGT: 1,000; GTA, TAC: 999) gains one per extra period
+    unit = F.kmer_counts([("ACGT" * 1000).encode()], 3)[0]
+    row = np.where(unit > 0, unit + 74_000, 0).astype(np.float32)
     before = np.broadcast_to(row, (4096, row.shape[0]))
     after = np.zeros((0, 64), dtype=np.float32)
     enc = dbp.KmerEncoder(k=3, n_jobs=2)
@@ -184,44 +187,60 @@ def _protein_reads(n, length, seed=0):
 
 PARAM_RACES = {
     # name -> (make encoder, param, values, batch, reference(value, batch))
+    # 4,096 rows: an output of 4,096 x 20**4 float32 (2.6 GB) for k=4; the
+    # batch repeats 8 distinct reads, whose reference rows are compared
+    # with every 8th output row (see param_race)
     "kmer_protein_k": (
         lambda: dbp.KmerEncoder(k=2, encoding_type="protein", n_jobs=2),
         "k", [2, 4],
-        lambda: _protein_reads(256, 300),
-        lambda v, b: F.kmer_counts([s.encode() for s in b], v, "protein").astype(np.float32)),
+        lambda: _protein_reads(8, 30) * 512,
+        lambda v, b: F.kmer_counts([s.encode() for s in b[:8]], v, "protein").astype(np.float32)),
     "kmer_dna_k": (
         lambda: dbp.KmerEncoder(k=2, n_jobs=2),
         "k", [2, 6],
-        lambda: reads(2048, 300),
+        lambda: reads(256, 300),
         lambda v, b: F.kmer_counts([s.encode() for s in b], v).astype(np.float32)),
     "onehot_encoding_type": (
         lambda: dbp.OneHotEncoder("dna", n_jobs=2),
         "encoding_type", ["dna", "protein"],
-        lambda: _protein_reads(2048, 200, seed=3),
+        lambda: _protein_reads(256, 200, seed=3),
         lambda v, b: F.onehot([s.encode() for s in b], v, dtype=np.float32)),
     "integer_max_length": (
         lambda: dbp.IntegerEncoder("dna", "unknown", dtype=np.int8, n_jobs=2),
         "max_length", [None, 100, 300],
-        lambda: reads(4096, 200, seed=4),
+        lambda: reads(256, 200, seed=4),
         lambda v, b: F.integer_codes([s.encode() for s in b], max_length=v).astype(np.int8)),
     "integer_dtype": (
         lambda: dbp.IntegerEncoder("dna", "unknown", n_jobs=2),
         "dtype", [np.int8, np.float64],
-        lambda: reads(4096, 200, seed=5),
+        lambda: reads(256, 200, seed=5),
         lambda v, b: F.integer_codes([s.encode() for s in b]).astype(v)),
     "onehot_channels_first": (
         lambda: dbp.OneHotEncoder("dna", dtype=np.uint8, max_length=200, n_jobs=2),
         "channels_first", [False, True],
-        lambda: reads(4096, 200, seed=6),
+        lambda: reads(256, 200, seed=6),
         lambda v, b: (lambda x: x.transpose(0, 2, 1) if v else x)(
             F.onehot([s.encode() for s in b], dtype=np.uint8))),
 }
 
 
-def param_race(name: str, iterations: int) -> None:
+def _same(out, ref) -> bool:
+    if out.dtype != ref.dtype or out.ndim != ref.ndim or out.shape[1:] != ref.shape[1:]:
+        return False
+    if out.shape[0] == ref.shape[0]:
+        return np.array_equal(out, ref)
+    period = ref.shape[0]  # a batch repeating ``period`` distinct reads
+    if out.shape[0] % period:
+        return False
+    return all(np.array_equal(out[j::period], np.broadcast_to(ref[j], out[j::period].shape))
+               for j in range(period))
+
+
+def param_race(name: str, iterations: int, max_seconds: float = 60.0) -> None:
     """One thread calls ``set_params`` in a loop (cycling the values) while
     this one transforms with the same encoder; every result must equal the
-    reference for one of the values."""
+    reference for one of the values. Stops after ``iterations`` calls or
+    ``max_seconds``, whichever comes first."""
     make, param, values, batch_fn, ref_fn = PARAM_RACES[name]
     sys.setswitchinterval(1e-6)  # hand the GIL over as often as possible
     batch = batch_fn()
@@ -238,15 +257,18 @@ def param_race(name: str, iterations: int) -> None:
     t = threading.Thread(target=flip)
     t.start()
     counts: Counter = Counter()
+    t0 = time.monotonic()
     try:
         for _ in range(iterations):
+            if time.monotonic() - t0 > max_seconds:
+                break
             try:
                 out = enc.transform(batch)
             except Exception as exc:  # noqa: BLE001
                 counts[f"error:{type(exc).__name__}"] += 1
                 continue
             for v, ref in refs:
-                if out.shape == ref.shape and out.dtype == ref.dtype and np.array_equal(out, ref):
+                if _same(out, ref):
                     counts["before"] += 1  # one consistent parameter set
                     break
             else:

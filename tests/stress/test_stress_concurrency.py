@@ -19,8 +19,9 @@ from _subproc import run_child
 ALLOWED = {"before", "after", "error:RuntimeError", "error:ValueError"}
 
 
-def _run(call: str, timeout: float = 240, mem_gib: float = 16) -> dict:
-    res = run_child(f"import _races\n_races.{call}\n", timeout=timeout, mem_gib=mem_gib)
+def _run(call: str, timeout: float = 240, mem_gib: float = 16, env: dict | None = None) -> dict:
+    res = run_child(f"import _races\n_races.{call}\n", timeout=timeout, mem_gib=mem_gib,
+                    env=env)
     res.check()  # a crash or hang fails here, naming the signal
     assert res.reports, f"the child reported nothing\n{res.describe()}"
     return res.reports[-1]
@@ -34,8 +35,15 @@ def _assert_allowed(counts: dict, what: str) -> None:
 
 def test_list_cleared_during_big_kmer_count():
     """Known defect 1 (use-after-free): 4,096 x 300 kb reads, KmerEncoder
-    k=3, n_jobs=2; another thread clears the list 0.1 s into the call."""
-    counts = _run(f"big_kmer_clear({STRESS_ROUNDS})", timeout=300, mem_gib=20)
+    k=3, n_jobs=2; another thread clears the list 0.1 s into the call.
+
+    glibc is told to map every allocation above 64 KiB on its own
+    (``MALLOC_MMAP_THRESHOLD_``), so each 300 kb read is unmapped when the
+    list drops it and a read of freed memory faults instead of passing
+    silently (by default glibc's threshold grows after the first large free,
+    and the reads would then come from the heap, which stays mapped)."""
+    counts = _run(f"big_kmer_clear({STRESS_ROUNDS})", timeout=300, mem_gib=20,
+                  env={"MALLOC_MMAP_THRESHOLD_": "65536"})
     _assert_allowed(counts, "list cleared during a k-mer count")
 
 
@@ -86,7 +94,11 @@ def test_list_changed_during_encode_batch_with_max_length(group):
 def test_set_params_from_another_thread_during_transform(race):
     """A thread cycles one parameter with ``set_params`` while transform runs
     on the same encoder: each result must be that of one parameter value."""
-    counts = _run(f"param_race({race!r}, {25 * STRESS_ROUNDS})", timeout=300)
+    if race == "kmer_protein_k":  # 2.6 GB outputs: fewer, slower calls
+        call = f"param_race({race!r}, {30 * STRESS_ROUNDS}, {12.0 * STRESS_ROUNDS})"
+    else:
+        call = f"param_race({race!r}, {300 * STRESS_ROUNDS})"
+    counts = _run(call, timeout=300 + 30 * STRESS_ROUNDS, mem_gib=24)
     _assert_allowed(counts, f"set_params race {race}")
 
 
