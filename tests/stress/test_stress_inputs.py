@@ -145,8 +145,10 @@ def _skip_known(case, p=None):
 
 
 # containers that the augmentation batch functions refuse although every
-# encoder takes them: test_augment_batches_accept_what_encoders_accept
-AUGMENT_KNOWN = {"np_object_column", "pandas_frame", "polars_series"}
+# encoder takes them (test_augment_batches_accept_what_encoders_accept), and
+# the list subclass whose __len__ they trust
+# (test_batch_augmentation_trusts_len_of_a_list_subclass)
+AUGMENT_KNOWN = {"np_object_column", "pandas_frame", "polars_series", "list_subclass"}
 
 
 # ------------------------------------------------------------------ one-hot
