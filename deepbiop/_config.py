@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from numbers import Integral
 
 from deepbiop._kernels import _config as _omp
@@ -17,13 +18,43 @@ def openmp_enabled() -> bool:
     return _omp.openmp_enabled()
 
 
+# Fork safety. libgomp's thread pool does not survive fork(): a child whose
+# parent ever ran a parallel region hangs in its first one. A process that
+# asked for more than one thread marks itself; a child forked after that runs
+# every kernel on one thread (PyTorch does the same for its own pool).
+_asked_threads = False
+_forked_after_threads = False
+_fork_noted = False
+
+
+def _after_fork_in_child() -> None:
+    global _forked_after_threads, _fork_noted
+    if _asked_threads:
+        _forked_after_threads = True
+    _fork_noted = False
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def in_forked_child_of_threads() -> bool:
+    """True in a process forked after its parent used OpenMP threads (where
+    every kernel runs on one thread)."""
+    return _forked_after_threads
+
+
 def effective_n_threads(n_jobs: int | None) -> int:
     """Threads a kernel call will use for ``n_jobs``.
 
     ``None`` means every thread OpenMP may use now, which honours
     ``OMP_NUM_THREADS`` and ``threadpoolctl.threadpool_limits``; a positive
-    value is taken as is; ``-1`` means all processors, ``-2`` all but one, and
-    so on (the scikit-learn convention). A serial build always uses 1.
+    value is taken as is, up to ``max(64, 4 x processors)``; ``-1`` means all
+    processors, ``-2`` all but one, and so on (the scikit-learn convention).
+    A serial build always uses 1, and so does a process forked (``fork``
+    start method: ``multiprocessing``, Linux DataLoader workers) after its
+    parent used several threads, because OpenMP's threads cannot be started
+    there; an explicit ``n_jobs`` above 1 then gets one ``RuntimeWarning``.
 
     Raises
     ------
@@ -32,6 +63,7 @@ def effective_n_threads(n_jobs: int | None) -> int:
     TypeError
         For a non-integer.
     """
+    global _asked_threads, _fork_noted
     # validate first, so a bad n_jobs fails the same way in a serial build
     if n_jobs is not None:
         if isinstance(n_jobs, bool) or not isinstance(n_jobs, Integral):
@@ -42,10 +74,26 @@ def effective_n_threads(n_jobs: int | None) -> int:
     if not _omp.openmp_enabled():
         return 1
     if n_jobs is None:
-        return max(1, _omp.openmp_max_threads())
-    if n_jobs < 0:
-        return max(1, _omp.openmp_num_procs() + 1 + n_jobs)
-    return n_jobs
+        n = max(1, _omp.openmp_max_threads())
+    elif n_jobs < 0:
+        n = max(1, _omp.openmp_num_procs() + 1 + max(n_jobs, -(2**20)))
+    else:
+        n = min(n_jobs, max(64, 4 * _omp.openmp_num_procs()))
+    if n > 1:
+        if _forked_after_threads:
+            if n_jobs is not None and n_jobs != -1 and not _fork_noted:
+                _fork_noted = True
+                warnings.warn(
+                    f"n_jobs={n_jobs}: this process was forked after its parent used "
+                    "OpenMP threads, which cannot be started again here; deepbiop runs "
+                    "on one thread in this process (use the 'spawn' or 'forkserver' "
+                    "start method to get threads in children)",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
+            return 1
+        _asked_threads = True
+    return n
 
 
 def _simd_isa() -> str:

@@ -28,7 +28,7 @@ import numpy as np
 
 from deepbiop._kernels import _pack
 
-__all__ = ["Packed", "pack_batch", "pack_one", "SequenceLike", "BatchLike"]
+__all__ = ["Packed", "as_items", "pack_batch", "pack_one", "SequenceLike", "BatchLike"]
 
 SequenceLike = Union[bytes, str, bytearray, memoryview, np.ndarray]
 BatchLike = Union[Iterable[SequenceLike], np.ndarray, Any]
@@ -119,6 +119,10 @@ def _coerce_item(x: Any, index: int) -> np.ndarray:
     if isinstance(x, bytes):
         return np.frombuffer(bytes.__getitem__(x, slice(None)), dtype=np.uint8)
     if isinstance(x, memoryview):
+        try:
+            x.itemsize
+        except ValueError:
+            raise ValueError(f"sequence {index}: a released memoryview") from None
         if x.itemsize != 1:
             raise TypeError(
                 f"sequence {index}: a memoryview sequence must hold bytes, got format "
@@ -192,6 +196,47 @@ def _as_1d_column(X: Any) -> Any:
     return X
 
 
+def as_items(X: BatchLike) -> list | tuple:
+    """The elements of a batch, as a list or tuple (see :func:`pack_batch` for
+    what a batch may be). An exact list or tuple is returned as it is; the
+    caller copies a list it will read more than once.
+
+    Raises
+    ------
+    TypeError
+        When ``X`` is a single sequence, a numeric array or not iterable.
+    ValueError
+        For a DataFrame of several columns or an array of more than one
+        dimension.
+    """
+    if isinstance(X, (bytes, str, bytearray, memoryview)):
+        raise TypeError(
+            f"expected a collection of sequences, got a single {type(X).__name__}; "
+            "wrap it in a list or use the one-sequence function"
+        )
+    X = _as_1d_column(X)
+    if isinstance(X, np.ndarray):
+        if X.dtype.kind not in "SUO":
+            # a numeric array (of any shape) is the wrong type, not the wrong shape
+            raise TypeError(
+                f"expected an array of dtype S, U or object holding sequences, got dtype "
+                f"{X.dtype}; a single encoded sequence goes to encode()"
+            )
+        if X.ndim != 1:
+            raise ValueError(
+                f"expected a 1-D array of sequences, got an array of shape {X.shape}"
+            )
+        return X.tolist()
+    if type(X) in (list, tuple):
+        return X
+    try:
+        return tuple(X)
+    except TypeError:
+        raise TypeError(
+            f"expected a collection of sequences, got {type(X).__name__}"
+        ) from None
+
+
 def pack_batch(X: BatchLike) -> Packed:
     """Pack a batch of sequences.
 
@@ -223,33 +268,11 @@ def pack_batch(X: BatchLike) -> Packed:
             f"{type(X).__name__}. Wrap it in a list or use encode()"
         )
     X = _as_1d_column(X)
-    if isinstance(X, np.ndarray):
-        kind = X.dtype.kind
-        if kind not in "SUO":
-            # a numeric array (of any shape) is the wrong type, not the wrong shape
-            raise TypeError(
-                f"expected an array of dtype S, U or object holding sequences, got dtype "
-                f"{X.dtype}; a single encoded sequence goes to encode()"
-            )
-        if X.ndim != 1:
-            raise ValueError(
-                f"expected a 1-D array of sequences, got an array of shape {X.shape}"
-            )
-        if kind == "S":
-            if X.dtype.itemsize == 0 or len(X) == 0:
-                return _pack_items(X.tolist())
-            # read in place (like any numpy function, a thread writing the
-            # array meanwhile is a data race: see README, "Threads")
-            raw = np.ascontiguousarray(X).view(np.uint8).reshape(len(X), X.dtype.itemsize)
-            ptrs, lens = _pack.pack_fixed_width(raw)
-            return Packed(ptrs, lens, raw)
-        return _pack_items(X.tolist())  # dtype U or object
-    if type(X) in (list, tuple):
-        return _pack_items(X)
-    try:
-        items = tuple(X)
-    except TypeError:
-        raise TypeError(
-            f"expected a collection of sequences, got {type(X).__name__}"
-        ) from None
-    return _pack_items(items)
+    if (isinstance(X, np.ndarray) and X.dtype.kind == "S" and X.ndim == 1
+            and X.dtype.itemsize and len(X)):
+        # read in place (like any numpy function, a thread writing the
+        # array meanwhile is a data race: see README, "Threads")
+        raw = np.ascontiguousarray(X).view(np.uint8).reshape(len(X), X.dtype.itemsize)
+        ptrs, lens = _pack.pack_fixed_width(raw)
+        return Packed(ptrs, lens, raw)
+    return _pack_items(as_items(X))

@@ -445,21 +445,12 @@ def mutate_codes(
 
 
 def _batch_items(seqs: Any) -> list:
-    """A private list of the batch's elements (a list is copied in one C-level
-    step, so another thread changing it afterwards changes nothing here)."""
-    if isinstance(seqs, (str, bytes, bytearray, memoryview)):
-        raise TypeError(
-            f"expected a collection of sequences, got a single {type(seqs).__name__}; "
-            "wrap it in a list or use the one-sequence function"
-        )
-    if type(seqs) is list:
-        return seqs.copy()
-    if hasattr(seqs, "to_numpy"):  # pandas Series
-        seqs = seqs.to_numpy(dtype=object)
-    try:
-        return list(seqs)
-    except TypeError:
-        raise TypeError(f"expected a collection of sequences, got {type(seqs).__name__}") from None
+    """A private list of the batch's elements, from any batch the encoders
+    take (a list is copied in one C-level step, so another thread changing it
+    afterwards changes nothing here)."""
+    from deepbiop._sequences import as_items
+
+    return list(as_items(seqs))
 
 
 @lru_cache(maxsize=16)

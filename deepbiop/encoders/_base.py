@@ -4,6 +4,7 @@ validation, thread counts, output allocation and error reporting."""
 from __future__ import annotations
 
 import functools
+import os
 import warnings
 from numbers import Integral
 from typing import Any
@@ -268,6 +269,28 @@ def _likely_alphabet(packed: Packed, alpha: Alphabet) -> str | None:
         if 2 * other_out < seen and other_out < best_out:
             best, best_out = other.name, other_out
     return best
+
+
+def physical_memory() -> int | None:
+    """Bytes of physical memory, or None where the OS does not say."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # pragma: no cover - non-POSIX
+        return None
+
+
+def check_output_fits(shape: tuple, dtype: Any, hint: str) -> None:
+    """Refuse an output larger than physical memory before allocating it
+    (``np.empty`` may fail with a bare MemoryError, or succeed lazily and the
+    process be killed while the kernel writes)."""
+    need = int(np.prod([int(n) for n in shape], dtype=object)) * np.dtype(dtype).itemsize
+    have = physical_memory()
+    if have is not None and need > have:
+        raise ValueError(
+            f"the output of shape {tuple(int(n) for n in shape)} and dtype "
+            f"{np.dtype(dtype)} needs {need / 2**30:,.1f} GiB, more than this machine's "
+            f"{have / 2**30:.1f} GiB of memory; {hint}"
+        )
 
 
 def check_max_length(max_length: Integral | None, packed: Packed) -> tuple[Packed, int]:

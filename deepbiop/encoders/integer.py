@@ -11,7 +11,12 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from deepbiop._kernels import _integer
 from deepbiop._sequences import Packed, pack_batch
 from deepbiop.alphabets import Alphabet
-from deepbiop.encoders._base import SequenceEncoder, _seed_value, check_max_length
+from deepbiop.encoders._base import (
+    SequenceEncoder,
+    _seed_value,
+    check_max_length,
+    check_output_fits,
+)
 
 __all__ = ["IntegerEncoder"]
 
@@ -96,12 +101,22 @@ class IntegerEncoder(SequenceEncoder):
             dt = np.dtype(self.dtype)
         except TypeError:
             dt = None
-        if dt not in _DTYPES:
+        if dt is None or dt not in _DTYPES:
             raise ValueError(
                 "IntegerEncoder dtype must be one of float32, float64, int64, int32, "
                 f"int16, int8, uint8; got {self.dtype!r}"
             )
         A = self._alphabet.size
+        if dt.kind == "f":  # nan and inf are fine when asked for; overflow is not
+            try:
+                pv = float(self.pad_value)
+            except OverflowError:
+                pv = None
+            if pv is None or (np.isfinite(pv) and abs(pv) > np.finfo(dt).max):
+                raise ValueError(
+                    f"pad_value={self.pad_value!r} cannot be stored in dtype {dt} "
+                    f"(largest finite value {np.finfo(dt).max:g})"
+                )
         if dt.kind in "iu":
             info = np.iinfo(dt)
             pv = self.pad_value
@@ -146,6 +161,7 @@ class IntegerEncoder(SequenceEncoder):
         packed, L = check_max_length(self.max_length, packed)
         B = len(packed)
         if out is None:
+            check_output_fits((B, L), dt, "pass a smaller max_length or encode in smaller batches")
             result = np.empty((B, L), dtype=dt)
         else:
             result = self._check_out(out, (B, L), dt, packed)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 
 from collections.abc import Iterator
 from numbers import Integral
@@ -17,6 +16,7 @@ from deepbiop._kernels import _kmer, _kmer_sparse
 from deepbiop._sequences import Packed, pack_batch
 from deepbiop.alphabets import Alphabet
 from deepbiop.encoders._base import SequenceEncoder
+from deepbiop.encoders._base import physical_memory as _physical_memory
 
 __all__ = [
     "KmerEncoder",
@@ -251,14 +251,6 @@ class KmerNames:
         return f"KmerNames([{first}, ..., {self[-1]!r}], n={self._n:,})"
 
 
-def _physical_memory() -> int | None:
-    """Bytes of physical memory, or None where the OS does not say."""
-    try:
-        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (AttributeError, ValueError, OSError):  # pragma: no cover - non-POSIX
-        return None
-
-
 def _check_dense_fits(n_rows: int, n_cols: int, dtype: np.dtype) -> None:
     """Refuse a dense output larger than physical memory before allocating it
     (np.empty would succeed lazily and the process be killed while writing)."""
@@ -455,7 +447,7 @@ class KmerEncoder(SequenceEncoder):
             dt = np.dtype(self.dtype)
         except TypeError:
             dt = None
-        if dt not in _DTYPES:
+        if dt is None or dt not in _DTYPES:
             raise ValueError(
                 f"KmerEncoder dtype must be one of float32, float64, int32, int64; "
                 f"got {self.dtype!r}"

@@ -11,7 +11,12 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from deepbiop._kernels import _onehot
 from deepbiop._sequences import Packed, pack_batch
 from deepbiop.alphabets import Alphabet
-from deepbiop.encoders._base import SequenceEncoder, _seed_value, check_max_length
+from deepbiop.encoders._base import (
+    SequenceEncoder,
+    _seed_value,
+    check_max_length,
+    check_output_fits,
+)
 
 __all__ = ["OneHotEncoder"]
 
@@ -125,7 +130,7 @@ default="skip"
             dt = np.dtype(self.dtype)
         except TypeError:
             dt = None
-        if dt not in _DTYPES:
+        if dt is None or dt not in _DTYPES:
             raise ValueError(
                 f"OneHotEncoder dtype must be one of float32, float16, float64, uint8; "
                 f"got {self.dtype!r}"
@@ -210,6 +215,7 @@ default="skip"
         if single and self.flatten:
             final_shape = (L * A,)
         if out is None:
+            check_output_fits(shape, dt, "pass a smaller max_length or encode in smaller batches")
             result = np.empty(shape, dtype=dt)
         else:
             result = self._check_out(out, self.output_shape(B, L), dt, packed).reshape(shape)

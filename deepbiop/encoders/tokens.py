@@ -21,7 +21,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from deepbiop._kernels import _tokens
 from deepbiop._sequences import Packed, pack_batch, pack_one
 from deepbiop.alphabets import Alphabet, get_alphabet
-from deepbiop.encoders._base import SequenceEncoder
+from deepbiop.encoders._base import SequenceEncoder, check_output_fits
 
 __all__ = ["TokenVocabulary", "TransformerEncoder", "PRESETS", "default_vocabulary"]
 
@@ -543,6 +543,8 @@ class TransformerEncoder(SequenceEncoder):
             L = int(max_length)
         else:
             L = (int(np.minimum(counts, max_content).max()) + n_spec) if B else 0
+        check_output_fits((2 + 2 * bool(offsets) + bool(special), B, L), np.int64,
+                          "pass a smaller max_length or encode in smaller batches")
         ids = np.empty((B, L), dtype=np.int64)
         attn = np.empty((B, L), dtype=np.int64)
         spec = np.empty((B, L) if special else (0, 0), dtype=np.int64)
