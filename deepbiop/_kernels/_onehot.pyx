@@ -179,8 +179,9 @@ def onehot_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     ``len(ptrs) == len(lens) == out.shape[0]`` and every ``lens[i] <= L``
     (truncation applied by the caller; with ``items``,
     ``len(items) == out.shape[0]`` is checked here);
-    ``table.shape == (256, A)`` with A matching ``out``; addresses valid for
-    ``lens[i]`` bytes while the call runs.
+    addresses valid for ``lens[i]`` bytes while the call runs. (``table.shape
+    == (256, A)`` with A matching ``out``, and 256 ``codes``, are checked
+    here: ValueError otherwise.)
     """
     cdef Py_ssize_t B = out.shape[0], L, A, j
     if channels_first:
@@ -189,6 +190,16 @@ def onehot_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     else:
         L = out.shape[1]
         A = out.shape[2]
+    # Checked here, not only by the caller: the loops read table row s[p] as A
+    # values with A taken from ``out``, so a table of another alphabet or a
+    # layout mix-up (an encoder whose parameters another thread changed
+    # between sizing ``out`` and building the table) would read past the end
+    # of the table (ASan: heap-buffer-overflow in _rows_last). O(1) per call.
+    if table.shape[0] != 256 or table.shape[1] != A or codes.shape[0] != 256:
+        raise ValueError(
+            f"onehot_batch: table has shape ({table.shape[0]}, {table.shape[1]}) and "
+            f"codes {codes.shape[0]} entries; output rows of {A} need (256, {A}) and 256"
+        )
     if B == 0 or (L * A == 0 and items is None):
         return 0
     cdef PyObject** it = borrowed_items(items, B)
