@@ -8,8 +8,9 @@ Everything about the package except its compiled extensions lives in
   rebuilds with bounds, wraparound and initialisation checks on);
 * ``DEEPBIOP_SANITIZE=1``: the most checking build, for CI and for chasing
   memory errors. Every kernel is compiled and linked with
-  ``-fsanitize=address,undefined -fno-omit-frame-pointer -g -O1`` and the
-  Cython checks of ``DEEPBIOP_CYTHON_DEBUG=1`` are on as well. Such a build
+  ``-fsanitize=address,undefined -fno-omit-frame-pointer -g -O1`` (plus
+  ``-fno-wrapv -fsanitize=float-cast-overflow``) and the Cython checks of
+  ``DEEPBIOP_CYTHON_DEBUG=1`` are on as well. Such a build
   only imports into an interpreter with the ASan runtime preloaded: run it
   through ``.ci/sanitize.sh`` (which sets ``LD_PRELOAD`` and the sanitizer
   options), and rebuild without the switch afterwards;
@@ -112,6 +113,12 @@ def _openmp_flags() -> list[str]:
 # them as shared libraries, which is why the (uninstrumented) interpreter must
 # preload libasan (see .ci/sanitize.sh).
 SANITIZE_FLAGS = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-g", "-O1"]
+# Two checks beyond -fsanitize=undefined. CPython compiles extensions with
+# -fwrapv, which defines signed overflow (so UBSan cannot see it); in index
+# arithmetic a wrapped value is a bug all the same, so the sanitizer build
+# turns it off (the last -f(no-)wrapv wins). float-cast-overflow: a double
+# cast to an integer type that cannot hold it (a pad value, say).
+SANITIZE_EXTRA = ["-fno-wrapv", "-fsanitize=float-cast-overflow"]
 
 
 def _extensions() -> list[Extension]:
@@ -134,8 +141,8 @@ def _extensions() -> list[Extension]:
     if debug and sys.platform != "win32":
         extra_compile = ["-O1", "-g"]
     if sanitize:
-        extra_compile = list(SANITIZE_FLAGS)
-        extra_link = list(SANITIZE_FLAGS)
+        extra_compile = SANITIZE_FLAGS + SANITIZE_EXTRA
+        extra_link = SANITIZE_FLAGS + SANITIZE_EXTRA
     exts = []
     for name, wants_omp in KERNELS.items():
         flags = omp if wants_omp else []

@@ -28,8 +28,16 @@ fi
 
 # The runtime to preload is the one the kernels were linked against (gcc links
 # libasan as a shared library): ask the loader, rather than guess a compiler.
-kernel=$("$PY" -c "import glob; print((sorted(glob.glob('deepbiop/_kernels/_config*.so')) or [''])[0])")
-[[ -n "$kernel" ]] || { echo "sanitize.sh: no built kernels in deepbiop/_kernels" >&2; exit 1; }
+# The kernel looked at is the one `import deepbiop` will load (found without
+# importing it: a sanitizer build cannot be imported before the preload).
+kernel=$("$PY" - <<'PY'
+import glob, importlib.util, os
+spec = importlib.util.find_spec("deepbiop")
+pkg = os.path.dirname(spec.origin) if spec and spec.origin else ""
+print((sorted(glob.glob(os.path.join(pkg, "_kernels", "_config*.so"))) or [""])[0])
+PY
+)
+[[ -n "$kernel" ]] || { echo "sanitize.sh: no built deepbiop kernels found" >&2; exit 1; }
 libasan=$(ldd "$kernel" | awk '$1 ~ /^libasan\.so/ {print $3}')
 if [[ -z "$libasan" || ! -e "$libasan" ]]; then
   echo "sanitize.sh: $kernel is not linked against libasan: build with DEEPBIOP_SANITIZE=1" \
@@ -80,9 +88,17 @@ fi
 status=0
 # --capture=sys: capture print() but leave the file descriptors alone, so that a
 # sanitizer report written to fd 2 just before the process exits is not lost.
-"$PY" -m pytest -p no:cacheprovider --capture=sys "$@" 2>&1 | tee "$REPORTS/pytest.out" \
+# timeout: a child forked while another thread held ASan's allocator lock can
+# hang for good (seen with torch DataLoader fork workers, not in these tests);
+# fail after DEEPBIOP_SANITIZE_TIMEOUT seconds instead of using up CI's time.
+limit=${DEEPBIOP_SANITIZE_TIMEOUT:-900}
+# (with pipefail the status is pytest's, or timeout's: tee itself does not fail)
+timeout --kill-after=30 "$limit" \
+  "$PY" -m pytest -p no:cacheprovider --capture=sys "$@" 2>&1 | tee "$REPORTS/pytest.out" \
   || status=$?
-# (with pipefail, $? above is pytest's status: tee itself does not fail)
+if ((status == 124 || status == 137)); then
+  echo "sanitize.sh: pytest did not finish within $limit s (DEEPBIOP_SANITIZE_TIMEOUT)" >&2
+fi
 
 shopt -s nullglob
 reports=("$REPORTS"/asan.*)
