@@ -10,6 +10,8 @@
 # tests/kernels, tests/stress and tests/test_threads.py exist.
 # Afterwards rebuild without DEEPBIOP_SANITIZE: a sanitizer build does not
 # import into a plain interpreter.
+# Environment: HYPOTHESIS_PROFILE (default "ci"), DEEPBIOP_SANITIZE_TIMEOUT
+# (seconds pytest may take, default 1200).
 #
 # Exit status: pytest's, or 1 when any sanitizer report was written, even by a
 # test that passed (UBSan may continue after a report, and a report from a
@@ -70,6 +72,10 @@ export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:report_error_type=1"
 # then allocated by malloc, i.e. by ASan with redzones around each, instead of
 # inside pymalloc's arenas where an over-read stays invisible.
 export PYTHONMALLOC=malloc
+# Everything runs 2-5x slower under ASan: hypothesis tests take the "ci"
+# profile of tests/conftest.py (25 examples instead of 60) unless told
+# otherwise; the other CI steps run the same tests with the full profile.
+export HYPOTHESIS_PROFILE=${HYPOTHESIS_PROFILE:-ci}
 
 "$PY" - <<'PY'
 from deepbiop._kernels import _config as c
@@ -91,7 +97,7 @@ status=0
 # timeout: a child forked while another thread held ASan's allocator lock can
 # hang for good (seen with torch DataLoader fork workers, not in these tests);
 # fail after DEEPBIOP_SANITIZE_TIMEOUT seconds instead of using up CI's time.
-limit=${DEEPBIOP_SANITIZE_TIMEOUT:-900}
+limit=${DEEPBIOP_SANITIZE_TIMEOUT:-1200}
 # (with pipefail the status is pytest's, or timeout's: tee itself does not fail)
 timeout --kill-after=30 "$limit" \
   "$PY" -m pytest -p no:cacheprovider --capture=sys "$@" 2>&1 | tee "$REPORTS/pytest.out" \
