@@ -6,6 +6,14 @@ Everything about the package except its compiled extensions lives in
 * ``KERNELS``: the table of extension modules (one ``.pyx`` per encoder family);
 * the global Cython directives (bounds checks off; ``DEEPBIOP_CYTHON_DEBUG=1``
   rebuilds with bounds, wraparound and initialisation checks on);
+* ``DEEPBIOP_SANITIZE=1``: the most checking build, for CI and for chasing
+  memory errors. Every kernel is compiled and linked with
+  ``-fsanitize=address,undefined -fno-omit-frame-pointer -g -O1`` (plus
+  ``-fno-wrapv -fsanitize=float-cast-overflow``) and the Cython checks of
+  ``DEEPBIOP_CYTHON_DEBUG=1`` are on as well. Such a build
+  only imports into an interpreter with the ASan runtime preloaded: run it
+  through ``.ci/sanitize.sh`` (which sets ``LD_PRELOAD`` and the sanitizer
+  options), and rebuild without the switch afterwards;
 * an OpenMP compile-and-run probe. Where OpenMP is missing (or
   ``DEEPBIOP_DISABLE_OPENMP=1``) the kernels build serially and one warning says so.
 """
@@ -97,17 +105,44 @@ def _openmp_flags() -> list[str]:
     return []
 
 
+# DEEPBIOP_SANITIZE=1: AddressSanitizer (out-of-bounds and use-after-free
+# reads and writes, also from the OpenMP threads) and UndefinedBehaviorSanitizer.
+# -O1 keeps the reports' stacks close to the source; no frame-pointer
+# omission so that ASan's fast unwinder gets every frame. The same flags go to
+# the linker, which makes each kernel depend on libasan/libubsan; gcc links
+# them as shared libraries, which is why the (uninstrumented) interpreter must
+# preload libasan (see .ci/sanitize.sh).
+SANITIZE_FLAGS = ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-g", "-O1"]
+# Two checks beyond -fsanitize=undefined. CPython compiles extensions with
+# -fwrapv, which defines signed overflow (so UBSan cannot see it); in index
+# arithmetic a wrapped value is a bug all the same, so the sanitizer build
+# turns it off (the last -f(no-)wrapv wins). float-cast-overflow: a double
+# cast to an integer type that cannot hold it (a pad value, say).
+SANITIZE_EXTRA = ["-fno-wrapv", "-fsanitize=float-cast-overflow"]
+
+
 def _extensions() -> list[Extension]:
     omp = _openmp_flags()
-    debug = _truthy("DEEPBIOP_CYTHON_DEBUG")
+    sanitize = _truthy("DEEPBIOP_SANITIZE")
+    if sanitize and sys.platform == "win32":
+        raise SystemExit("deepbiop: DEEPBIOP_SANITIZE=1 needs gcc or clang (not MSVC)")
+    # A sanitizer build is also a debug build: Cython's own bounds checks turn
+    # an out-of-range memoryview index into an IndexError before ASan would
+    # ever see it, ASan catches the raw pointer arithmetic Cython cannot check.
+    debug = _truthy("DEEPBIOP_CYTHON_DEBUG") or sanitize
     macros = [
         ("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION"),
         ("DEEPBIOP_OPENMP", "1" if omp else "0"),
         ("DEEPBIOP_BOUNDSCHECK", "1" if debug else "0"),
+        ("DEEPBIOP_SANITIZE", "1" if sanitize else "0"),
     ]
     extra_compile = ["-O3"] if sys.platform != "win32" else []
+    extra_link: list[str] = []
     if debug and sys.platform != "win32":
         extra_compile = ["-O1", "-g"]
+    if sanitize:
+        extra_compile = SANITIZE_FLAGS + SANITIZE_EXTRA
+        extra_link = SANITIZE_FLAGS + SANITIZE_EXTRA
     exts = []
     for name, wants_omp in KERNELS.items():
         flags = omp if wants_omp else []
@@ -120,7 +155,7 @@ def _extensions() -> list[Extension]:
                 depends=sorted(glob.glob(f"{KERNEL_DIR}/*.h") + glob.glob(f"{KERNEL_DIR}/*.pxd")),
                 define_macros=macros,
                 extra_compile_args=extra_compile + flags,
-                extra_link_args=flags,
+                extra_link_args=extra_link + flags,
             )
         )
     directives = {

@@ -124,6 +124,7 @@ def show_config(file=None) -> None:
         f"openmp: {'enabled' if openmp_enabled() else 'disabled (serial build)'}",
         f"threads (n_jobs=None): {effective_n_threads(None)}",
         f"bounds checks: {'on (debug build)' if _omp.boundscheck_enabled() else 'off'}",
+        f"sanitizers: {'address,undefined' if _omp.sanitizer_enabled() else 'off'}",
         f"byte lookup: {_simd_isa()}",
         f"processors: {os.cpu_count()}",
         f"OMP_NUM_THREADS: {os.environ.get('OMP_NUM_THREADS', 'unset')}",

@@ -11,3 +11,6 @@ def openmp_num_procs() -> int:
 
 def boundscheck_enabled() -> bool:
     """Return True for a debug build (DEEPBIOP_CYTHON_DEBUG=1: bounds checks on)."""
+
+def sanitizer_enabled() -> bool:
+    """Return True for a sanitizer build (DEEPBIOP_SANITIZE=1: ASan and UBSan)."""

@@ -6,6 +6,7 @@ OpenMP runtime the kernels link)."""
 cdef extern from "_omp_shim.h":
     int DEEPBIOP_HAVE_OPENMP
     int DEEPBIOP_BOUNDSCHECK
+    int DEEPBIOP_SANITIZE
     int omp_get_max_threads() noexcept nogil
     int omp_get_num_procs() noexcept nogil
 
@@ -28,3 +29,8 @@ def openmp_num_procs():
 def boundscheck_enabled():
     """Return True for a debug build (DEEPBIOP_CYTHON_DEBUG=1: bounds checks on)."""
     return bool(DEEPBIOP_BOUNDSCHECK)
+
+
+def sanitizer_enabled():
+    """Return True for a sanitizer build (DEEPBIOP_SANITIZE=1: ASan and UBSan)."""
+    return bool(DEEPBIOP_SANITIZE)

@@ -475,9 +475,8 @@ def collect_codes(const int64_t[::1] ptrs, const int64_t[::1] lens,
     ``len(out)`` its total; ``1 <= k``; ``A**k`` fits in 63 bits;
     ``canonical`` only with ``A == 4``.
     """
-    cdef Py_ssize_t B = ptrs.shape[0], i, p, n
+    cdef Py_ssize_t B = ptrs.shape[0], i, p, n, base
     cdef const uint8_t* s
-    cdef uint64_t* dst
     cdef uint64_t n_codes = 1, fwd, rev, idx, mask, lead
     cdef uint64_t top = <uint64_t> 2 * <uint64_t> (k - 1)
     cdef int c, run, j
@@ -494,7 +493,12 @@ def collect_codes(const int64_t[::1] ptrs, const int64_t[::1] lens,
         if n < k:
             n = 0   # no window; the loop below does nothing
         s = seq_ptr(ptrs, i)
-        dst = op + starts[i] - (k - 1)   # window ending at p starts at p - k + 1
+        # the window ending at p (p >= k - 1) goes to op[base + p]. An index,
+        # not a pointer op + base: base is negative for the first row, and op
+        # is NULL when no sequence has a window, and a pointer before an array
+        # (or any offset from NULL) is undefined behaviour even if never read
+        # through (UBSan: "applying non-zero offset ... to null pointer").
+        base = starts[i] - (k - 1)
         fwd = 0
         rev = 0
         run = 0
@@ -503,7 +507,7 @@ def collect_codes(const int64_t[::1] ptrs, const int64_t[::1] lens,
             if c < 0:
                 run = 0
                 if p >= k - 1:
-                    dst[p] = _SKIPPED
+                    op[base + p] = _SKIPPED
                 continue
             if A == 4:
                 fwd = ((fwd << 2) | <uint64_t> c) & mask
@@ -517,9 +521,9 @@ def collect_codes(const int64_t[::1] ptrs, const int64_t[::1] lens,
                     idx = fwd
                     if canonical and rev < fwd:
                         idx = rev
-                    dst[p] = idx
+                    op[base + p] = idx
                 else:
-                    dst[p] = _SKIPPED
+                    op[base + p] = _SKIPPED
 
 
 def count_codes(uint64_t[::1] keys, uint64_t[::1] scratch, int key_bits,

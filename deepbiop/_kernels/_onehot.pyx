@@ -150,10 +150,11 @@ def onehot_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     Preconditions (checked by the caller)
     -------------------------------------
     ``len(ptrs) == len(lens) == len(status) == out.shape[0]``; every
-    ``lens[i] <= L`` (truncation applied by the caller);
-    ``table.shape == (256, A)`` with A matching ``out``; addresses valid for
+    ``lens[i] <= L`` (truncation applied by the caller); addresses valid for
     ``lens[i]`` bytes while the call runs (``Packed.keep`` holds references
     to every object they point into) and not overlapping ``out``.
+    (``table.shape == (256, A)`` with A matching ``out``, and 256 ``codes``,
+    are checked here: ValueError otherwise.)
     """
     cdef Py_ssize_t B = out.shape[0], L, A, j
     if channels_first:
@@ -162,6 +163,14 @@ def onehot_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     else:
         L = out.shape[1]
         A = out.shape[2]
+    # Checked here, not only by the caller: the loops read table row s[p] as A
+    # values with A taken from ``out``, so a table built for another alphabet
+    # or layout would read past the end of the table. O(1) per call.
+    if table.shape[0] != 256 or table.shape[1] != A or codes.shape[0] != 256:
+        raise ValueError(
+            f"onehot_batch: table has shape ({table.shape[0]}, {table.shape[1]}) and "
+            f"codes {codes.shape[0]} entries; output rows of {A} need (256, {A}) and 256"
+        )
     if B == 0 or L * A == 0:
         return
     cdef uint8_t bad[256]

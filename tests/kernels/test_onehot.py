@@ -327,6 +327,34 @@ def test_kernel_records_first_bad_position_per_sequence():
     assert status.tolist() == [-1, 1, 0]
 
 
+@pytest.mark.parametrize("case", ["other_alphabet", "other_layout", "short_codes"])
+def test_kernel_refuses_a_table_that_does_not_match_the_output(case):
+    # The kernel reads table row s[p] as A values, A taken from ``out``. A
+    # table of another alphabet, or an output read in the other layout (both
+    # happened when another thread called set_params during transform), used
+    # to be read past its end (ASan: heap-buffer-overflow in _rows_last, found
+    # by .ci/sanitize.sh); now it is a ValueError before anything is read.
+    from deepbiop._kernels import _onehot
+    from deepbiop._sequences import pack_batch
+
+    packed = pack_batch([b"ACGT" * 8, b"MKV" * 7])
+    out = np.zeros((2, 32, 20), np.float32)  # (B, L, A) for the protein alphabet
+    status = np.full(2, -1, np.int64)
+    codes = dbp.PROTEIN.codes
+    table = np.zeros((256, 20), np.float32)
+    channels_first = False
+    if case == "other_alphabet":  # a DNA table for protein rows
+        table = np.zeros((256, 4), np.float32)
+    elif case == "other_layout":  # (B, L, A) read as (B, A', L'): A' = 32
+        channels_first = True
+    else:
+        codes = codes[:255]
+    with pytest.raises(ValueError, match=r"onehot_batch: table has shape"):
+        _onehot.onehot_batch(packed.ptrs, packed.lens, codes, table, np.float32(1), out,
+                             channels_first, 0, 0, status, 2)
+    assert not out.any()
+
+
 # ------------------------------------------------------------------- properties
 @given(seqs=batches("dna"), strategy=st.sampled_from(TABLE_STRATEGIES))
 def test_property_dna_matches_reference(seqs, strategy):

@@ -35,6 +35,9 @@ def report(obj):
     sys.stdout.flush()
 def _limit_memory(gib):
     import resource
+    from deepbiop._kernels import _config
+    if _config.sanitizer_enabled():
+        return  # ASan reserves terabytes of shadow address space
     lim = int(gib * 2**30)
     resource.setrlimit(resource.RLIMIT_AS, (lim, lim))
 """
