@@ -151,6 +151,45 @@ class Alphabet:
         return table
 
     @cached_property
+    def complement_codes(self) -> np.ndarray:
+        """int16 (size,): the code of each code's complement (``[3, 2, 1, 0]``
+        for ``"ACGT"`` / ``"TGCA"``), the permutation reverse complements and
+        canonical k-mers apply to codes.
+
+        Raises
+        ------
+        ValueError
+            For an alphabet without a complement, or one whose complement is
+            not an involution (the complement of a symbol's complement must be
+            the symbol itself, else a k-mer and its reverse complement would
+            not be each other's reverse complement).
+        """
+        if self.complement is None:
+            raise ValueError(f"alphabet {self.name!r} has no complement")
+        # __post_init__ checked that the complement is a permutation of the symbols
+        perm = np.array([self.symbols.index(c) for c in self.complement], dtype=np.int16)
+        for i, j in enumerate(perm.tolist()):
+            if perm[j] != i:
+                a, b = self.symbols[i], self.symbols[j]
+                raise ValueError(
+                    f"alphabet {self.name!r}: complement {self.complement!r} is not an "
+                    f"involution: the complement of {a!r} is {b!r}, but the complement "
+                    f"of {b!r} is {self.complement[j]!r}, not {a!r}"
+                )
+        perm.flags.writeable = False
+        return perm
+
+    @cached_property
+    def canonical_codes(self) -> np.ndarray:
+        """int16 (256 + size,): :attr:`codes` followed by
+        :attr:`complement_codes` (the complement of code c at ``256 + c``), the
+        one table the canonical k-mer kernels read. Raises as
+        :attr:`complement_codes`."""
+        table = np.concatenate([self.codes, self.complement_codes]).astype(np.int16)
+        table.flags.writeable = False
+        return table
+
+    @cached_property
     def iupac_weights(self) -> np.ndarray:
         """float64 (256, size): for each byte, weight 1/n on each of the n
         symbols it allows (a symbol itself: a one-hot row; unknown: zeros)."""

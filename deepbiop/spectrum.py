@@ -31,7 +31,14 @@ from deepbiop._config import effective_n_threads
 from deepbiop._kernels import _kmer_sparse
 from deepbiop._sequences import _as_1d_column, pack_batch
 from deepbiop.alphabets import Alphabet, get_alphabet
-from deepbiop.encoders.kmer import _spell, kmer_codes, max_sparse_k, n_canonical_kmers
+from deepbiop.encoders.kmer import (
+    _canonical_complement,
+    _kernel_codes,
+    _spell,
+    kmer_codes,
+    max_sparse_k,
+    n_canonical_kmers,
+)
 
 __all__ = ["KmerSpectrum", "kmer_spectrum", "kmer_spectrum_file"]
 
@@ -109,10 +116,11 @@ class KmerSpectrum:
         strand)."""
         code = self._code(kmer)
         if self.canonical:
+            comp = self.alphabet.complement_codes.tolist()
             rc = 0
             c = code
             for _ in range(self.k):
-                rc = (rc << 2) | (3 - (c & 3))
+                rc = (rc << 2) | comp[c & 3]
                 c >>= 2
             code = min(code, rc)
         i = int(np.searchsorted(self.codes, np.uint64(code)))
@@ -152,7 +160,8 @@ class KmerSpectrum:
             raise ValueError(f"columns must be 'all' or 'canonical', got {columns!r}")
         if columns == "canonical" and not self.canonical:
             raise ValueError("columns='canonical' needs a spectrum counted with canonical=True")
-        n = self.alphabet.size**self.k if columns == "all" else n_canonical_kmers(self.k)
+        n = (self.alphabet.size**self.k if columns == "all"
+             else n_canonical_kmers(self.k, self.alphabet))
         if n > 4**12:
             raise ValueError(
                 f"a dense vector of {n:,} entries is too large; use .codes/.counts or "
@@ -175,11 +184,8 @@ def _check(k: int, alphabet: Alphabet, canonical: bool, chunk_bases: int) -> Non
             f"k={k} is too large: {alphabet.size}**{k} codes do not fit 63 bits; use "
             f"k <= {k_max} for alphabet '{alphabet.name}'"
         )
-    if canonical and (not alphabet.is_nucleotide or alphabet.size != 4):
-        raise ValueError(
-            f"canonical=True needs a 4-letter nucleotide alphabet (dna or rna); "
-            f"'{alphabet.name}' has no reverse complement"
-        )
+    if canonical:
+        _canonical_complement(alphabet, "canonical=True")
     if not isinstance(chunk_bases, (int, np.integer)) or chunk_bases < 1:
         raise ValueError(f"chunk_bases must be a positive int, got {chunk_bases!r}")
 
@@ -222,8 +228,8 @@ def count_packed(ptrs: np.ndarray, lens: np.ndarray, k: int, alphabet: Alphabet,
     keys = np.empty(n, dtype=np.uint64)
     scratch = np.empty(n, dtype=np.uint64)
     threads = max(1, min(n_threads, n // 65536 + 1))
-    _kmer_sparse.collect_codes(ptrs, lens, alphabet.codes, k, alphabet.size, canonical,
-                               starts, keys, threads)
+    _kmer_sparse.collect_codes(ptrs, lens, _kernel_codes(alphabet, canonical), k,
+                               alphabet.size, canonical, starts, keys, threads)
     key_bits = max(1, (alphabet.size**k - 1).bit_length())
     # the distinct codes overwrite scratch and their counts keys, front to back
     counts = keys.view(np.int64)
@@ -318,7 +324,8 @@ def kmer_spectrum(
     k : int
         K-mer length: DNA/RNA k <= 31, protein k <= 14.
     canonical : bool, default=False
-        Count each k-mer with its reverse complement (DNA/RNA), like
+        Count each k-mer with its reverse complement (DNA/RNA, or a 4-letter
+        ``Alphabet`` whose complement is an involution), like
         ``jellyfish count -C`` and KMC's default.
     encoding_type : {"dna", "rna", "protein"} or Alphabet, default="dna"
     chunk_bases : int, default=8_000_000

@@ -18,7 +18,10 @@ Conventions (from issue 2):
 * k-mers: overlapping windows, column = k-mer read as a base-A number with the
   first character most significant, windows containing a character outside the
   alphabet are not counted; ``canonical`` counts a k-mer at the column of the
-  lexicographically smaller of itself and its reverse complement.
+  lexicographically smaller of itself and its reverse complement. The k-mer
+  references also take a custom alphabet: ``symbols`` (upper case, in code
+  order) and ``complement`` (a dict symbol -> complementary symbol), which
+  replace ``encoding_type``'s.
 
 The ``random`` strategies have no reference (their draws are the kernel's
 hash); the tests check their properties instead.
@@ -163,30 +166,38 @@ def integer_batch_ref(seqs, encoding_type="dna", strategy="error", pad_value=-1,
 
 
 # ----------------------------------------------------------------------- k-mers
-def kmer_index(kmer: str, encoding_type: str = "dna") -> int:
+def kmer_index(kmer: str, encoding_type: str = "dna", symbols: str | None = None) -> int:
     """Column of a k-mer: base-A number, first character most significant."""
-    symbols = ALPHABETS[encoding_type]
+    symbols = symbols or ALPHABETS[encoding_type]
     value = 0
     for ch in kmer:
         value = value * len(symbols) + symbols.index(ch)
     return value
 
 
-def reverse_complement(seq: str, encoding_type: str = "dna") -> str:
-    """Reverse complement; case kept, characters without a complement kept."""
-    comp = dict(COMPLEMENTS[encoding_type])
-    for code in _iupac(encoding_type):
-        pair = {"R": "Y", "Y": "R", "K": "M", "M": "K", "B": "V", "V": "B",
-                "D": "H", "H": "D"}.get(code, code)
-        comp[code] = pair
+def reverse_complement(seq: str, encoding_type: str = "dna",
+                       complement: dict[str, str] | None = None) -> str:
+    """Reverse complement; case kept, characters without a complement kept.
+
+    ``complement`` (upper case symbol -> symbol) replaces the complements of
+    ``encoding_type`` (and its IUPAC codes)."""
+    if complement is not None:
+        comp = dict(complement)
+    else:
+        comp = dict(COMPLEMENTS[encoding_type])
+        for code in _iupac(encoding_type):
+            pair = {"R": "Y", "Y": "R", "K": "M", "M": "K", "B": "V", "V": "B",
+                    "D": "H", "H": "D"}.get(code, code)
+            comp[code] = pair
     comp.update({k.lower(): v.lower() for k, v in list(comp.items())})
     return "".join(comp.get(ch, ch) for ch in reversed(seq))
 
 
 def kmer_counts_ref(seq, k: int, encoding_type="dna", canonical=False,
-                    strategy="skip", index=0) -> dict[str, int]:
+                    strategy="skip", index=0, symbols=None,
+                    complement=None) -> dict[str, int]:
     """K-mer -> count for one sequence (upper-case k-mers)."""
-    symbols = ALPHABETS[encoding_type]
+    symbols = symbols or ALPHABETS[encoding_type]
     text = as_text(seq)
     if strategy == "error":
         for pos, raw in enumerate(text):
@@ -199,25 +210,28 @@ def kmer_counts_ref(seq, k: int, encoding_type="dna", canonical=False,
         if any(c not in symbols for c in kmer):
             continue
         if canonical:
-            kmer = min(kmer, reverse_complement(kmer, encoding_type),
+            kmer = min(kmer, reverse_complement(kmer, encoding_type, complement),
                        key=lambda s: [symbols.index(c) for c in s])
         counts[kmer] = counts.get(kmer, 0) + 1
     return counts
 
 
-def kmer_ref(seq, k, encoding_type="dna", canonical=False, strategy="skip", index=0):
+def kmer_ref(seq, k, encoding_type="dna", canonical=False, strategy="skip", index=0,
+             symbols=None, complement=None):
     """Dense ``(A**k,)`` float64 count vector of one sequence."""
-    A = len(ALPHABETS[encoding_type])
-    out = np.zeros(A**k)
+    symbols = symbols or ALPHABETS[encoding_type]
+    out = np.zeros(len(symbols)**k)
     for kmer, n in kmer_counts_ref(seq, k, encoding_type, canonical, strategy,
-                                   index).items():
-        out[kmer_index(kmer, encoding_type)] += n
+                                   index, symbols, complement).items():
+        out[kmer_index(kmer, symbols=symbols)] += n
     return out
 
 
-def kmer_batch_ref(seqs, k, encoding_type="dna", canonical=False, strategy="skip"):
+def kmer_batch_ref(seqs, k, encoding_type="dna", canonical=False, strategy="skip",
+                   symbols=None, complement=None):
     """``(B, A**k)`` float64 count vectors."""
-    A = len(ALPHABETS[encoding_type])
-    rows = [kmer_ref(s, k, encoding_type, canonical, strategy, index=i)
+    symbols = symbols or ALPHABETS[encoding_type]
+    rows = [kmer_ref(s, k, encoding_type, canonical, strategy, index=i, symbols=symbols,
+                     complement=complement)
             for i, s in enumerate(seqs)]
-    return np.array(rows).reshape(len(rows), A**k)
+    return np.array(rows).reshape(len(rows), len(symbols)**k)

@@ -445,3 +445,65 @@ def test_canonical_layout_needs_a_nucleotide_alphabet():
         kmer_names(PROTEIN, 1, columns="canonical")
     with pytest.raises(ValueError, match="columns must be 'all' or 'canonical', got 'bogus'"):
         kmer_codes(PROTEIN, 1, "bogus")
+
+
+# ------------------------------------------- canonical: the alphabet's complement
+@pytest.mark.parametrize("complement", ["TAGC", "ATCG", "TACG"])
+@pytest.mark.parametrize("k", [1, 2, 3, 4])
+def test_compact_layout_follows_the_alphabets_complement(complement, k):
+    """ATCG order with a fixed-point-free complement (TAGC), the identity
+    (ATCG: reverse complement is reversal, odd k has 4**(k//2) * 4
+    palindromes) and one swap (TACG: C and G are their own complement). The
+    compact columns are the k-mers <= their reverse complement, and a fitted
+    min_count vocabulary and the spectrum's vector use the same layout."""
+    from deepbiop.alphabets import Alphabet
+
+    alpha = Alphabet("atcg", "ATCG", complement=complement)
+    comp = dict(zip("ATCG", complement))
+
+    def key(s):
+        return ["ATCG".index(c) for c in s]
+
+    def rc(s):
+        return "".join(comp[c] for c in reversed(s))
+
+    canon = sorted((n for n in kmer_names(alpha, k) if key(n) <= key(rc(n))), key=key)
+    assert n_canonical_kmers(k, alpha) == len(canon)
+    enc = dbp.KmerEncoder(k=k, canonical="compact", encoding_type=alpha)
+    assert enc.get_feature_names_out().tolist() == canon
+    rng = np.random.default_rng(k)
+    seqs = ["".join(rng.choice(list("ATCGN"), 60)) for _ in range(10)]
+    X = enc.transform(seqs)
+    assert X.shape == (10, len(canon))
+    table = str.maketrans(comp)  # N stays N
+    np.testing.assert_array_equal(X, enc.transform([s[::-1].translate(table) for s in seqs]))
+    spec = dbp.kmer_spectrum(seqs, k, canonical=True, encoding_type=alpha)
+    np.testing.assert_array_equal(spec.to_vector("canonical"), X.sum(axis=0))
+    for strategy in ("skip", "error"):
+        fitted = dbp.KmerEncoder(k=k, canonical="compact", encoding_type=alpha,
+                                 min_count=1, ambiguous_strategy=strategy)
+        clean = [s.replace("N", "A") for s in seqs]
+        fitted.fit(clean)
+        want = enc.transform(clean).sum(axis=0)
+        np.testing.assert_array_equal(fitted.columns_, np.flatnonzero(want))
+        np.testing.assert_array_equal(fitted.column_counts_, want[want > 0])
+
+
+def test_canonical_errors_name_the_alphabet_and_why():
+    from deepbiop.alphabets import Alphabet
+
+    cycle = Alphabet("cyc", "ACGT", complement="CGTA")
+    with pytest.raises(ValueError, match="canonical=True needs a complement that is an "
+                                         "involution; alphabet 'cyc': complement 'CGTA'"):
+        dbp.kmer_spectrum(["ACGT"], 2, canonical=True, encoding_type=cycle)
+    with pytest.raises(ValueError, match="columns='canonical' needs a complement that is "
+                                         "an involution; alphabet 'cyc'"):
+        kmer_names(cycle, 2, columns="canonical")
+    with pytest.raises(ValueError, match="canonical='compact' needs a complement"):
+        dbp.KmerEncoder(k=2, canonical="compact", encoding_type=cycle).transform(["AC"])
+    with pytest.raises(ValueError, match="alphabet 'cyc': complement 'CGTA' is not an "
+                                         "involution"):
+        cycle.complement_codes
+    with pytest.raises(ValueError, match="alphabet 'protein' has no complement"):
+        dbp.PROTEIN.complement_codes
+    assert dbp.DNA.complement_codes.tolist() == [3, 2, 1, 0]

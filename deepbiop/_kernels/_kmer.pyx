@@ -1,6 +1,6 @@
 """The guts of KmerEncoder (dense): rolling k-mer indices counted into rows."""
 from cython.parallel cimport prange
-from libc.stdint cimport uint8_t, int16_t, int32_t, int64_t, uint64_t, INT64_MAX
+from libc.stdint cimport uint8_t, int16_t, int32_t, uint32_t, int64_t, uint64_t, INT64_MAX
 from libc.stdlib cimport calloc, malloc, free
 from libc.string cimport memset
 
@@ -21,10 +21,44 @@ cdef enum:
     SPLIT_SEG = 1 << 16        # window starts per piece of a long sequence
 
 
-cdef inline void _count(const uint8_t* s, Py_ssize_t p0, Py_ssize_t e, int k, int A,
-                        uint64_t n_cols, const int16_t* codes, bint canonical,
-                        int mode, count_t* dst, int64_t* status) noexcept nogil:
-    """Count the k-mers that lie wholly inside bytes [p0, e) into ``dst``.
+#: A float32 count is exact up to 2**24; a row with more windows than this is
+#: counted in integers and converted once at the end (``_count``).
+cdef Py_ssize_t _exact_windows = 1 << 24
+#: Rows with at most this many windows count in uint32 (in the output's own
+#: float32 slots); longer rows in an int64 buffer of their own.
+cdef Py_ssize_t _u32_windows = 0xFFFFFFFF
+#: status of a row whose int64 buffer could not be allocated (the caller
+#: raises MemoryError)
+cdef enum:
+    STATUS_NOMEM = -2
+
+ctypedef fused acc_t:
+    float
+    double
+    int32_t
+    int64_t
+    uint32_t
+
+
+def _exact_limits(Py_ssize_t exact_windows=-1, Py_ssize_t u32_windows=-1):
+    """Return ``(exact_windows, u32_windows)``, the row sizes (in windows) above
+    which float32 rows are counted in uint32, and uint32 gives way to int64;
+    a positive argument replaces one. For tests only: the defaults (2**24,
+    2**32 - 1) are the limits of exact float32 and uint32 counts."""
+    global _exact_windows, _u32_windows
+    old = (_exact_windows, _u32_windows)
+    if exact_windows > 0:
+        _exact_windows = exact_windows
+    if u32_windows > 0:
+        _u32_windows = u32_windows
+    return old
+
+
+cdef inline void _count_into(const uint8_t* s, Py_ssize_t p0, Py_ssize_t e, int k, int A,
+                             uint64_t n_cols, const int16_t* codes, bint canonical,
+                             int mode, acc_t* dst, int64_t* status) noexcept nogil:
+    """Add the counts of the k-mers that lie wholly inside bytes [p0, e) to
+    ``dst`` (see ``_count``; ``dst`` is any accumulator type).
 
     Windows holding a byte with code -1 are skipped (``mode == 0``) or stop
     the count with that byte's position in ``status`` (``mode == 1``, checked
@@ -35,6 +69,10 @@ cdef inline void _count(const uint8_t* s, Py_ssize_t p0, Py_ssize_t e, int k, in
     (a conditional move) instead of jumping, so N-rich input costs no
     mispredictions. Other alphabets update
     the base-A index by dropping the leading symbol (no division).
+
+    Preconditions (checked by the caller): as ``kmer_batch``; with
+    ``canonical`` (A == 4), ``codes[256 + c]`` is the complement of code c
+    (an involution of 0..3).
     """
     cdef Py_ssize_t p, last_bad = p0 - 1
     cdef int c, run = 0
@@ -42,6 +80,7 @@ cdef inline void _count(const uint8_t* s, Py_ssize_t p0, Py_ssize_t e, int k, in
     cdef uint64_t top = <uint64_t> 2 * <uint64_t> (k - 1)
     cdef uint64_t mask = n_cols - 1
     cdef uint64_t lead = n_cols // <uint64_t> A   # A**(k-1)
+    cdef const int16_t* comp = codes + 256  # read only when canonical
     if mode == MODE_ERROR:
         for p in range(p0, e):
             if codes[s[p]] < 0:
@@ -59,11 +98,14 @@ cdef inline void _count(const uint8_t* s, Py_ssize_t p0, Py_ssize_t e, int k, in
             if p - last_bad >= k:
                 dst[fwd & mask] += 1
     elif A == 4:
+        # the complement's code from the alphabet's permutation: a 4-entry
+        # table in L1, off the loop-carried chain (timed within noise of a
+        # constant u ^ 3 in this loop, so DNA gets no special case)
         for p in range(p0, e):
             c = codes[s[p]]
             u = <uint64_t> (c & 3)
             fwd = fwd * 4 + u
-            rev = (rev >> 2) | ((3 - u) << top)
+            rev = (rev >> 2) | (<uint64_t> comp[u] << top)
             last_bad = p if c < 0 else last_bad
             if p - last_bad >= k:
                 f = fwd & mask
@@ -84,6 +126,47 @@ cdef inline void _count(const uint8_t* s, Py_ssize_t p0, Py_ssize_t e, int k, in
                 dst[fwd] += 1
 
 
+cdef inline void _count(const uint8_t* s, Py_ssize_t p0, Py_ssize_t e, int k, int A,
+                        uint64_t n_cols, const int16_t* codes, bint canonical,
+                        int mode, count_t* dst, int64_t* status) noexcept nogil:
+    """Count the k-mers that lie wholly inside bytes [p0, e) into ``dst``.
+
+    A float32 row with more windows than float32 counts exactly (2**24) is
+    counted in integers and converted once at the end (rounded to the
+    nearest float32): in uint32 held in the row's own 4-byte slots, or, past
+    2**32 - 1 windows, in an int64 buffer (``status`` is set to STATUS_NOMEM
+    if that cannot be allocated). Other rows, and the other dtypes, count
+    straight into ``dst`` (float64 is exact to 2**53; int32 wraps past
+    2**31 - 1, which it cannot hold anyway).
+
+    Preconditions (checked by the caller): as ``kmer_batch``; ``dst`` zero
+    (counts are added to it).
+    """
+    cdef Py_ssize_t windows = e - p0 - (k - 1), col
+    cdef uint32_t* narrow
+    cdef int64_t* wide
+    if count_t is float:
+        if windows > _exact_windows:
+            if windows <= _u32_windows:
+                # the uint32 counts take the row's own (zeroed) float slots;
+                # each slot is read as uint32, then stored as float32
+                narrow = <uint32_t*> dst
+                _count_into(s, p0, e, k, A, n_cols, codes, canonical, mode, narrow, status)
+                for col in range(<Py_ssize_t> n_cols):
+                    dst[col] = <float> narrow[col]
+                return
+            wide = <int64_t*> calloc(n_cols, sizeof(int64_t))
+            if wide == NULL:
+                status[0] = STATUS_NOMEM
+                return
+            _count_into(s, p0, e, k, A, n_cols, codes, canonical, mode, wide, status)
+            for col in range(<Py_ssize_t> n_cols):
+                dst[col] = <float> wide[col]
+            free(wide)
+            return
+    _count_into(s, p0, e, k, A, n_cols, codes, canonical, mode, dst, status)
+
+
 cdef int _count_split(const uint8_t* s, Py_ssize_t n, int k, int A, uint64_t n_cols,
                       const int16_t* codes, bint canonical, int mode, count_t* dst,
                       int64_t* status, int n_threads) noexcept nogil:
@@ -93,30 +176,59 @@ cdef int _count_split(const uint8_t* s, Py_ssize_t n, int k, int A, uint64_t n_c
     k - 1 bytes past its end so each window is counted by exactly one piece.
     Thread 0 counts straight into ``dst``, every other thread into its own
     zeroed buffer of ``n_cols``; the buffers are added into ``dst`` at the end.
-    Returns -1 if the buffers cannot be allocated (nothing is written then).
+    float32 rows count in uint32 held in those same 4-byte slots (exact up to
+    2**32 - 1 per thread) and are converted once, after the sum; a float32
+    row with more windows than uint32 holds is left to ``_count`` (one thread,
+    int64). Returns -1 if the buffers cannot be allocated or the row is left
+    to ``_count`` (nothing is written then).
+
+    Preconditions (checked by the caller): as ``kmer_batch``; ``dst`` zero.
     """
     cdef Py_ssize_t nseg = (n + SPLIT_SEG - 1) // SPLIT_SEG, j, e, p0
     cdef Py_ssize_t col
     cdef int t
-    cdef count_t* bufs = <count_t*> calloc(<size_t> (n_threads - 1) * n_cols, sizeof(count_t))
-    cdef int64_t* st = <int64_t*> malloc(nseg * sizeof(int64_t))
+    cdef uint64_t total
+    cdef count_t* bufs
+    cdef int64_t* st
     cdef count_t* mine
+    cdef uint32_t* dst_n
+    cdef uint32_t* bufs_n
+    if count_t is float:
+        if n - (k - 1) > _u32_windows:
+            return -1
+    bufs = <count_t*> calloc(<size_t> (n_threads - 1) * n_cols, sizeof(count_t))
+    st = <int64_t*> malloc(nseg * sizeof(int64_t))
     if bufs == NULL or st == NULL:
         free(bufs)
         free(st)
         return -1
+    dst_n = <uint32_t*> dst
+    bufs_n = <uint32_t*> bufs
     for j in range(nseg):
         st[j] = -1
     for j in prange(nseg, schedule="dynamic", chunksize=1, num_threads=n_threads):
         t = omp_get_thread_num()
-        mine = dst if t == 0 else bufs + <Py_ssize_t> (t - 1) * <Py_ssize_t> n_cols
         p0 = j * SPLIT_SEG
         e = min(n, p0 + SPLIT_SEG + k - 1)
-        _count(s, p0, e, k, A, n_cols, codes, canonical, mode, mine, st + j)
-    for t in range(n_threads - 1):
-        mine = bufs + <Py_ssize_t> t * <Py_ssize_t> n_cols
+        if count_t is float:
+            _count_into(s, p0, e, k, A, n_cols, codes, canonical, mode,
+                        dst_n if t == 0
+                        else bufs_n + <Py_ssize_t> (t - 1) * <Py_ssize_t> n_cols,
+                        st + j)
+        else:
+            mine = dst if t == 0 else bufs + <Py_ssize_t> (t - 1) * <Py_ssize_t> n_cols
+            _count_into(s, p0, e, k, A, n_cols, codes, canonical, mode, mine, st + j)
+    if count_t is float:
         for col in range(<Py_ssize_t> n_cols):
-            dst[col] += mine[col]
+            total = dst_n[col]
+            for t in range(n_threads - 1):
+                total = total + bufs_n[<Py_ssize_t> t * <Py_ssize_t> n_cols + col]
+            dst[col] = <float> total
+    else:
+        for t in range(n_threads - 1):
+            mine = bufs + <Py_ssize_t> t * <Py_ssize_t> n_cols
+            for col in range(<Py_ssize_t> n_cols):
+                dst[col] += mine[col]
     for j in range(nseg):  # the first bad byte (pieces overlap by k - 1 bytes)
         if st[j] >= 0 and (status[0] < 0 or st[j] < status[0]):
             status[0] = st[j]
@@ -133,8 +245,11 @@ def kmer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
 
     Column index: k-mer read as a base-A number, first character most
     significant. ``canonical`` (A == 4 only) counts each k-mer at the smaller of
-    its own index and that of its reverse complement (complement of code c is
-    3 - c, true for ACGT and ACGU).
+    its own index and that of its reverse complement; the complement of code c
+    is ``codes[256 + c]`` (the caller appends the alphabet's complement
+    permutation, an involution, to the 256-entry table). float32 rows longer
+    than 2**24 windows count in integers and are rounded once, at the end
+    (``_count``), so every count is the nearest value the dtype holds.
 
     Rows are shared out between threads. A batch with fewer rows than threads
     (``encode`` of one long sequence) instead splits each long row into

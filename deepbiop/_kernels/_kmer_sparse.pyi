@@ -14,10 +14,14 @@ _CountArray: TypeAlias = (
 #: Code of a window that holds a character outside the alphabet (2**64 - 1).
 SKIPPED: Final[int]
 
-def canonical_rank(codes: NDArray[np.uint64], k: int, out: NDArray[np.uint64]) -> None:
+def canonical_rank(
+    codes: NDArray[np.uint64], k: int, comp: NDArray[np.int16], out: NDArray[np.uint64]
+) -> None:
     """Rank of each code among the canonical k-mers in lexicographic order."""
 
-def canonical_unrank(ranks: NDArray[np.uint64], k: int, out: NDArray[np.uint64]) -> None:
+def canonical_unrank(
+    ranks: NDArray[np.uint64], k: int, comp: NDArray[np.int16], out: NDArray[np.uint64]
+) -> None:
     """The canonical k-mer code of each compact canonical column."""
 
 def csr_rows(

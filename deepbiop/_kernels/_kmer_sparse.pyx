@@ -193,64 +193,103 @@ cdef inline int _digit(uint64_t c, int k, int p) noexcept nogil:
     return <int> ((c >> (2 * (k - 1 - p))) & 3)
 
 
-cdef void _rank_weights(int k, uint64_t* F) noexcept nogil:
-    """F[p] (p < k // 2): canonical completions of a prefix whose first free
-    pair is p + 1, summed over that pair's outcomes (see ``_canonical_rank``)."""
-    cdef int h = k // 2, odd = k & 1, p, j
-    cdef uint64_t M = 4 if odd else 1, s
+cdef struct rank_tables:
+    # the complement of codes 0..3 (an involution)
+    int16_t comp[4]
+    # F[p] (p < k // 2): canonical completions of a prefix whose first free
+    # pair is p + 1, summed over that pair's outcomes
+    uint64_t F[16]
+    # odd k, middle code x: canonical middles below x; x itself canonical
+    uint8_t mid_below[4]
+    uint8_t mid_ok[4]
+    # a pair (xq, xp) of a left code and a right code, at [4 * xq + xp]:
+    # right codes v < xp that make the pair "less" (xq < comp[v]);
+    # 1 if the "equal" right code comp[xq] is below xp;
+    # 1 if (xq, xp) is "less" (the k-mer is canonical whatever lies inside);
+    # 1 if (xq, xp) is "equal" (the inside decides)
+    uint8_t less_below[16]
+    uint8_t eq_below[16]
+    uint8_t is_less[16]
+    uint8_t is_eq[16]
+
+
+cdef void _rank_init(int k, const int16_t* comp, rank_tables* T) noexcept nogil:
+    """Fill the tables ``_canonical_rank`` reads for k-mers of length k and
+    the complement ``comp`` (4 entries, an involution of 0..3).
+
+    A free pair (a, b) is "less" (a < comp[b]) for 6 of its 16 values whatever
+    the involution; a free middle symbol m is canonical when m <= comp[m] (2
+    of 4 for ACGT, more when ``comp`` has fixed points)."""
+    cdef int h = k // 2, odd = k & 1, p, j, x, xq, xp, v
+    cdef uint64_t M = 4 if odd else 1, s, mid = 0
+    for x in range(4):
+        T.comp[x] = comp[x]
+    for x in range(4):
+        T.mid_below[x] = <uint8_t> mid
+        T.mid_ok[x] = 1 if x <= comp[x] else 0
+        mid += T.mid_ok[x]
+    for xq in range(4):
+        for xp in range(4):
+            j = 4 * xq + xp
+            T.less_below[j] = 0
+            for v in range(xp):
+                if xq < comp[v]:
+                    T.less_below[j] += 1
+            T.eq_below[j] = 1 if comp[xq] < xp else 0
+            T.is_less[j] = 1 if xq < comp[xp] else 0
+            T.is_eq[j] = 1 if xq == comp[xp] else 0
     for p in range(h):
         s = 0
         for j in range(p + 1, h):
             s += (<uint64_t> 6) << (2 * (j - p - 1) + 4 * (h - 1 - j))
-        F[p] = M * s + ((<uint64_t> (2 if odd else 1)) << (2 * (h - 1 - p)))
+        T.F[p] = M * s + ((mid if odd else 1) << (2 * (h - 1 - p)))
 
 
-cdef inline uint64_t _canonical_rank(uint64_t c, int k, const uint64_t* F) noexcept nogil:
+cdef inline uint64_t _canonical_rank(uint64_t c, int k,
+                                     const rank_tables* T) noexcept nogil:
     """Number of canonical k-mers (x <= revcomp(x)) lexicographically below ``c``.
 
-    A k-mer is canonical iff, scanning the position pairs (j, k-1-j) from the
-    outside in, the first pair whose codes do not sum to 3 sums to less than 3
-    (all pairs summing to 3: a palindrome, canonical; for odd k the middle code
-    decides, <= 1 is canonical). Counting the k-mers below ``c`` digit by digit
-    then has a closed form per digit, so the rank costs O(k).
+    With ``comp`` the complement of each code (an involution; 3 - c for ACGT),
+    a k-mer x is canonical iff, scanning the position pairs (j, k-1-j) from
+    the outside in, the first pair with x[j] != comp[x[k-1-j]] has x[j] <
+    comp[x[k-1-j]] (no such pair: for odd k the middle code m decides,
+    canonical iff m <= comp[m]; for even k a palindrome, canonical).
+    Counting the k-mers below ``c`` digit by digit then has a closed form per
+    digit, so the rank costs O(k). ``T`` comes from ``_rank_init`` with this k.
     """
-    cdef int h = k // 2, odd = k & 1, p, q, x, xq, xp, J = 1, s
+    cdef int h = k // 2, odd = k & 1, p, q, x, j, J = 1
     cdef uint64_t M = 4 if odd else 1, r = 0, S = 0, Sq, ux
     for p in range(h):
         x = _digit(c, k, p)
         ux = <uint64_t> x
         r += ((4 * S * ux + 3 * ux - (ux * (ux - 1)) // 2) << (4 * (h - 1 - p))) * M
-        r += ux * F[p]
+        r += ux * T.F[p]
+        # 3 - x right symbols make the pair (x, .) "less", whatever comp is
         S = 4 * S + <uint64_t> (3 - x)
     if odd:
         x = _digit(c, k, h)
-        r += <uint64_t> x * S + <uint64_t> (x if x < 2 else 2)
-        J = 1 if x <= 1 else 0
+        r += <uint64_t> x * S + T.mid_below[x]
+        J = T.mid_ok[x]
     for q in range(h - 1, -1, -1):
-        xp = _digit(c, k, k - 1 - q)
-        xq = _digit(c, k, q)
+        x = _digit(c, k, k - 1 - q)
+        j = 4 * _digit(c, k, q) + x
         Sq = (((<uint64_t> 1) << (2 * q)) - 1) - (c >> (2 * (k - q)))
-        r += <uint64_t> xp * Sq + <uint64_t> (xp if xp < 3 - xq else 3 - xq)
-        if 3 - xq < xp and J:
-            r += 1
-        s = xq + xp
-        if s < 3:
-            J = 1
-        elif s > 3:
-            J = 0
+        r += <uint64_t> x * Sq + T.less_below[j] + (T.eq_below[j] & J)
+        J = T.is_less[j] | (T.is_eq[j] & J)
     return r
 
 
-cdef inline uint64_t _revcomp(uint64_t c, int k) noexcept nogil:
+cdef inline uint64_t _revcomp(uint64_t c, int k, const int16_t* comp) noexcept nogil:
     cdef uint64_t r = 0
     cdef int i
     for i in range(k):
-        r = (r << 2) | (3 - (c & 3))
+        r = (r << 2) | <uint64_t> comp[c & 3]
         c >>= 2
     return r
 
 
-def canonical_rank(const uint64_t[::1] codes, int k, uint64_t[::1] out):
+def canonical_rank(const uint64_t[::1] codes, int k, const int16_t[::1] comp,
+                   uint64_t[::1] out):
     """Rank of each code among the canonical k-mers in lexicographic order.
 
     For a canonical code this is its compact canonical column; for any code it
@@ -258,29 +297,32 @@ def canonical_rank(const uint64_t[::1] codes, int k, uint64_t[::1] out):
 
     Preconditions (checked by the caller)
     -------------------------------------
-    ``1 <= k <= 31``; codes < 4**k; ``out`` has the length of ``codes``.
+    ``1 <= k <= 31``; codes < 4**k; ``comp`` holds the complement of codes
+    0..3, an involution (``Alphabet.complement_codes``); ``out`` has the
+    length of ``codes``.
     """
-    cdef uint64_t F[16]
+    cdef rank_tables T
     cdef Py_ssize_t i, n = codes.shape[0]
-    _rank_weights(k, F)
+    _rank_init(k, &comp[0], &T)
     with nogil:
         for i in range(n):
-            out[i] = _canonical_rank(codes[i], k, F)
+            out[i] = _canonical_rank(codes[i], k, &T)
 
 
-def canonical_unrank(const uint64_t[::1] ranks, int k, uint64_t[::1] out):
+def canonical_unrank(const uint64_t[::1] ranks, int k, const int16_t[::1] comp,
+                     uint64_t[::1] out):
     """The canonical k-mer code of each compact canonical column (binary search
     on ``canonical_rank``).
 
     Preconditions (checked by the caller)
     -------------------------------------
-    ``1 <= k <= 31``; every rank < the number of canonical k-mers;
-    ``out`` has the length of ``ranks``.
+    ``1 <= k <= 31``; every rank < the number of canonical k-mers; ``comp``
+    as in ``canonical_rank``; ``out`` has the length of ``ranks``.
     """
-    cdef uint64_t F[16]
+    cdef rank_tables T
     cdef Py_ssize_t i, n = ranks.shape[0]
     cdef uint64_t lo, hi, mid, r
-    _rank_weights(k, F)
+    _rank_init(k, &comp[0], &T)
     with nogil:
         for i in range(n):
             r = ranks[i]
@@ -289,7 +331,8 @@ def canonical_unrank(const uint64_t[::1] ranks, int k, uint64_t[::1] out):
             hi = ((<uint64_t> 1) << (2 * k)) - 1
             while lo < hi:
                 mid = lo + (hi - lo) // 2
-                if _canonical_rank(mid, k, F) + (1 if mid <= _revcomp(mid, k) else 0) > r:
+                if (_canonical_rank(mid, k, &T)
+                        + (1 if mid <= _revcomp(mid, k, T.comp) else 0) > r):
                     hi = mid
                 else:
                     lo = mid + 1
@@ -306,13 +349,15 @@ cdef inline Py_ssize_t _row_codes(const uint8_t* s, Py_ssize_t n, int k, int A,
     how many. Windows holding a byte with code -1 are skipped (``mode == 0``)
     or stop the row with its position in ``status`` (``mode == 1``). With
     ``hist``, also count each index in ``hist[(index >> shift) + 1]`` (the
-    bucket histogram of ``_bucket_finish``)."""
+    bucket histogram of ``_bucket_finish``). With ``canonical`` (A == 4), the
+    complement of code c is ``codes[256 + c]``."""
     cdef Py_ssize_t p, m = 0, last_bad = -1
     cdef int c, run = 0
     cdef uint64_t fwd = 0, rev = 0, idx
     cdef uint64_t top = <uint64_t> 2 * <uint64_t> (k - 1)
     cdef uint64_t mask = n_codes - 1
     cdef uint64_t lead = n_codes // <uint64_t> A   # A**(k-1)
+    cdef const int16_t* comp = codes + 256
     if A == 4:
         # loop-carried work per base: fwd * 4 + code (one LEA, masked where
         # used); a window is complete k bases after the last invalid one
@@ -326,7 +371,7 @@ cdef inline Py_ssize_t _row_codes(const uint8_t* s, Py_ssize_t n, int k, int A,
                 continue
             fwd = fwd * 4 + <uint64_t> c
             if canonical:
-                rev = (rev >> 2) | (<uint64_t> (3 - c) << top)
+                rev = (rev >> 2) | (<uint64_t> comp[c] << top)
             if p - last_bad >= k:
                 idx = fwd & mask
                 if canonical and rev < idx:
@@ -365,7 +410,9 @@ def csr_rows(const int64_t[::1] ptrs, const int64_t[::1] lens,
     (one slot per window). It writes its window indices there, sorts them,
     and keeps the distinct columns in ``indices[starts[i]:starts[i] + nnz[i]]``
     with their counts in the same slots of ``data``. With ``compact`` (canonical
-    DNA/RNA only) each column becomes its rank among canonical k-mers.
+    DNA/RNA only) each column becomes its rank among canonical k-mers. A
+    count is the length of a run of equal sorted keys, converted to
+    ``count_t`` once (exact in float32 up to 2**24, then rounded to nearest).
 
     Preconditions (checked by the caller)
     -------------------------------------
@@ -373,13 +420,15 @@ def csr_rows(const int64_t[::1] ptrs, const int64_t[::1] lens,
     ``indices``/``data`` hold at least its total; ``len(lens) == len(nnz) ==
     len(status) == len(starts) == len(ptrs)``; ``1 <= k``; ``A**k`` fits in
     63 bits and every column fits ``idx_t``; ``canonical`` and ``compact`` only
-    with ``A == 4`` (and ``k <= 31``); ``status`` preset to -1.
+    with ``A == 4`` (and ``k <= 31``), and then ``codes`` holds 260 entries,
+    ``codes[256 + c]`` the complement of code c (an involution of 0..3);
+    ``status`` preset to -1.
     """
-    cdef Py_ssize_t B = ptrs.shape[0], i, m, t, u, off, nw
+    cdef Py_ssize_t B = ptrs.shape[0], i, m, t, u, off, nw, run0
     cdef Py_ssize_t max_w = 0
     cdef int b
     cdef uint64_t n_codes = 1
-    cdef uint64_t F[16]
+    cdef rank_tables T
     cdef int j, key_bits = 0
     cdef idx_t* tmp
     cdef idx_t* srt
@@ -393,9 +442,9 @@ def csr_rows(const int64_t[::1] ptrs, const int64_t[::1] lens,
     for i in range(B):
         if lens[i] - k + 1 > max_w:
             max_w = lens[i] - k + 1
-    if compact:
-        _rank_weights(k, F)
     cdef const int16_t* cp = &codes[0]
+    if compact:
+        _rank_init(k, cp + 256, &T)
     cdef idx_t* ip = &indices[0] if indices.shape[0] else NULL
     cdef count_t* dp = &data[0] if data.shape[0] else NULL
     with nogil, parallel(num_threads=n_threads):
@@ -422,18 +471,20 @@ def csr_rows(const int64_t[::1] ptrs, const int64_t[::1] lens,
                 else:
                     _sort(ip + off, m)
                 srt = ip + off
-            # run-length encode the sorted keys into the row's own slots
+            # run-length encode the sorted keys into the row's own slots; a
+            # count is a run's length, converted to count_t once (a float32
+            # incremented one by one would stop at 2**24)
             u = 0
-            for t in range(m):
-                if u > 0 and srt[t] == ip[off + u - 1]:
-                    dp[off + u - 1] += 1
-                else:
-                    ip[off + u] = srt[t]
-                    dp[off + u] = 1
+            run0 = 0
+            for t in range(1, m + 1):
+                if t == m or srt[t] != srt[run0]:
+                    ip[off + u] = srt[run0]
+                    dp[off + u] = <count_t> (t - run0)
                     u = u + 1
+                    run0 = t
             if compact:
                 for t in range(u):
-                    ip[off + t] = <idx_t> _canonical_rank(<uint64_t> ip[off + t], k, F)
+                    ip[off + t] = <idx_t> _canonical_rank(<uint64_t> ip[off + t], k, &T)
             nnz[i] = u
         free(tmp)
         free(cnt)
@@ -473,7 +524,8 @@ def collect_codes(const int64_t[::1] ptrs, const int64_t[::1] lens,
     -------------------------------------
     ``starts`` is the exclusive cumulative sum of ``max(0, lens - k + 1)``,
     ``len(out)`` its total; ``1 <= k``; ``A**k`` fits in 63 bits;
-    ``canonical`` only with ``A == 4``.
+    ``canonical`` only with ``A == 4``, and then ``codes`` holds 260 entries,
+    ``codes[256 + c]`` the complement of code c (an involution of 0..3).
     """
     cdef Py_ssize_t B = ptrs.shape[0], i, p, n, base
     cdef const uint8_t* s
@@ -487,6 +539,7 @@ def collect_codes(const int64_t[::1] ptrs, const int64_t[::1] lens,
     mask = n_codes - 1
     lead = n_codes // <uint64_t> A
     cdef const int16_t* cp = &codes[0]
+    cdef const int16_t* comp = cp + 256
     cdef uint64_t* op = &out[0] if out.shape[0] else NULL
     for i in prange(B, nogil=True, schedule="dynamic", num_threads=n_threads):
         n = lens[i]
@@ -512,7 +565,7 @@ def collect_codes(const int64_t[::1] ptrs, const int64_t[::1] lens,
             if A == 4:
                 fwd = ((fwd << 2) | <uint64_t> c) & mask
                 if canonical:
-                    rev = (rev >> 2) | (<uint64_t> (3 - c) << top)
+                    rev = (rev >> 2) | (<uint64_t> comp[c] << top)
             else:
                 fwd = (fwd % lead) * <uint64_t> A + <uint64_t> c
             run = run + 1

@@ -43,11 +43,18 @@ _DTYPES = tuple(np.dtype(t) for t in (np.float32, np.float64, np.int32, np.int64
 _MODE = {"skip": 0, "error": 1}
 
 
-def n_canonical_kmers(k: int) -> int:
+def n_canonical_kmers(k: int, alphabet: Alphabet | None = None) -> int:
     """Number of canonical DNA/RNA k-mers (the compact canonical columns).
 
     ``(4**k + 4**(k//2)) / 2`` for even k (reverse-complement palindromes are
-    their own canonical form), ``4**k / 2`` for odd k.
+    their own canonical form), ``4**k / 2`` for odd k. For a 4-letter
+    ``alphabet`` whose complement leaves f symbols fixed (0 for DNA and RNA),
+    odd k has ``f * 4**(k//2)`` palindromes too: ``(4**k + f * 4**(k//2)) / 2``.
+
+    Raises
+    ------
+    ValueError
+        For an ``alphabet`` without canonical k-mers (see ``KmerEncoder``).
 
     Examples
     --------
@@ -56,7 +63,43 @@ def n_canonical_kmers(k: int) -> int:
     (2, 10, 512)
     """
     k = int(k)
-    return (4**k + 4 ** (k // 2)) // 2 if k % 2 == 0 else 4**k // 2
+    if k % 2 == 0:
+        return (4**k + 4 ** (k // 2)) // 2
+    fixed = 0
+    if alphabet is not None:
+        comp = _canonical_complement(alphabet, "canonical k-mers")
+        fixed = int((comp == np.arange(4)).sum())
+    return (4**k + fixed * 4 ** (k // 2)) // 2
+
+
+def _canonical_complement(alphabet: Alphabet, what: str) -> np.ndarray:
+    """The complement permutation of ``alphabet``'s codes, for canonical
+    k-mers; a ``ValueError`` saying why (``what`` names the option) for an
+    alphabet the kernels cannot fold: without a complement, with other than 4
+    symbols (the kernels fold 2-bit codes), or with a complement that is not
+    an involution (a k-mer's reverse complement would not lead back to it)."""
+    if not alphabet.is_nucleotide:
+        raise ValueError(
+            f"{what} needs a 4-letter nucleotide alphabet (dna or rna); "
+            f"'{alphabet.name}' has no reverse complement"
+        )
+    if alphabet.size != 4:
+        raise ValueError(
+            f"{what} needs a 4-letter nucleotide alphabet (dna or rna); "
+            f"'{alphabet.name}' has {alphabet.size} symbols (canonical k-mers are "
+            "folded as 2-bit codes)"
+        )
+    try:
+        return alphabet.complement_codes
+    except ValueError as exc:
+        raise ValueError(f"{what} needs a complement that is an involution; {exc}") from None
+
+
+def _kernel_codes(alphabet: Alphabet, canonical: bool) -> np.ndarray:
+    """The byte table a counting kernel reads: with ``canonical``, the codes
+    followed by the complement of codes 0..3 (the caller has checked
+    ``_canonical_complement``)."""
+    return alphabet.canonical_codes if canonical else alphabet.codes
 
 
 def max_sparse_k(alphabet_size: int) -> int:
@@ -96,11 +139,8 @@ def _spell(codes: np.ndarray, alphabet: Alphabet, k: int) -> np.ndarray:
 def _check_columns(alphabet: Alphabet, columns: str) -> None:
     if columns not in ("all", "canonical"):
         raise ValueError(f"columns must be 'all' or 'canonical', got {columns!r}")
-    if columns == "canonical" and (not alphabet.is_nucleotide or alphabet.size != 4):
-        raise ValueError(
-            f"columns='canonical' needs a 4-letter nucleotide alphabet (dna or rna); "
-            f"'{alphabet.name}' has no reverse complement"
-        )
+    if columns == "canonical":
+        _canonical_complement(alphabet, "columns='canonical'")
 
 
 def kmer_codes(alphabet: Alphabet, k: int, columns: str = "all") -> np.ndarray:
@@ -109,25 +149,28 @@ def kmer_codes(alphabet: Alphabet, k: int, columns: str = "all") -> np.ndarray:
     ``columns="all"``: ``0 .. A**k - 1``; ``"canonical"``: the canonical codes
     (``x <= revcomp(x)``, DNA/RNA), whose positions are the compact columns.
     A ``ValueError`` is raised for another layout name or ``"canonical"`` with
-    a non-nucleotide alphabet.
+    an alphabet without canonical k-mers.
     """
     _check_columns(alphabet, columns)
     n = alphabet.size ** int(k)
     if columns == "all":
         return np.arange(n, dtype=np.uint64)
-    return _unrank(np.arange(n_canonical_kmers(k), dtype=np.uint64), int(k))
+    return _unrank(np.arange(n_canonical_kmers(k, alphabet), dtype=np.uint64), int(k),
+                   alphabet)
 
 
-def _rank(codes: np.ndarray, k: int) -> np.ndarray:
+def _rank(codes: np.ndarray, k: int, alphabet: Alphabet) -> np.ndarray:
     """Compact canonical column of each canonical k-mer code (uint64)."""
     out = np.empty(codes.shape[0], dtype=np.uint64)
-    _kmer_sparse.canonical_rank(np.ascontiguousarray(codes, dtype=np.uint64), k, out)
+    _kmer_sparse.canonical_rank(np.ascontiguousarray(codes, dtype=np.uint64), k,
+                                alphabet.complement_codes, out)
     return out
 
 
-def _unrank(ranks: np.ndarray, k: int) -> np.ndarray:
+def _unrank(ranks: np.ndarray, k: int, alphabet: Alphabet) -> np.ndarray:
     out = np.empty(ranks.shape[0], dtype=np.uint64)
-    _kmer_sparse.canonical_unrank(np.ascontiguousarray(ranks, dtype=np.uint64), k, out)
+    _kmer_sparse.canonical_unrank(np.ascontiguousarray(ranks, dtype=np.uint64), k,
+                                  alphabet.complement_codes, out)
     return out
 
 
@@ -172,7 +215,7 @@ def kmer_names(
     """
     k = int(k)
     _check_columns(alphabet, columns)
-    n = alphabet.size**k if columns == "all" else n_canonical_kmers(k)
+    n = alphabet.size**k if columns == "all" else n_canonical_kmers(k, alphabet)
     if indices is None:
         return _spell(kmer_codes(alphabet, k, columns), alphabet, k)
     if n > _MAX_CODES:
@@ -188,7 +231,7 @@ def kmer_names(
         raise ValueError(f"k-mer column indices must lie in [0, {n:,})")
     codes = flat.astype(np.uint64)
     if columns == "canonical":
-        codes = _unrank(codes, k)
+        codes = _unrank(codes, k, alphabet)
     return _spell(codes, alphabet, k).reshape(idx.shape)
 
 
@@ -212,7 +255,8 @@ class KmerNames:
         self.alphabet = alphabet
         self.k = int(k)
         self.columns = columns
-        self._n = alphabet.size**self.k if columns == "all" else n_canonical_kmers(self.k)
+        self._n = (alphabet.size**self.k if columns == "all"
+                   else n_canonical_kmers(self.k, alphabet))
 
     def __len__(self) -> int:
         return self._n
@@ -279,8 +323,10 @@ class KmerEncoder(SequenceEncoder):
         vector keeps all ``4**k`` columns (the non-canonical ones stay zero),
         as the spec's ``[batch, 1024]`` for k=5 requires. ``"compact"``: the
         same counts with only the canonical columns, in lexicographic order:
-        ``(4**k + 4**(k//2)) / 2`` columns for even k, ``4**k / 2`` for odd.
-        DNA/RNA only.
+        ``(4**k + 4**(k//2)) / 2`` columns for even k, ``4**k / 2`` for odd
+        (see ``n_canonical_kmers``). DNA/RNA, or a 4-letter ``Alphabet`` whose
+        ``complement`` is an involution: the reverse complement and the order
+        are the alphabet's own (its symbol order and complement).
     encoding_type : {"dna", "rna", "protein"} or Alphabet, default="dna"
         Alphabet (case-insensitive input).
     ambiguous_strategy : {"skip", "error"}, default="skip"
@@ -288,7 +334,14 @@ class KmerEncoder(SequenceEncoder):
         as ``N``) are not counted, as k-mer counters do; ``"error"``: a
         ``ValueError`` naming the sequence, position and character.
     dtype : {float32, float64, int32, int64}, default=np.float32
-        Output dtype (of the dense array or of the CSR ``data``).
+        Output dtype (of the dense array or of the CSR ``data``). Counts are
+        taken exactly, in integers, and converted to ``dtype`` once. float32
+        represents integers exactly only up to 2**24 = 16,777,216: a count
+        above that is rounded to the nearest representable float32 (16,777,217
+        becomes 16,777,216), and normalised outputs (``normalize``) are
+        affected by float rounding as usual. For whole genomes (or any row
+        with more than 2**24 k-mers) use int64 or float64 (exact up to 2**53);
+        int32 holds counts below 2**31.
     sparse : bool or "auto", default=False
         ``True``: a ``scipy.sparse.csr_matrix`` (sorted indices, no explicit
         zeros) in the same column space as the dense output, built directly by
@@ -403,7 +456,7 @@ class KmerEncoder(SequenceEncoder):
         """Columns of the layout before any ``min_count`` filter: ``A**k``, or
         the number of canonical k-mers with ``canonical="compact"``."""
         if self._compact:
-            return n_canonical_kmers(int(self.k))
+            return n_canonical_kmers(int(self.k), self._alphabet)
         return self._alphabet.size ** int(self.k)
 
     @property
@@ -419,11 +472,8 @@ class KmerEncoder(SequenceEncoder):
 
     def _validate_extra(self) -> None:
         alpha = self._alphabet
-        if bool(self.canonical) and (not alpha.is_nucleotide or alpha.size != 4):
-            raise ValueError(
-                f"canonical={self.canonical!r} needs a 4-letter nucleotide alphabet (dna "
-                f"or rna); '{alpha.name}' has no reverse complement"
-            )
+        if bool(self.canonical):
+            _canonical_complement(alpha, f"canonical={self.canonical!r}")
         A = alpha.size
         k_sparse = max_sparse_k(A)
         if self.k > k_sparse:
@@ -485,7 +535,7 @@ class KmerEncoder(SequenceEncoder):
                                  encoding_type=enc._alphabet, n_jobs=enc.n_jobs)
             cols, totals = spec.codes, spec.counts
             if enc._compact:
-                cols = _rank(cols, int(enc.k))
+                cols = _rank(cols, int(enc.k), enc._alphabet)
         else:  # "error": the row kernel names the first bad character
             counts = enc._csr(pack_batch(X), np.dtype(np.int64))
             cols, inverse = np.unique(counts.indices, return_inverse=True)
@@ -545,7 +595,7 @@ class KmerEncoder(SequenceEncoder):
         _kmer_sparse.csr_rows(
             packed.ptrs,
             lens,
-            alpha.codes,
+            _kernel_codes(alpha, bool(self.canonical)),
             k,
             alpha.size,
             bool(self.canonical),
@@ -570,7 +620,7 @@ class KmerEncoder(SequenceEncoder):
                     bool(self.canonical), effective_n_threads(self.n_jobs),
                 )
                 if self._compact:
-                    codes = _rank(codes, k)
+                    codes = _rank(codes, k, alpha)
                 lo = int(starts[i])
                 indices[lo : lo + codes.size] = codes
                 data[lo : lo + codes.size] = counts
@@ -699,7 +749,7 @@ class KmerEncoder(SequenceEncoder):
         _kmer.kmer_batch(
             packed.ptrs,
             packed.lens,
-            alpha.codes,
+            _kernel_codes(alpha, bool(self.canonical)),
             int(self.k),
             alpha.size,
             bool(self.canonical),
@@ -712,6 +762,11 @@ class KmerEncoder(SequenceEncoder):
         self._raise_for_status(
             packed, status, "pass ambiguous_strategy='skip' to leave such windows uncounted"
         )
+        if (status == -2).any():  # STATUS_NOMEM of the kernel
+            raise MemoryError(
+                "KmerEncoder: no memory for the int64 counts of a float32 row with "
+                "more than 2**32 - 1 k-mers; pass dtype=np.int64 or np.float64"
+            )
         return out
 
     def get_feature_names_out(self, input_features: Any = None) -> Any:

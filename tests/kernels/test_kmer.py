@@ -14,6 +14,8 @@ from sklearn.feature_extraction.text import CountVectorizer
 from threadpoolctl import threadpool_limits
 
 import deepbiop as dbp
+from deepbiop._kernels import _kmer
+from deepbiop.alphabets import Alphabet
 from _reference import (
     ReferenceError,
     kmer_batch_ref,
@@ -22,7 +24,7 @@ from _reference import (
     kmer_ref,
     reverse_complement,
 )
-from _strategies import batches, sequences
+from _strategies import batches, complemented_alphabets, sequences, sequences_over
 
 
 # ------------------------------------------------------------------ exact values
@@ -379,3 +381,133 @@ def test_out_validation():
     with pytest.raises(ValueError, match="compact"):
         dbp.KmerEncoder(k=2, canonical="compact").encode_batch(
             ["AC"], out=np.zeros((1, 10), np.float32))
+
+
+# ------------------------------------------------- canonical: the alphabet's complement
+# ATCG order with A<->T and C<->G: the complement of code c is c ^ 1, not 3 - c
+ATCG = Alphabet("atcg", "ATCG", complement="TAGC")
+ATCG_COMP = {"A": "T", "T": "A", "C": "G", "G": "C"}
+
+
+def test_canonical_uses_the_alphabets_complement():
+    """GT's reverse complement is AC (code 2 in ATCG order, below GT's 13):
+    both count at AC. With 3 - c, GT was folded onto CA (code 8)."""
+    enc = dbp.KmerEncoder(k=2, canonical=True, encoding_type=ATCG)
+    names = enc.get_feature_names_out()
+    for seq in ("GT", "AC", "gt"):
+        assert names[np.flatnonzero(enc.encode(seq))].tolist() == ["AC"]
+    seq = "GATTACAxCCGTAGcgaTTTGC"
+    rc = reverse_complement(seq, complement=ATCG_COMP)
+    np.testing.assert_array_equal(enc.encode(seq), enc.encode(rc))
+    np.testing.assert_array_equal(
+        enc.encode(seq), kmer_ref(seq, 2, canonical=True, symbols="ATCG",
+                                  complement=ATCG_COMP))
+
+
+def test_canonical_rejects_only_what_it_cannot_fold():
+    cycle = Alphabet("cyc", "ACGT", complement="CGTA")  # A->C->G->T->A
+    with pytest.raises(ValueError, match=re.escape(
+            "canonical=True needs a complement that is an involution; alphabet 'cyc': "
+            "complement 'CGTA' is not an involution: the complement of 'A' is 'C', but "
+            "the complement of 'C' is 'G', not 'A'")):
+        dbp.KmerEncoder(k=2, canonical=True, encoding_type=cycle).encode("AC")
+    five = Alphabet("dna5", "ACGTN", complement="TGCAN")
+    with pytest.raises(ValueError, match=re.escape(
+            "canonical=True needs a 4-letter nucleotide alphabet (dna or rna); 'dna5' "
+            "has 5 symbols")):
+        dbp.KmerEncoder(k=2, canonical=True, encoding_type=five).encode("AC")
+    # a complement that is not a permutation of the symbols: Alphabet refuses it
+    with pytest.raises(ValueError, match="complement must be a permutation of the symbols"):
+        Alphabet("bad", "ACGT", complement="TTCA")
+    # not canonical: the same alphabets count as any other
+    assert dbp.KmerEncoder(k=1, encoding_type=cycle).encode("ACGT").tolist() == [1] * 4
+    # an involution with fixed points is fine (reverse complement = reversal here)
+    ident = Alphabet("id", "ACGT", complement="ACGT")
+    out = dbp.KmerEncoder(k=2, canonical=True, encoding_type=ident).encode("CA")
+    assert np.flatnonzero(out).tolist() == [kmer_index("AC")]
+
+
+@given(data=st.data(), k=st.integers(1, 6))
+def test_property_canonical_any_complement_matches_reference(data, k):
+    """Random 4-letter alphabets and complement involutions (fixed points
+    included): canonical counts equal the reference and do not change under
+    the alphabet's reverse complement."""
+    symbols, complement = data.draw(complemented_alphabets())
+    comp = dict(zip(symbols, complement))
+    seqs = data.draw(st.lists(sequences_over(symbols), max_size=6))
+    enc = dbp.KmerEncoder(k=k, canonical=True, dtype=np.float64,
+                          encoding_type=Alphabet("rand", symbols, complement=complement))
+    out = enc.encode_batch(seqs)
+    np.testing.assert_array_equal(
+        out, kmer_batch_ref(seqs, k, canonical=True, symbols=symbols, complement=comp))
+    rc = [reverse_complement(s, complement=comp) for s in seqs]
+    np.testing.assert_array_equal(enc.encode_batch(rc), out)
+
+
+@pytest.mark.usefixtures("force_parallel")
+@given(data=st.data(), k=st.integers(1, 5))
+def test_property_canonical_any_complement_one_thread_equals_two(data, k):
+    symbols, complement = data.draw(complemented_alphabets())
+    alpha = Alphabet("rand", symbols, complement=complement)
+    seqs = data.draw(st.lists(sequences_over(symbols), max_size=12))
+    one = dbp.KmerEncoder(k=k, canonical=True, encoding_type=alpha, n_jobs=1)
+    two = dbp.KmerEncoder(k=k, canonical=True, encoding_type=alpha, n_jobs=2)
+    np.testing.assert_array_equal(one.encode_batch(seqs), two.encode_batch(seqs))
+
+
+# ---------------------------------------------------------- exact (big) counts
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_float32_counts_past_2_pow_24_are_exact(n_jobs):
+    """float32 counts used to stop at 2**24 per thread (4e7 A's gave 2**24 on one
+    thread and 2**25 on two); now they are counted in integers and rounded
+    once: 4e7 is a float32, and 2**24 + 1 rounds to 2**24 (nearest even)."""
+    enc = dbp.KmerEncoder(k=1, n_jobs=n_jobs)
+    assert enc.encode("A" * 40_000_000).tolist() == [4e7, 0, 0, 0]
+    for n in (2**24 + 1, 2**24 + 2, 2**24 + 3):
+        out = enc.encode("C" * n)
+        assert out.dtype == np.float32 and out[1] == np.float32(n) and out.sum() == out[1]
+    # AA x (n - 1) and TT x (n - 1), folded together, and one AT
+    canon = dbp.KmerEncoder(k=2, canonical=True, n_jobs=n_jobs).encode(
+        "A" * 10_000_001 + "T" * 10_000_001)
+    assert canon[kmer_index("AA")] == 20_000_000 and canon.sum() == 20_000_001
+    out = dbp.KmerEncoder(k=1, n_jobs=n_jobs, dtype=np.int64).encode("G" * 40_000_001)
+    assert out.tolist() == [0, 0, 40_000_001, 0]
+
+
+@pytest.fixture
+def exact_limits():
+    """Lower the kernel's float32 limits (2**24 windows: count in uint32; 2**32:
+    in int64) so that short rows take those paths; restored afterwards."""
+    old = _kmer._exact_limits()
+    yield _kmer._exact_limits
+    _kmer._exact_limits(*old)
+
+
+@pytest.mark.usefixtures("force_parallel")
+@pytest.mark.parametrize("u32_windows", [10**9, 5_000])
+@pytest.mark.parametrize("canonical", [False, True])
+def test_integer_accumulators_of_long_float32_rows(exact_limits, u32_windows, canonical):
+    """Every route of a float32 row (counted straight, in uint32 in the row's
+    own slots, in an int64 buffer; by one thread or split over two) gives the
+    exact counts."""
+    exact_limits(1_000, u32_windows)
+    rng = np.random.default_rng(7)
+    seqs = ["".join(rng.choice(list("ACGTN"), size=n, p=[0.24] * 4 + [0.04]))
+            for n in (0, 50, 999, 1_003, 4_000, 6_003, 140_000)]
+    for k in (1, 3):
+        ref = kmer_batch_ref(seqs, k)
+        if canonical:  # fold the plain counts (quicker than the canonical reference)
+            names = dbp.KmerEncoder(k=k).get_feature_names_out()
+            folded = np.zeros_like(ref)
+            for j, name in enumerate(names):
+                folded[:, min(j, kmer_index(reverse_complement(name)))] += ref[:, j]
+            ref = folded
+        for n_jobs in (1, 2):
+            enc = dbp.KmerEncoder(k=k, canonical=canonical, n_jobs=n_jobs)
+            np.testing.assert_array_equal(enc.encode_batch(seqs), ref)
+            # one row alone: split over the threads (or left to one thread
+            # when it has more windows than uint32 may count)
+            np.testing.assert_array_equal(enc.encode(seqs[-1]), ref[-1])
+            out = np.full((1, 4**k), 3.5, dtype=np.float32)
+            enc.encode_batch(seqs[-1:], out=out)
+            np.testing.assert_array_equal(out[0], ref[-1])

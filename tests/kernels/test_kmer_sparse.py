@@ -15,9 +15,18 @@ from hypothesis import strategies as st
 import deepbiop as dbp
 import deepbiop.spectrum as spectrum_mod
 from deepbiop._kernels import _kmer_sparse
+from deepbiop.alphabets import Alphabet
 from deepbiop.encoders.kmer import kmer_names, n_canonical_kmers
 
-from _strategies import batches
+from _reference import kmer_counts_ref, reverse_complement
+from _strategies import (
+    INVOLUTIONS_4,
+    batches,
+    complemented_alphabets,
+    sequences_over,
+)
+
+DNA_COMP = dbp.DNA.complement_codes
 
 COMP = str.maketrans("ACGTU", "TGCAA")
 
@@ -173,11 +182,36 @@ def test_canonical_rank_matches_enumeration(k):
     canon = np.asarray(brute_canonical_codes(k), dtype=np.uint64)
     assert canon.size == n_canonical_kmers(k)
     ranks = np.empty(4**k, dtype=np.uint64)
-    _kmer_sparse.canonical_rank(np.arange(4**k, dtype=np.uint64), k, ranks)
+    _kmer_sparse.canonical_rank(np.arange(4**k, dtype=np.uint64), k, DNA_COMP, ranks)
     # rank(c) = number of canonical codes below c, for every c
     np.testing.assert_array_equal(ranks, np.searchsorted(canon, np.arange(4**k)))
     back = np.empty(canon.size, dtype=np.uint64)
-    _kmer_sparse.canonical_unrank(np.arange(canon.size, dtype=np.uint64), k, back)
+    _kmer_sparse.canonical_unrank(np.arange(canon.size, dtype=np.uint64), k, DNA_COMP,
+                                  back)
+    np.testing.assert_array_equal(back, canon)
+
+
+@pytest.mark.parametrize("perm", INVOLUTIONS_4)
+@pytest.mark.parametrize("k", range(1, 8))
+def test_canonical_rank_any_complement_matches_enumeration(perm, k):
+    """Rank and unrank with each of the 10 involutions of the codes (fixed
+    points give odd k palindromes, so a different number of columns)."""
+    symbols = "ACGT"
+    alpha = Alphabet("p", symbols, complement="".join(symbols[i] for i in perm))
+    comp = alpha.complement_codes
+    np.testing.assert_array_equal(comp, perm)
+    canon = []
+    for c in range(4**k):
+        digits = [(c >> (2 * (k - 1 - j))) & 3 for j in range(k)]
+        if digits <= [perm[d] for d in reversed(digits)]:
+            canon.append(c)
+    canon = np.asarray(canon, dtype=np.uint64)
+    assert canon.size == n_canonical_kmers(k, alpha)
+    ranks = np.empty(4**k, dtype=np.uint64)
+    _kmer_sparse.canonical_rank(np.arange(4**k, dtype=np.uint64), k, comp, ranks)
+    np.testing.assert_array_equal(ranks, np.searchsorted(canon, np.arange(4**k)))
+    back = np.empty(canon.size, dtype=np.uint64)
+    _kmer_sparse.canonical_unrank(np.arange(canon.size, dtype=np.uint64), k, comp, back)
     np.testing.assert_array_equal(back, canon)
 
 
@@ -186,11 +220,11 @@ def test_canonical_rank_matches_enumeration(k):
 def test_canonical_rank_unrank_round_trip(k, data):
     r = data.draw(st.integers(0, n_canonical_kmers(k) - 1))
     code = np.empty(1, dtype=np.uint64)
-    _kmer_sparse.canonical_unrank(np.asarray([r], dtype=np.uint64), k, code)
+    _kmer_sparse.canonical_unrank(np.asarray([r], dtype=np.uint64), k, DNA_COMP, code)
     kmer = kmer_names(dbp.DNA, k, [int(code[0])])[0]
     assert kmer <= revcomp(kmer)
     back = np.empty(1, dtype=np.uint64)
-    _kmer_sparse.canonical_rank(code, k, back)
+    _kmer_sparse.canonical_rank(code, k, DNA_COMP, back)
     assert int(back[0]) == r
 
 
@@ -256,3 +290,78 @@ def test_count_codes_drops_skipped_and_sorts():
     m = _kmer_sparse.count_codes(work, scratch, 20, out_k, out_c, 2)
     np.testing.assert_array_equal(out_k[:m], ref_codes)
     np.testing.assert_array_equal(out_c[:m], ref_counts)
+
+
+# ------------------------------------------- canonical: the alphabet's complement
+ATCG = Alphabet("atcg", "ATCG", complement="TAGC")  # complement of code c: c ^ 1
+
+
+@pytest.mark.parametrize("canonical", [True, "compact"])
+def test_sparse_canonical_uses_the_alphabets_complement(canonical):
+    """GT and AC are each other's reverse complement: both count at AC
+    (with 3 - c, GT went to CA)."""
+    enc = dbp.KmerEncoder(k=2, canonical=canonical, sparse=True, encoding_type=ATCG)
+    names = enc.get_feature_names_out()
+    X = enc.encode_batch(["GT", "AC", "GTAC"])
+    assert [names[X[i].indices].tolist() for i in range(3)] == [["AC"], ["AC"], ["AC", "TA"]]
+    assert X[2].data.tolist() == [2, 1]
+    spec = dbp.kmer_spectrum(["GT", "ACxGT"], 2, canonical=True, encoding_type=ATCG)
+    assert spec.to_dict() == {"AC": 3}
+    assert spec["GT"] == spec["AC"] == 3 and spec["CA"] == 0
+
+
+@settings(max_examples=40)
+@given(data=st.data(), k=st.integers(1, 9))
+def test_property_sparse_and_spectrum_any_complement(data, k):
+    """Random alphabets and complement involutions: the sparse rows, the
+    compact rows and the spectrum equal the reference, on both strands."""
+    symbols, complement = data.draw(complemented_alphabets())
+    comp = dict(zip(symbols, complement))
+    alpha = Alphabet("rand", symbols, complement=complement)
+    seqs = data.draw(st.lists(sequences_over(symbols), min_size=1, max_size=6))
+    refs = [kmer_counts_ref(s, k, canonical=True, symbols=symbols, complement=comp)
+            for s in seqs]
+    rc = [reverse_complement(s, complement=comp) for s in seqs]
+    for canonical in (True, "compact"):
+        enc = dbp.KmerEncoder(k=k, canonical=canonical, sparse=True, encoding_type=alpha)
+        X = enc.transform(seqs)
+        names = enc.get_feature_names_out()
+        for i, ref in enumerate(refs):
+            row = X[i]
+            assert dict(zip(names[row.indices].tolist(), row.data.tolist())) == ref
+        assert (enc.transform(rc) != X).nnz == 0
+    total: Counter = Counter()
+    for ref in refs:
+        total.update(ref)
+    spec = dbp.kmer_spectrum(seqs, k, canonical=True, encoding_type=alpha)
+    assert spec.to_dict() == dict(total)
+    assert dbp.kmer_spectrum(rc, k, canonical=True, encoding_type=alpha).to_dict() == \
+        dict(total)
+
+
+# ------------------------------------------------------------ exact big counts
+def test_sparse_float32_counts_past_2_pow_24_are_exact():
+    """A row's count is the length of a run of sorted codes, converted once: a
+    float32 incremented one by one stopped at 2**24 (ambiguous_strategy="error"
+    counts long rows in the row kernel; "skip" in the spectrum counter)."""
+    n = 2**24 + 2
+    for strategy in ("error", "skip"):
+        X = dbp.KmerEncoder(k=1, sparse=True, ambiguous_strategy=strategy).encode(
+            "A" * n + "C")
+        assert X.data.dtype == np.float32 and X.data.tolist() == [n, 1]
+
+
+@pytest.mark.slow
+def test_sparse_compact_and_spectrum_count_4e7_exactly():
+    """4e7 windows of one k-mer, on every path that builds counts."""
+    seq = "A" * 40_000_000
+    for strategy in ("skip", "error"):
+        for canonical in (False, True, "compact"):
+            enc = dbp.KmerEncoder(k=1, sparse=True, canonical=canonical,
+                                  ambiguous_strategy=strategy)
+            assert enc.encode(seq).data.tolist() == [4e7]
+        dense = dbp.KmerEncoder(k=1, canonical="compact", ambiguous_strategy=strategy)
+        assert dense.encode(seq).tolist() == [4e7, 0]
+    assert dbp.kmer_spectrum([seq], 1).to_dict() == {"A": 40_000_000}
+    spec = dbp.kmer_spectrum([seq, "T" * 10], 1, canonical=True)
+    assert spec.to_dict() == {"A": 40_000_010}
