@@ -19,6 +19,7 @@ in jellyfish and KMC.
 
 from __future__ import annotations
 
+import operator
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -175,9 +176,15 @@ class KmerSpectrum:
         return out
 
 
-def _check(k: int, alphabet: Alphabet, canonical: bool, chunk_bases: int) -> None:
+def _check(k: int, alphabet: Alphabet, canonical: bool,
+           chunk_bases: int) -> tuple[int, bool, int]:
+    """Validate; return ``(k, canonical, chunk_bases)`` as exact int/bool/int
+    values, read once (a subclass answering ``__int__`` or ``__bool__``
+    differently each time cannot give the kernels another value)."""
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise ValueError(f"k must be an int >= 1, got {k!r}")
+    k = operator.index(k)
+    canonical = bool(canonical)
     k_max = max_sparse_k(alphabet.size)
     if k > k_max:
         raise ValueError(
@@ -188,6 +195,7 @@ def _check(k: int, alphabet: Alphabet, canonical: bool, chunk_bases: int) -> Non
         _canonical_complement(alphabet, "canonical=True")
     if not isinstance(chunk_bases, (int, np.integer)) or chunk_bases < 1:
         raise ValueError(f"chunk_bases must be a positive int, got {chunk_bases!r}")
+    return k, canonical, operator.index(chunk_bases)
 
 
 def _split_pieces(ptrs: np.ndarray, lens: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -360,7 +368,7 @@ def kmer_spectrum(
     {'AAA': 2, 'AAC': 2}
     """
     alphabet = get_alphabet(encoding_type)
-    _check(k, alphabet, canonical, chunk_bases)
+    k, canonical, chunk_bases = _check(k, alphabet, canonical, chunk_bases)
     if isinstance(seqs, (bytes, str, bytearray, memoryview)):
         raise TypeError(
             f"kmer_spectrum() takes a collection of sequences; got a single "
@@ -413,7 +421,7 @@ def kmer_spectrum_file(
     from deepbiop.io import iter_records
 
     alphabet = get_alphabet(encoding_type)
-    _check(k, alphabet, canonical, chunk_bases)
+    k, canonical, chunk_bases = _check(k, alphabet, canonical, chunk_bases)
     records = iter_records(path, progress=progress)
     return _count_stream((r.sequence for r in records), int(k), alphabet, canonical,
                          int(chunk_bases), n_jobs)

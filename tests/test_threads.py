@@ -1,8 +1,8 @@
 """Thread safety: several Python threads may call ``transform`` at once (also
-on one shared estimator) and each must get exactly its own answer, whether the
-call releases the GIL (``n_jobs=1``, arrays) or keeps it while reading a list
-in place (several threads, ``tests/kernels/test_borrowed.py``). Plus ``show_config``'s
-report."""
+on one shared estimator) and each must get exactly its own answer (every call
+holds references to its input and releases the GIL in its kernel; races with
+other threads changing the input or the parameters are in ``tests/stress``).
+Plus ``show_config``'s report."""
 
 from __future__ import annotations
 

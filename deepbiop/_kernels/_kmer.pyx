@@ -267,12 +267,28 @@ def kmer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     len(status) == len(ptrs) == len(lens)``; addresses valid for
     ``lens[i]`` bytes while the call runs (``Packed.keep`` holds references
     to every object they point into) and not overlapping ``out``;
-    ``1 <= k``; ``A**k`` fits in 64 bits; when ``A == 4`` the column count
-    is a power of two so masking works; ``canonical`` only with ``A == 4``;
-    status preset to -1.
+    status preset to -1. Checked here (ValueError otherwise, O(k)):
+    ``1 <= k``, ``out.shape[1] == A**k``, 256 ``codes`` (260 with the
+    complement permutation for ``canonical``, which needs ``A == 4``): the
+    loops index rows and tables with these, so a caller whose parameters
+    changed between sizing ``out`` and calling must not get this far.
     """
     cdef Py_ssize_t B = out.shape[0], i, total = 0
     cdef uint64_t n_cols = <uint64_t> out.shape[1]
+    cdef uint64_t want = 1
+    if k < 1 or A < 1:
+        raise ValueError(f"kmer_batch: k={k} and A={A} must be >= 1")
+    for i in range(k):
+        if want > (<uint64_t> 1 << 62) // <uint64_t> A:
+            raise ValueError(f"kmer_batch: {A}**{k} columns do not fit 62 bits")
+        want *= <uint64_t> A
+    if n_cols != want or codes.shape[0] < (260 if canonical else 256) or (
+            canonical and A != 4):
+        raise ValueError(
+            f"kmer_batch: out has {n_cols} columns and codes {codes.shape[0]} entries; "
+            f"{A}**{k} = {want} columns and {260 if canonical else 256} codes needed"
+            + (" (canonical needs A == 4)" if canonical and A != 4 else "")
+        )
     if B == 0:
         return
     for i in range(B):

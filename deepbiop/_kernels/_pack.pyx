@@ -47,6 +47,8 @@ cdef extern from *:
     """
     int dbp_hold_plain(PyObject* o, int64_t* ptr, int64_t* len) noexcept
     PyObject** PySequence_Fast_ITEMS(object o)
+    Py_ssize_t PyList_GET_SIZE(object o)
+    Py_ssize_t PyTuple_GET_SIZE(object o)
     void Py_XDECREF(PyObject* o)
 
 
@@ -92,8 +94,10 @@ def pack_items(items, fallback):
     Parameters
     ----------
     items : tuple or list
-        The sequences. One pass in plain C (no Python code runs, so no other
-        thread can change the list meanwhile) takes a reference to every
+        The sequences. The output buffers are allocated first; then one pass
+        in plain C (no Python code runs, not even a garbage collection, so no
+        other thread can change the list meanwhile) reads the list's size and
+        takes a reference to every
         element and reads the address and length of each exact ``bytes`` or
         compact-ASCII ``str``: the batch is the list as it was at that
         instant, whatever other threads do to the list afterwards.
@@ -113,29 +117,46 @@ def pack_items(items, fallback):
     """
     if type(items) is not list and type(items) is not tuple:
         raise TypeError(f"pack_items takes a list or tuple, got {type(items).__name__}")
-    cdef Py_ssize_t n = len(items), i, n_other = 0
-    ptrs_arr = np.empty(n, dtype=np.int64)
-    lens_arr = np.empty(n, dtype=np.int64)
-    cdef int64_t[::1] ptrs = ptrs_arr
-    cdef int64_t[::1] lens = lens_arr
+    cdef Py_ssize_t cap, n, i, n_other = 0
+    cdef bint is_list = type(items) is list
     cdef HeldRefs held = HeldRefs.__new__(HeldRefs)
-    if n > 0:
-        held.refs = <PyObject**> malloc(n * sizeof(PyObject*))
-        if held.refs == NULL:
-            raise MemoryError(f"no memory to hold {n:,} sequence references")
-    cdef PyObject** it = PySequence_Fast_ITEMS(items)
+    cdef int64_t* pp
+    cdef int64_t* lp
+    cdef PyObject** it
     cdef PyObject* o
-    # the snapshot: plain C from here to the end of the loop (n was read
-    # above and nothing below can run Python code that changes the list)
+    while True:
+        # Allocate first (np.empty and memoryviews create objects, and on
+        # Python <= 3.11 that can start a garbage collection whose finalizers
+        # run Python code, or let another thread run), then read the size
+        # and the element array with nothing in between that can.
+        cap = len(items)
+        ptrs_arr = np.empty(cap, dtype=np.int64)
+        lens_arr = np.empty(cap, dtype=np.int64)
+        pp = <int64_t*> <size_t> ptrs_arr.ctypes.data
+        lp = <int64_t*> <size_t> lens_arr.ctypes.data
+        free(held.refs)
+        held.refs = <PyObject**> malloc((cap if cap > 0 else 1) * sizeof(PyObject*))
+        if held.refs == NULL:
+            raise MemoryError(f"no memory to hold {cap:,} sequence references")
+        # the snapshot: plain C from here to the end of the loop
+        n = PyList_GET_SIZE(items) if is_list else PyTuple_GET_SIZE(items)
+        if n <= cap:
+            break  # else the list grew meanwhile: allocate again
+    it = PySequence_Fast_ITEMS(items)
     for i in range(n):
         if i + PACK_PREFETCH < n:
             DEEPBIOP_PREFETCH_W(it[i + PACK_PREFETCH])
         o = it[i]
         held.refs[i] = o
-        if not dbp_hold_plain(o, &ptrs[i], &lens[i]):
-            lens[i] = -1
+        if not dbp_hold_plain(o, pp + i, lp + i):
+            lp[i] = -1
             n_other += 1
     held.n = n
+    if n < cap:  # the list shrank meanwhile
+        ptrs_arr = ptrs_arr[:n]
+        lens_arr = lens_arr[:n]
+    cdef int64_t[::1] ptrs = ptrs_arr
+    cdef int64_t[::1] lens = lens_arr
     cdef list keep = []
     cdef const uint8_t[::1] view
     cdef size_t empty_addr

@@ -21,8 +21,8 @@ __all__ = ["SequenceEncoder"]
 
 # Parameter values whose equality is cheap and whose content cannot change in
 # place: only these let _check_params skip re-validation.
-_CACHEABLE = (type(None), bool, int, float, str, bytes, type, np.dtype, np.generic,
-              Alphabet)
+_CACHEABLE = (type(None), bool, int, float, str, bytes)  # exact types only
+_CACHEABLE_KINDS = (type, np.dtype, np.generic, Alphabet)  # and their subclasses
 _PARAM_NAMES: dict = {}
 
 # Each extra thread needs this many bases of work. Measured on 2 cores: on an
@@ -32,6 +32,26 @@ _PARAM_NAMES: dict = {}
 # ~10 ms, 70x the whole 1-thread encode. Typical DataLoader batches stay
 # single-threaded; W1-sized batches still use every thread.
 _MIN_BASES_PER_THREAD = 262_144
+
+
+def _param_names(cls: type) -> tuple:
+    names = _PARAM_NAMES.get(cls)
+    if names is None:
+        names = _PARAM_NAMES[cls] = tuple(cls._get_param_names())
+    return names
+
+
+def _exact(v: Any) -> Any:
+    """``v`` as an exact bool/int/float/str when it is a subclass of one (the
+    base type's own value, whatever the subclass's methods say)."""
+    t = type(v)
+    if t in (bool, int, float, str) or not isinstance(v, (int, float, str)):
+        return v
+    if isinstance(v, int):  # (bool has no subclasses)
+        return int.__int__(v)
+    if isinstance(v, float):
+        return float.__float__(v)
+    return str.__getitem__(v, slice(None))
 
 
 def _seed_value(seed: Any) -> int:
@@ -92,7 +112,11 @@ class SequenceEncoder(TransformerMixin, BaseEstimator):
         -------
         The encoded batch, as :meth:`transform` gives it.
         """
-        if iter(X) is X:  # a one-shot iterator: fit would consume it
+        try:
+            one_shot = iter(X) is X
+        except TypeError:  # not iterable: encode_batch names the problem
+            one_shot = False
+        if one_shot:  # fit would consume it
             X = list(X)
         return super().fit_transform(X, y, **fit_params)
 
@@ -111,6 +135,29 @@ class SequenceEncoder(TransformerMixin, BaseEstimator):
         enc = self._snapshot()
         return enc._encode_packed(pack_batch(seqs), single=False)
 
+    def set_params(self, **params: Any) -> "SequenceEncoder":
+        """Set parameters, all at once.
+
+        Like scikit-learn's, but the new values are stored in one step, so a
+        call running in another thread sees all of them or none (never ``k``
+        from one ``set_params`` and ``sparse`` from the one before).
+
+        Returns
+        -------
+        self
+        """
+        if not params:
+            return self
+        valid = _param_names(type(self))
+        for key in params:
+            if key not in valid:
+                raise ValueError(
+                    f"Invalid parameter {key!r} for estimator {self}. Valid parameters "
+                    f"are: {sorted(valid)!r}."
+                )
+        self.__dict__.update(params)
+        return self
+
     # -- helpers for subclasses ------------------------------------------------
     def _snapshot(self) -> "SequenceEncoder":
         """A validated private copy of this encoder for one call.
@@ -119,10 +166,16 @@ class SequenceEncoder(TransformerMixin, BaseEstimator):
         throughout: another thread calling ``set_params`` meanwhile cannot
         give a call an output sized with one ``k`` and counted with another.
         Copying the attribute dict is a single C-level step under the GIL, so
-        the copy is one consistent state of the parameters.
+        the copy is one consistent state of the parameters; each parameter
+        that is a subclass of int, float or str is then replaced by the exact
+        built-in value, so that validation and the kernels see one value
+        however the subclass answers ``__int__``, ``lower`` or ``__bool__``.
         """
         snap = object.__new__(type(self))
         snap.__dict__.update(self.__dict__)
+        for name in _param_names(type(self)):
+            if name in snap.__dict__:
+                snap.__dict__[name] = _exact(snap.__dict__[name])
         snap._check_params()
         key = snap.__dict__.get("_validated_params")
         if key is not None:  # a validated value tuple is safe to share
@@ -146,14 +199,10 @@ class SequenceEncoder(TransformerMixin, BaseEstimator):
 
     def _params_key(self) -> tuple | None:
         """The current parameter values (None if one cannot be compared safely)."""
-        cls = type(self)
-        names = _PARAM_NAMES.get(cls)
-        if names is None:
-            names = _PARAM_NAMES[cls] = tuple(cls._get_param_names())
         values = []
-        for name in names:
+        for name in _param_names(type(self)):
             v = getattr(self, name, None)
-            if not isinstance(v, _CACHEABLE):
+            if type(v) not in _CACHEABLE and not isinstance(v, _CACHEABLE_KINDS):
                 return None
             values.append((name, type(v), v))
         return tuple(values)
@@ -297,4 +346,6 @@ def check_max_length(max_length: Integral | None, packed: Packed) -> tuple[Packe
     """Apply ``max_length`` truncation; return the packed batch and the width."""
     if max_length is None:
         return packed, packed.max_len
+    if max_length > 2**62:
+        raise ValueError(f"max_length={max_length} is larger than any output can be")
     return packed.truncated(int(max_length)), int(max_length)

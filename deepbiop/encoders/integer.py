@@ -124,6 +124,12 @@ class IntegerEncoder(SequenceEncoder):
                 raise ValueError(
                     f"pad_value={self.pad_value!r} cannot be stored in dtype {dt}"
                 )
+            if float(pv) != pv:  # the kernel takes the pad as a double
+                raise ValueError(
+                    f"pad_value={self.pad_value!r} is not exactly representable as a "
+                    "float64, which the kernel receives (any integer up to 2**53 in "
+                    "magnitude is)"
+                )
             if A > info.max:
                 raise ValueError(f"alphabet codes up to {A} do not fit dtype {dt}")
 

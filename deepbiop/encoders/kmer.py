@@ -405,7 +405,6 @@ class KmerEncoder(SequenceEncoder):
           dtype=object)
     """
 
-    _NEEDS_WIDTH = False  # one row of counts per sequence, whatever its length
 
     _parameter_constraints: dict = {
         "k": [Interval(Integral, 1, None, closed="left")],

@@ -1,7 +1,6 @@
 """Stress and fuzz suite: no input, parameter or concurrent use may crash the
 interpreter, return silently wrong data, or raise anything but a clear
-ValueError/TypeError (or the documented RuntimeError of a list changed by
-another thread).
+ValueError/TypeError.
 
 Files
 -----

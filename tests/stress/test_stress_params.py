@@ -144,7 +144,8 @@ def test_every_dtype_works_or_is_refused(dtype):
 # ---------------------------------------------------------------- pad values
 @pytest.mark.parametrize("dtype, pad", [
     (np.float32, 1e300), (np.float32, -1e39), (np.float16, 1e6), (np.float64, 10**400),
-    (np.float32, 10**400), (np.int64, 2**63), (np.int8, 128), (np.uint8, -1), (np.int32, 0.5),
+    (np.float32, 10**400), (np.int64, 2**63), (np.int64, 2**63 - 1), (np.int64, 2**53 + 1),
+    (np.int8, 128), (np.uint8, -1), (np.int32, 0.5),
     (np.int16, float("inf")), (np.int16, float("nan")),
 ])
 def test_pad_values_that_do_not_fit_the_dtype_are_refused(dtype, pad):
