@@ -287,8 +287,13 @@ def _count_stream(seqs: Iterable[Any], k: int, alphabet: Alphabet, canonical: bo
     for i, s in enumerate(seqs):
         if not isinstance(s, _SEQUENCE_TYPES):
             count(batch + [s], first)  # the packer names the bad element
+        try:
+            n = len(s)
+        except (TypeError, ValueError):  # a released memoryview, ...
+            count(batch + [s], first)  # the packer names the bad element
+            raise
         batch.append(s)
-        size += len(s)
+        size += n
         if size >= chunk_bases:
             count(batch, first)
             batch, size, first = [], 0, i + 1
