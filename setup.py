@@ -38,16 +38,19 @@ from setuptools import Extension, setup
 HERE = Path(__file__).parent.resolve()
 KERNEL_DIR = "deepbiop/_kernels"
 
-# name of the module (under deepbiop._kernels) -> needs OpenMP
+# name of the module (under deepbiop._kernels) -> links OpenMP. The kernels
+# run on deepbiop's own thread pool (_pool); OpenMP is linked only by _config,
+# to read the thread limit (OMP_NUM_THREADS, threadpoolctl) users set for it.
 KERNELS = {
     "_config": True,
+    "_pool": False,
     "_pack": False,
-    "_onehot": True,
-    "_integer": True,
-    "_kmer": True,
-    "_kmer_sparse": True,
-    "_tokens": True,
-    "_augment": True,
+    "_onehot": False,
+    "_integer": False,
+    "_kmer": False,
+    "_kmer_sparse": False,
+    "_tokens": False,
+    "_augment": False,
 }
 
 
@@ -136,6 +139,11 @@ def _extensions() -> list[Extension]:
         ("DEEPBIOP_BOUNDSCHECK", "1" if debug else "0"),
         ("DEEPBIOP_SANITIZE", "1" if sanitize else "0"),
     ]
+    if _truthy("DEEPBIOP_DISABLE_THREADS"):
+        warnings.warn("deepbiop: DEEPBIOP_DISABLE_THREADS is set; the kernels run on "
+                      "one thread (no thread pool).", stacklevel=1)
+        macros.append(("DEEPBIOP_NO_POOL", "1"))
+    pthread = [] if sys.platform == "win32" else ["-pthread"]
     extra_compile = ["-O3"] if sys.platform != "win32" else []
     extra_link: list[str] = []
     if debug and sys.platform != "win32":
@@ -154,8 +162,8 @@ def _extensions() -> list[Extension]:
                 # shared headers: a change to one rebuilds every kernel
                 depends=sorted(glob.glob(f"{KERNEL_DIR}/*.h") + glob.glob(f"{KERNEL_DIR}/*.pxd")),
                 define_macros=macros,
-                extra_compile_args=extra_compile + flags,
-                extra_link_args=extra_link + flags,
+                extra_compile_args=extra_compile + flags + pthread,
+                extra_link_args=extra_link + flags + pthread,
             )
         )
     directives = {

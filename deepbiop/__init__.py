@@ -17,7 +17,7 @@ except ImportError as exc:  # pragma: no cover - depends on the build
         f"original error: {exc}"
     ) from exc
 
-from deepbiop._config import effective_n_threads, openmp_enabled, show_config
+from deepbiop._config import effective_n_threads, openmp_enabled, show_config, threads_enabled
 from deepbiop.alphabets import DNA, PROTEIN, RNA, Alphabet, get_alphabet
 from deepbiop.encoders import IntegerEncoder, KmerEncoder, OneHotEncoder
 from deepbiop import augment, io  # noqa: E402  (dbp.io, dbp.augment; deepbiop.torch stays opt-in)
@@ -51,6 +51,7 @@ __all__ = [
     "sinusoidal_positional_encoding",
     "show_config",
     "openmp_enabled",
+    "threads_enabled",
     "effective_n_threads",
     "io",
     "augment",

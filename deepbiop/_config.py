@@ -4,57 +4,102 @@ from __future__ import annotations
 
 import os
 import sys
-import warnings
 from numbers import Integral
 
 from deepbiop._kernels import _config as _omp
+from deepbiop._kernels import _pool
 from deepbiop._version import __version__
 
-__all__ = ["show_config", "effective_n_threads", "openmp_enabled"]
+__all__ = ["show_config", "effective_n_threads", "openmp_enabled", "threads_enabled"]
 
 
 def openmp_enabled() -> bool:
-    """True when the kernels were compiled with OpenMP (multi-threaded)."""
+    """True when deepbiop links an OpenMP runtime, whose thread limit
+    (``OMP_NUM_THREADS``, threadpoolctl) it then honours. The kernels
+    themselves run on deepbiop's thread pool (see :func:`threads_enabled`)."""
     return _omp.openmp_enabled()
 
 
-# Fork safety. libgomp's thread pool does not survive fork(): a child whose
-# parent ever ran a parallel region hangs in its first one. A process that
-# asked for more than one thread marks itself; a child forked after that runs
-# every kernel on one thread (PyTorch does the same for its own pool).
-_asked_threads = False
-_forked_after_threads = False
-_fork_noted = False
+def threads_enabled() -> bool:
+    """True when the kernels can run on several threads (deepbiop's thread
+    pool was built; ``DEEPBIOP_DISABLE_THREADS=1`` builds without it)."""
+    return _pool.pool_enabled()
 
 
-def _after_fork_in_child() -> None:
-    global _forked_after_threads, _fork_noted
-    if _asked_threads:
-        _forked_after_threads = True
-    _fork_noted = False
+# Threads: every kernel runs on deepbiop's own work-claiming pool
+# (deepbiop/_kernels/_pool_impl.h), not on OpenMP's fork-join teams. The
+# calling thread claims chunks itself and never waits for a helper the OS has
+# not scheduled yet, so a call on a busy machine costs about what one thread
+# would; and a forked child (multiprocessing, Linux DataLoader workers) starts
+# fresh helpers instead of hanging in libgomp's dead pool. OpenMP, when linked,
+# is only asked for the thread limit users set for it (OMP_NUM_THREADS,
+# threadpoolctl), so those settings keep working.
 
 
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
+def _limit_from_environment() -> int:
+    """Threads allowed when no OpenMP runtime can be asked: OMP_NUM_THREADS
+    (its first value) if set, else the processors this process may run on."""
+    raw = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
+    if raw.isdigit() and int(raw) > 0:
+        return int(raw)
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
-def in_forked_child_of_threads() -> bool:
-    """True in a process forked after its parent used OpenMP threads (where
-    every kernel runs on one thread)."""
-    return _forked_after_threads
+def _framework_limit() -> int | None:
+    """1 inside a torch DataLoader worker, or when torch has been limited to
+    one thread (DataLoader workers, ``torch.set_num_threads(1)``); else None.
+    Only looks at torch if it is already imported."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return None
+    try:
+        data = sys.modules.get("torch.utils.data")
+        if data is not None and data.get_worker_info() is not None:
+            return 1
+        if torch.get_num_threads() == 1:
+            return 1
+    except Exception:  # a partly imported or unusual torch: no opinion
+        return None
+    return None
+
+
+def _default_threads() -> int:
+    """Threads for ``n_jobs=None``."""
+    limit = _framework_limit()
+    if limit is not None:
+        return limit
+    if _omp.openmp_enabled():
+        return max(1, _omp.openmp_max_threads())
+    return max(1, _limit_from_environment())
+
+
+def _processors() -> int:
+    if _omp.openmp_enabled():
+        return max(1, _omp.openmp_num_procs())
+    return max(1, os.cpu_count() or 1)
 
 
 def effective_n_threads(n_jobs: int | None) -> int:
     """Threads a kernel call will use for ``n_jobs``.
 
-    ``None`` means every thread OpenMP may use now, which honours
-    ``OMP_NUM_THREADS`` and ``threadpoolctl.threadpool_limits``; a positive
-    value is taken as is, up to ``max(64, 4 x processors)``; ``-1`` means all
-    processors, ``-2`` all but one, and so on (the scikit-learn convention).
-    A serial build always uses 1, and so does a process forked (``fork``
-    start method: ``multiprocessing``, Linux DataLoader workers) after its
-    parent used several threads, because OpenMP's threads cannot be started
-    there; an explicit ``n_jobs`` above 1 then gets one ``RuntimeWarning``.
+    ``None`` (the default) means the thread limit in force for this process:
+
+    * 1 inside a PyTorch DataLoader worker, or when torch is imported and
+      limited to one thread (``torch.set_num_threads(1)``), as PyTorch itself
+      does in its workers;
+    * else the OpenMP limit, which honours ``OMP_NUM_THREADS`` (joblib/loky
+      workers set it) and ``threadpoolctl.threadpool_limits``;
+    * else (a build without OpenMP) ``OMP_NUM_THREADS`` or the processors
+      this process may run on.
+
+    A positive value is taken as is, up to ``max(64, 4 x processors)``; ``-1``
+    means all processors, ``-2`` all but one, and so on (the scikit-learn
+    convention). A build without the thread pool always uses 1. A process
+    forked after its parent used threads gets threads too: the pool starts
+    fresh helpers in the child.
 
     Raises
     ------
@@ -63,7 +108,6 @@ def effective_n_threads(n_jobs: int | None) -> int:
     TypeError
         For a non-integer.
     """
-    global _asked_threads, _fork_noted
     # validate first, so a bad n_jobs fails the same way in a serial build
     if n_jobs is not None:
         if isinstance(n_jobs, bool) or not isinstance(n_jobs, Integral):
@@ -71,29 +115,13 @@ def effective_n_threads(n_jobs: int | None) -> int:
         n_jobs = int(n_jobs)
         if n_jobs == 0:
             raise ValueError("n_jobs == 0 has no meaning; use None, -1 or a positive int")
-    if not _omp.openmp_enabled():
+    if not _pool.pool_enabled():
         return 1
     if n_jobs is None:
-        n = max(1, _omp.openmp_max_threads())
-    elif n_jobs < 0:
-        n = max(1, _omp.openmp_num_procs() + 1 + max(n_jobs, -(2**20)))
-    else:
-        n = min(n_jobs, max(64, 4 * _omp.openmp_num_procs()))
-    if n > 1:
-        if _forked_after_threads:
-            if n_jobs is not None and n_jobs != -1 and not _fork_noted:
-                _fork_noted = True
-                warnings.warn(
-                    f"n_jobs={n_jobs}: this process was forked after its parent used "
-                    "OpenMP threads, which cannot be started again here; deepbiop runs "
-                    "on one thread in this process (use the 'spawn' or 'forkserver' "
-                    "start method to get threads in children)",
-                    RuntimeWarning,
-                    stacklevel=3,
-                )
-            return 1
-        _asked_threads = True
-    return n
+        return _default_threads()
+    if n_jobs < 0:
+        return max(1, _processors() + 1 + max(n_jobs, -(2**20)))
+    return min(n_jobs, max(64, 4 * _processors()))
 
 
 def _simd_isa() -> str:
@@ -121,7 +149,8 @@ def show_config(file=None) -> None:
     lines = [
         f"deepbiop {__version__}",
         f"python {sys.version.split()[0]}",
-        f"openmp: {'enabled' if openmp_enabled() else 'disabled (serial build)'}",
+        f"thread pool: {'enabled' if threads_enabled() else 'disabled (serial build)'}",
+        f"openmp: {'enabled (thread limit)' if openmp_enabled() else 'disabled'}",
         f"threads (n_jobs=None): {effective_n_threads(None)}",
         f"bounds checks: {'on (debug build)' if _omp.boundscheck_enabled() else 'off'}",
         f"sanitizers: {'address,undefined' if _omp.sanitizer_enabled() else 'off'}",

@@ -120,9 +120,10 @@ def test_show_config_reports_version_openmp_threads():
     text = buf.getvalue()
     assert f"deepbiop {dbp.__version__}" in text
     assert re.search(r"^openmp: (enabled|disabled)", text, re.M)
+    assert re.search(r"^thread pool: (enabled|disabled)", text, re.M)
     m = re.search(r"^threads \(n_jobs=None\): (\d+)$", text, re.M)
     assert m and int(m.group(1)) == dbp.effective_n_threads(None) >= 1
-    if not dbp.openmp_enabled():
+    if not dbp.threads_enabled():
         assert int(m.group(1)) == 1
     assert re.search(r"^byte lookup: (avx2|scalar)", text, re.M)
 
@@ -149,8 +150,8 @@ def test_show_config_prints_to_stdout(capsys):
 def test_show_config_honours_threadpoolctl():
     from threadpoolctl import threadpool_limits
 
-    if not dbp.openmp_enabled():
-        pytest.skip("serial build: always one thread")
+    if not (dbp.openmp_enabled() and dbp.threads_enabled()):
+        pytest.skip("threadpoolctl acts on OpenMP; this build has no OpenMP or no threads")
     with threadpool_limits(limits=1, user_api="openmp"):
         buf = io.StringIO()
         dbp.show_config(file=buf)

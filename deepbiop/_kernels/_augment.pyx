@@ -5,10 +5,10 @@ Random draws come from the counter-based hash in ``_common.pxd``: the draw for
 position ``p`` of sequence ``i`` depends only on ``(seed, i, p)``, never on the
 thread that makes it, so results are identical for any thread count.
 """
-from cython.parallel cimport prange
 from libc.stdint cimport uint8_t, int16_t, int64_t, uint64_t
 
-from deepbiop._kernels._common cimport seq_ptr, mix64
+from deepbiop._kernels._common cimport mix64
+from deepbiop._kernels._pool cimport parallel_for, grain_for
 
 
 cdef inline uint64_t _draw(uint64_t seed, Py_ssize_t i, Py_ssize_t pos) noexcept nogil:
@@ -64,6 +64,40 @@ cdef inline void _one(const uint8_t* s, Py_ssize_t n, uint8_t* dst, Py_ssize_t i
             dst[n // 2] = comp[dst[n // 2]]
 
 
+cdef struct _job:
+    # see ``augment_packed``
+    const int64_t* ptrs
+    const int64_t* lens
+    const int64_t* offsets
+    const uint8_t* flip
+    uint8_t* op
+    const int16_t* cp
+    const uint8_t* up
+    const uint8_t* lp
+    const uint8_t* il
+    const uint8_t* cd
+    const uint8_t* cr
+    int A
+    uint64_t threshold, seed
+    bint auto_rna
+
+
+cdef void _chunk(void* ctx, int64_t lo, int64_t hi, int worker) noexcept nogil:
+    cdef const _job* c = <const _job*> ctx
+    cdef Py_ssize_t i
+    cdef const uint8_t* s
+    cdef const uint8_t* comp
+    for i in range(lo, hi):
+        if c.lens[i] == 0:
+            continue
+        s = <const uint8_t*> <size_t> c.ptrs[i]
+        comp = c.cd
+        if c.flip[i] and c.auto_rna and _is_rna(s, c.lens[i]):
+            comp = c.cr
+        _one(s, c.lens[i], c.op + c.offsets[i], i, c.cp, c.up, c.lp, c.il, c.A, c.threshold,
+             c.seed, c.flip[i] != 0, comp)
+
+
 def augment_packed(const int64_t[::1] ptrs, const int64_t[::1] lens,
                    const int64_t[::1] offsets, uint8_t[::1] out,
                    const int16_t[::1] codes, const uint8_t[::1] upper,
@@ -103,7 +137,7 @@ def augment_packed(const int64_t[::1] ptrs, const int64_t[::1] lens,
     comp_dna, comp_rna : uint8 (256,)
         Complement of each byte.
     auto_rna : choose the RNA table per row (U and no T), else always DNA.
-    n_threads : OpenMP threads.
+    n_threads : threads (of the pool, see ``_pool.pxd``).
 
     Preconditions (checked by the caller)
     -------------------------------------
@@ -122,15 +156,24 @@ def augment_packed(const int64_t[::1] ptrs, const int64_t[::1] lens,
     cdef const uint8_t* il = &is_lower[0]
     cdef const uint8_t* cd = &comp_dna[0]
     cdef const uint8_t* cr = &comp_rna[0]
-    cdef const uint8_t* comp
-    cdef const uint8_t* s
+    cdef _job job
+    job.ptrs = &ptrs[0]
+    job.lens = &lens[0]
+    job.offsets = &offsets[0]
+    job.flip = &flip[0]
+    job.op = op
+    job.cp = cp
+    job.up = up
+    job.lp = lp
+    job.il = il
+    job.cd = cd
+    job.cr = cr
+    job.A = A
+    job.threshold = threshold
+    job.seed = seed
+    job.auto_rna = auto_rna
+    cdef int64_t total = 0
+    for i in range(B):
+        total += lens[i]
     with nogil:
-        for i in prange(B, schedule="dynamic", chunksize=16, num_threads=n_threads):
-            if lens[i] == 0:
-                continue
-            s = seq_ptr(ptrs, i)
-            comp = cd
-            if flip[i] and auto_rna and _is_rna(s, lens[i]):
-                comp = cr
-            _one(s, lens[i], op + offsets[i], i, cp, up, lp, il, A, threshold, seed,
-                 flip[i] != 0, comp)
+        parallel_for(B, grain_for(B, total, n_threads), n_threads, _chunk, &job)

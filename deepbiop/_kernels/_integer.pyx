@@ -1,5 +1,4 @@
 """The guts of IntegerEncoder: one alphabet code per input byte."""
-from cython.parallel cimport prange
 import numpy as np
 
 from libc.stdint cimport uint8_t, int8_t, int16_t, int32_t, int64_t, uint64_t
@@ -9,6 +8,7 @@ from deepbiop._kernels._segments cimport (
     SEG, PREFETCH_ROWS, n_segments, grab_items, item_width, item_status, reduce_status,
     prefetch_row,
 )
+from deepbiop._kernels._pool cimport parallel_for
 
 ctypedef fused code_t:
     float
@@ -138,20 +138,50 @@ def lookup_codes(const uint8_t[::1] s, const int16_t[::1] codes, int unknown, bi
     return out, bool(bad)
 
 
-cdef void _rows(const int64_t[::1] ptrs, const int64_t[::1] lens, Py_ssize_t B,
-                Py_ssize_t L, Py_ssize_t nseg, int grab, int A, const dbp_lut* lut,
-                code_t* op, code_t pad, int mode, uint64_t seed, int64_t* st,
-                int n_threads) noexcept nogil:
-    """Every work item (see ``integer_batch``)."""
-    cdef Py_ssize_t i, j, c
-    for j in prange(B * nseg, schedule="dynamic", chunksize=grab,
-                    num_threads=n_threads):
+cdef struct _job:
+    # everything a chunk of integer_batch needs (see ``integer_batch``)
+    const int64_t* ptrs
+    const int64_t* lens
+    Py_ssize_t B, L, nseg
+    int A, mode
+    const dbp_lut* lut
+    void* op          # (B, L) output of the dtype ``kind`` names
+    int kind          # index of the output dtype in code_t
+    double pad
+    uint64_t seed
+    int64_t* st
+
+
+cdef inline void _items(const _job* c, code_t* op, int64_t lo, int64_t hi) noexcept nogil:
+    """Work items [lo, hi) (see ``_segments.pxd``)."""
+    cdef Py_ssize_t i, j, c_
+    cdef Py_ssize_t nseg = c.nseg
+    for j in range(lo, hi):
         i = j if nseg == 1 else j // nseg
-        c = j - i * nseg
+        c_ = j - i * nseg
         if nseg == 1:
-            prefetch_row(ptrs, lens, i + PREFETCH_ROWS)
-        _segment(<const uint8_t*> <size_t> ptrs[i], lens[i], c * SEG, min(L, (c + 1) * SEG),
-                 A, lut, op + i * L, pad, mode, seed, i, st + j)
+            prefetch_row(c.ptrs, c.lens, c.B, i + PREFETCH_ROWS)
+        _segment(<const uint8_t*> <size_t> c.ptrs[i], c.lens[i], c_ * SEG,
+                 min(c.L, (c_ + 1) * SEG), c.A, c.lut, op + i * c.L, <code_t> c.pad,
+                 c.mode, c.seed, i, c.st + j)
+
+
+cdef void _chunk(void* ctx, int64_t lo, int64_t hi, int worker) noexcept nogil:
+    cdef const _job* c = <const _job*> ctx
+    if c.kind == 0:
+        _items(c, <float*> c.op, lo, hi)
+    elif c.kind == 1:
+        _items(c, <double*> c.op, lo, hi)
+    elif c.kind == 2:
+        _items(c, <int8_t*> c.op, lo, hi)
+    elif c.kind == 3:
+        _items(c, <int16_t*> c.op, lo, hi)
+    elif c.kind == 4:
+        _items(c, <int32_t*> c.op, lo, hi)
+    elif c.kind == 5:
+        _items(c, <int64_t*> c.op, lo, hi)
+    else:
+        _items(c, <uint8_t*> c.op, lo, hi)
 
 
 def integer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
@@ -172,8 +202,9 @@ def integer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     pad : value written after each sequence's end (cast to the output dtype).
     out : (B, L), fully written by the kernel (may come from np.empty).
     status : int64 (B,), set to -1 by the caller.
-    n_threads : OpenMP threads. Rows longer than 65,536 positions are split
-        into pieces, so one long sequence also uses every thread.
+    n_threads : threads (of the pool, see ``_pool.pxd``). Rows longer than
+        65,536 positions are split into pieces, so one long sequence also
+        uses every thread.
 
     Preconditions (checked by the caller)
     -------------------------------------
@@ -196,7 +227,33 @@ def integer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     cdef int64_t* st = item_status(&status[0], B, nseg)
     if st == NULL:
         raise MemoryError("integer_batch: no memory for per-segment status")
+    cdef _job job
+    job.ptrs = &ptrs[0]
+    job.lens = &lens[0]
+    job.B = B
+    job.L = L
+    job.nseg = nseg
+    job.A = A
+    job.mode = mode
+    job.lut = &lut
+    job.op = <void*> op
+    if code_t is float:
+        job.kind = 0
+    elif code_t is double:
+        job.kind = 1
+    elif code_t is int8_t:
+        job.kind = 2
+    elif code_t is int16_t:
+        job.kind = 3
+    elif code_t is int32_t:
+        job.kind = 4
+    elif code_t is int64_t:
+        job.kind = 5
+    else:
+        job.kind = 6
+    job.pad = pad
+    job.seed = seed
+    job.st = st
     with nogil:
-        _rows(ptrs, lens, B, L, nseg, grab, A, &lut, op, <code_t> pad, mode, seed, st,
-              n_threads)
+        parallel_for(B * nseg, grab, n_threads, _chunk, &job)
     reduce_status(&status[0], st, B, nseg)

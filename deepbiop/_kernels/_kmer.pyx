@@ -1,13 +1,11 @@
 """The guts of KmerEncoder (dense): rolling k-mer indices counted into rows."""
-from cython.parallel cimport prange
 from libc.stdint cimport uint8_t, int16_t, int32_t, uint32_t, int64_t, uint64_t, INT64_MAX
 from libc.stdlib cimport calloc, malloc, free
 from libc.string cimport memset
 
 from deepbiop._kernels._segments cimport grab_items, prefetch_row, PREFETCH_ROWS
 
-cdef extern from "_omp_shim.h":
-    int omp_get_thread_num() noexcept nogil
+from deepbiop._kernels._pool cimport parallel_for
 
 ctypedef fused count_t:
     float
@@ -167,6 +165,44 @@ cdef inline void _count(const uint8_t* s, Py_ssize_t p0, Py_ssize_t e, int k, in
     _count_into(s, p0, e, k, A, n_cols, codes, canonical, mode, dst, status)
 
 
+cdef struct _split_job:
+    # one long row counted in pieces (see ``_count_split``)
+    const uint8_t* s
+    Py_ssize_t n
+    int k, A
+    uint64_t n_cols
+    const int16_t* codes
+    bint canonical
+    int mode
+    void* dst         # worker 0 counts here, worker t > 0 into bufs + (t-1) rows
+    void* bufs
+    int kind          # 0 uint32 (float32 rows), 1 double, 2 int32, 3 int64
+    int64_t* st
+
+
+cdef inline void _split_pieces(const _split_job* c, acc_t* dst, acc_t* bufs, int64_t lo,
+                               int64_t hi, int worker) noexcept nogil:
+    cdef Py_ssize_t j, p0, e
+    cdef acc_t* mine = dst if worker == 0 else bufs + <Py_ssize_t> (worker - 1) * <Py_ssize_t> c.n_cols
+    for j in range(lo, hi):
+        p0 = j * SPLIT_SEG
+        e = min(c.n, p0 + SPLIT_SEG + c.k - 1)
+        _count_into(c.s, p0, e, c.k, c.A, c.n_cols, c.codes, c.canonical, c.mode, mine,
+                    c.st + j)
+
+
+cdef void _split_chunk(void* ctx, int64_t lo, int64_t hi, int worker) noexcept nogil:
+    cdef const _split_job* c = <const _split_job*> ctx
+    if c.kind == 0:
+        _split_pieces(c, <uint32_t*> c.dst, <uint32_t*> c.bufs, lo, hi, worker)
+    elif c.kind == 1:
+        _split_pieces(c, <double*> c.dst, <double*> c.bufs, lo, hi, worker)
+    elif c.kind == 2:
+        _split_pieces(c, <int32_t*> c.dst, <int32_t*> c.bufs, lo, hi, worker)
+    else:
+        _split_pieces(c, <int64_t*> c.dst, <int64_t*> c.bufs, lo, hi, worker)
+
+
 cdef int _count_split(const uint8_t* s, Py_ssize_t n, int k, int A, uint64_t n_cols,
                       const int16_t* codes, bint canonical, int mode, count_t* dst,
                       int64_t* status, int n_threads) noexcept nogil:
@@ -206,18 +242,30 @@ cdef int _count_split(const uint8_t* s, Py_ssize_t n, int k, int A, uint64_t n_c
     bufs_n = <uint32_t*> bufs
     for j in range(nseg):
         st[j] = -1
-    for j in prange(nseg, schedule="dynamic", chunksize=1, num_threads=n_threads):
-        t = omp_get_thread_num()
-        p0 = j * SPLIT_SEG
-        e = min(n, p0 + SPLIT_SEG + k - 1)
-        if count_t is float:
-            _count_into(s, p0, e, k, A, n_cols, codes, canonical, mode,
-                        dst_n if t == 0
-                        else bufs_n + <Py_ssize_t> (t - 1) * <Py_ssize_t> n_cols,
-                        st + j)
+    cdef _split_job job
+    job.s = s
+    job.n = n
+    job.k = k
+    job.A = A
+    job.n_cols = n_cols
+    job.codes = codes
+    job.canonical = canonical
+    job.mode = mode
+    job.st = st
+    if count_t is float:
+        job.kind = 0
+        job.dst = <void*> dst_n
+        job.bufs = <void*> bufs_n
+    else:
+        job.dst = <void*> dst
+        job.bufs = <void*> bufs
+        if count_t is double:
+            job.kind = 1
+        elif count_t is int32_t:
+            job.kind = 2
         else:
-            mine = dst if t == 0 else bufs + <Py_ssize_t> (t - 1) * <Py_ssize_t> n_cols
-            _count_into(s, p0, e, k, A, n_cols, codes, canonical, mode, mine, st + j)
+            job.kind = 3
+    n_threads = parallel_for(nseg, 1, n_threads, _split_chunk, &job)
     if count_t is float:
         for col in range(<Py_ssize_t> n_cols):
             total = dst_n[col]
@@ -298,6 +346,45 @@ def kmer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
              &status[0], n_threads, zero_rows)
 
 
+cdef struct _rows_job:
+    # a batch counted row by row (see ``kmer_batch``)
+    const int64_t* ptrs
+    const int64_t* lens
+    Py_ssize_t B
+    uint64_t n_cols
+    const int16_t* cp
+    int k, A
+    bint canonical
+    int mode
+    void* op
+    int64_t* sp
+    bint zero_rows
+    int kind          # index of the output dtype in count_t
+
+
+cdef inline void _rows_of(const _rows_job* c, count_t* op, int64_t lo, int64_t hi) noexcept nogil:
+    cdef Py_ssize_t i
+    cdef Py_ssize_t w = <Py_ssize_t> c.n_cols
+    for i in range(lo, hi):
+        prefetch_row(c.ptrs, c.lens, c.B, i + PREFETCH_ROWS)
+        if c.zero_rows:
+            memset(op + i * w, 0, w * sizeof(count_t))
+        _count(<const uint8_t*> <size_t> c.ptrs[i], 0, c.lens[i], c.k, c.A, c.n_cols, c.cp,
+               c.canonical, c.mode, op + i * w, c.sp + i)
+
+
+cdef void _rows_chunk(void* ctx, int64_t lo, int64_t hi, int worker) noexcept nogil:
+    cdef const _rows_job* c = <const _rows_job*> ctx
+    if c.kind == 0:
+        _rows_of(c, <float*> c.op, lo, hi)
+    elif c.kind == 1:
+        _rows_of(c, <double*> c.op, lo, hi)
+    elif c.kind == 2:
+        _rows_of(c, <int32_t*> c.op, lo, hi)
+    else:
+        _rows_of(c, <int64_t*> c.op, lo, hi)
+
+
 cdef void _all(const int64_t[::1] ptrs, const int64_t[::1] lens, Py_ssize_t B,
                Py_ssize_t total, uint64_t n_cols, const int16_t* cp, int k, int A,
                bint canonical, int mode, count_t* op, int64_t* sp, int n_threads,
@@ -323,9 +410,25 @@ cdef void _all(const int64_t[::1] ptrs, const int64_t[::1] lens, Py_ssize_t B,
         return
     cdef int grab = grab_items(B, total // B, <Py_ssize_t> (n_cols * sizeof(count_t)),
                                n_threads)
-    for i in prange(B, schedule="dynamic", chunksize=grab, num_threads=n_threads):
-        prefetch_row(ptrs, lens, i + PREFETCH_ROWS)
-        if zero_rows:
-            memset(op + i * <Py_ssize_t> n_cols, 0, n_cols * sizeof(count_t))
-        _count(<const uint8_t*> <size_t> ptrs[i], 0, lens[i], k, A, n_cols, cp, canonical,
-               mode, op + i * <Py_ssize_t> n_cols, sp + i)
+    cdef _rows_job job
+    job.ptrs = &ptrs[0]
+    job.lens = &lens[0]
+    job.B = B
+    job.n_cols = n_cols
+    job.cp = cp
+    job.k = k
+    job.A = A
+    job.canonical = canonical
+    job.mode = mode
+    job.op = <void*> op
+    job.sp = sp
+    job.zero_rows = zero_rows
+    if count_t is float:
+        job.kind = 0
+    elif count_t is double:
+        job.kind = 1
+    elif count_t is int32_t:
+        job.kind = 2
+    else:
+        job.kind = 3
+    parallel_for(B, grab, n_threads, _rows_chunk, &job)

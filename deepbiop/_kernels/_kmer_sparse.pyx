@@ -16,15 +16,11 @@
 Codes are the k-mer read as a base-A number, first symbol most significant,
 the same column index the dense kernel uses.
 """
-from cython.parallel cimport prange, parallel
 from libc.stdint cimport uint8_t, int16_t, int32_t, int64_t, uint64_t
 from libc.stdlib cimport malloc, calloc, free
 from libc.string cimport memcpy, memmove, memset
 
-from deepbiop._kernels._common cimport seq_ptr
-
-cdef extern from "_omp_shim.h":
-    int omp_get_thread_num() noexcept nogil
+from deepbiop._kernels._pool cimport parallel_for, grain_for
 
 ctypedef fused idx_t:
     int32_t
@@ -399,6 +395,104 @@ cdef inline Py_ssize_t _row_codes(const uint8_t* s, Py_ssize_t n, int k, int A,
     return m
 
 
+cdef struct _csr_job:
+    # see ``csr_rows``
+    const int64_t* ptrs
+    const int64_t* lens
+    const int64_t* starts
+    int64_t* nnz
+    int64_t* status
+    const int16_t* cp
+    int k, A
+    uint64_t n_codes
+    int key_bits
+    bint canonical, compact
+    int mode
+    const rank_tables* T
+    void* ip          # idx_t indices and count_t data, as ``kind`` says:
+    void* dp          # kind = 4 * (idx_t is int64) + index of count_t
+    int kind
+    Py_ssize_t max_w
+    int n_workers
+    void** tmp        # per-worker bucket-sort scratch (max_w + 1 keys),
+    int32_t** cnt     # allocated by each worker on first use; NULL: introsort
+
+
+cdef inline void _csr_row(const _csr_job* c, Py_ssize_t i, idx_t* ip, count_t* dp,
+                          idx_t* tmp, int32_t* cnt) noexcept nogil:
+    """Row i of ``csr_rows`` (``tmp``/``cnt`` NULL: sort without buckets)."""
+    cdef Py_ssize_t off = c.starts[i], nw = c.lens[i] - c.k + 1, m, t, u, run0
+    cdef int b
+    cdef idx_t* srt
+    cdef const uint8_t* s = <const uint8_t*> <size_t> c.ptrs[i]
+    if tmp != NULL and cnt != NULL and nw >= 32:
+        # bucket sort: histogram taken while the codes are written
+        b = _bucket_bits(nw, c.key_bits)
+        memset(cnt, 0, (((<Py_ssize_t> 1) << b) + 1) * sizeof(int32_t))
+        m = _row_codes(s, c.lens[i], c.k, c.A, c.n_codes, c.cp, c.canonical, c.mode,
+                       ip + off, &c.status[i], cnt, c.key_bits - b)
+        srt = _bucket_finish(ip + off, m, (<Py_ssize_t> 1) << b, c.key_bits - b, tmp, cnt)
+    else:
+        # also rows shorter than k: they write nothing but are checked
+        m = _row_codes(s, c.lens[i], c.k, c.A, c.n_codes, c.cp, c.canonical, c.mode,
+                       ip + off, &c.status[i], NULL, 0)
+        if m < 32:
+            _insertion_sort(ip + off, m)
+        else:
+            _sort(ip + off, m)
+        srt = ip + off
+    # run-length encode the sorted keys into the row's own slots; a count is
+    # a run's length, converted to count_t once (a float32 incremented one by
+    # one would stop at 2**24)
+    u = 0
+    run0 = 0
+    for t in range(1, m + 1):
+        if t == m or srt[t] != srt[run0]:
+            ip[off + u] = srt[run0]
+            dp[off + u] = <count_t> (t - run0)
+            u = u + 1
+            run0 = t
+    if c.compact:
+        for t in range(u):
+            ip[off + t] = <idx_t> _canonical_rank(<uint64_t> ip[off + t], c.k, c.T)
+    c.nnz[i] = u
+
+
+cdef inline void _csr_rows_of(const _csr_job* c, idx_t* ip, count_t* dp, int64_t lo,
+                              int64_t hi, int worker) noexcept nogil:
+    cdef Py_ssize_t i
+    cdef idx_t* tmp = <idx_t*> c.tmp[worker]
+    cdef int32_t* cnt = c.cnt[worker]
+    if tmp == NULL:  # first chunk of this worker: its scratch
+        tmp = <idx_t*> malloc((c.max_w + 1) * sizeof(idx_t))
+        c.tmp[worker] = <void*> tmp
+    if cnt == NULL:
+        cnt = <int32_t*> malloc(4097 * sizeof(int32_t))
+        c.cnt[worker] = cnt
+    for i in range(lo, hi):
+        _csr_row(c, i, ip, dp, tmp, cnt)
+
+
+cdef void _csr_chunk(void* ctx, int64_t lo, int64_t hi, int worker) noexcept nogil:
+    cdef const _csr_job* c = <const _csr_job*> ctx
+    if c.kind == 0:
+        _csr_rows_of(c, <int32_t*> c.ip, <float*> c.dp, lo, hi, worker)
+    elif c.kind == 1:
+        _csr_rows_of(c, <int32_t*> c.ip, <double*> c.dp, lo, hi, worker)
+    elif c.kind == 2:
+        _csr_rows_of(c, <int32_t*> c.ip, <int32_t*> c.dp, lo, hi, worker)
+    elif c.kind == 3:
+        _csr_rows_of(c, <int32_t*> c.ip, <int64_t*> c.dp, lo, hi, worker)
+    elif c.kind == 4:
+        _csr_rows_of(c, <int64_t*> c.ip, <float*> c.dp, lo, hi, worker)
+    elif c.kind == 5:
+        _csr_rows_of(c, <int64_t*> c.ip, <double*> c.dp, lo, hi, worker)
+    elif c.kind == 6:
+        _csr_rows_of(c, <int64_t*> c.ip, <int32_t*> c.dp, lo, hi, worker)
+    else:
+        _csr_rows_of(c, <int64_t*> c.ip, <int64_t*> c.dp, lo, hi, worker)
+
+
 def csr_rows(const int64_t[::1] ptrs, const int64_t[::1] lens,
              const int16_t[::1] codes, int k, int A, bint canonical, bint compact,
              int mode, const int64_t[::1] starts, idx_t[::1] indices,
@@ -424,15 +518,11 @@ def csr_rows(const int64_t[::1] ptrs, const int64_t[::1] lens,
     ``codes[256 + c]`` the complement of code c (an involution of 0..3);
     ``status`` preset to -1.
     """
-    cdef Py_ssize_t B = ptrs.shape[0], i, m, t, u, off, nw, run0
+    cdef Py_ssize_t B = ptrs.shape[0], i
     cdef Py_ssize_t max_w = 0
-    cdef int b
     cdef uint64_t n_codes = 1
     cdef rank_tables T
     cdef int j, key_bits = 0
-    cdef idx_t* tmp
-    cdef idx_t* srt
-    cdef int32_t* cnt
     if B == 0:
         return
     for j in range(k):
@@ -447,47 +537,50 @@ def csr_rows(const int64_t[::1] ptrs, const int64_t[::1] lens,
         _rank_init(k, cp + 256, &T)
     cdef idx_t* ip = &indices[0] if indices.shape[0] else NULL
     cdef count_t* dp = &data[0] if data.shape[0] else NULL
-    with nogil, parallel(num_threads=n_threads):
-        # per-thread scratch for the bucket sort; without it, rows use introsort
-        tmp = <idx_t*> malloc((max_w + 1) * sizeof(idx_t))
-        cnt = <int32_t*> malloc(4097 * sizeof(int32_t))
-        for i in prange(B, schedule="guided"):
-            off = starts[i]
-            nw = lens[i] - k + 1
-            if tmp != NULL and cnt != NULL and nw >= 32:
-                # bucket sort: histogram taken while the codes are written
-                b = _bucket_bits(nw, key_bits)
-                memset(cnt, 0, (((<Py_ssize_t> 1) << b) + 1) * sizeof(int32_t))
-                m = _row_codes(seq_ptr(ptrs, i), lens[i], k, A, n_codes, cp, canonical,
-                               mode, ip + off, &status[i], cnt, key_bits - b)
-                srt = _bucket_finish(ip + off, m, (<Py_ssize_t> 1) << b, key_bits - b,
-                                     tmp, cnt)
-            else:
-                # also rows shorter than k: they write nothing but are checked
-                m = _row_codes(seq_ptr(ptrs, i), lens[i], k, A, n_codes, cp, canonical,
-                               mode, ip + off, &status[i], NULL, 0)
-                if m < 32:
-                    _insertion_sort(ip + off, m)
-                else:
-                    _sort(ip + off, m)
-                srt = ip + off
-            # run-length encode the sorted keys into the row's own slots; a
-            # count is a run's length, converted to count_t once (a float32
-            # incremented one by one would stop at 2**24)
-            u = 0
-            run0 = 0
-            for t in range(1, m + 1):
-                if t == m or srt[t] != srt[run0]:
-                    ip[off + u] = srt[run0]
-                    dp[off + u] = <count_t> (t - run0)
-                    u = u + 1
-                    run0 = t
-            if compact:
-                for t in range(u):
-                    ip[off + t] = <idx_t> _canonical_rank(<uint64_t> ip[off + t], k, &T)
-            nnz[i] = u
-        free(tmp)
-        free(cnt)
+    cdef _csr_job job
+    job.ptrs = &ptrs[0]
+    job.lens = &lens[0]
+    job.starts = &starts[0]
+    job.nnz = &nnz[0]
+    job.status = &status[0]
+    job.cp = cp
+    job.k = k
+    job.A = A
+    job.n_codes = n_codes
+    job.key_bits = key_bits
+    job.canonical = canonical
+    job.compact = compact
+    job.mode = mode
+    job.T = &T
+    job.ip = <void*> ip
+    job.dp = <void*> dp
+    job.kind = 0
+    if idx_t is int64_t:
+        job.kind = 4
+    if count_t is double:
+        job.kind += 1
+    elif count_t is int32_t:
+        job.kind += 2
+    elif count_t is int64_t:
+        job.kind += 3
+    job.max_w = max_w
+    cdef int64_t total = 0
+    for i in range(B):
+        total += lens[i]
+    job.n_workers = n_threads if n_threads > 1 else 1
+    job.tmp = <void**> calloc(job.n_workers, sizeof(void*))
+    job.cnt = <int32_t**> calloc(job.n_workers, sizeof(int32_t*))
+    if job.tmp == NULL or job.cnt == NULL:
+        free(job.tmp)
+        free(job.cnt)
+        raise MemoryError("csr_rows: no memory for per-thread tables")
+    with nogil:
+        parallel_for(B, grain_for(B, total, n_threads), job.n_workers, _csr_chunk, &job)
+        for j in range(job.n_workers):
+            free(job.tmp[j])
+            free(job.cnt[j])
+    free(job.tmp)
+    free(job.cnt)
 
 
 def csr_compact(const int64_t[::1] starts, const int64_t[::1] nnz,
@@ -512,46 +605,42 @@ def csr_compact(const int64_t[::1] starts, const int64_t[::1] nnz,
 
 
 # ------------------------------------------------------------- spectrum ------
-def collect_codes(const int64_t[::1] ptrs, const int64_t[::1] lens,
-                  const int16_t[::1] codes, int k, int A, bint canonical,
-                  const int64_t[::1] starts, uint64_t[::1] out, int n_threads):
-    """Write the code of every window of a packed batch to ``out``.
+cdef struct _collect_job:
+    # see ``collect_codes``
+    const int64_t* ptrs
+    const int64_t* lens
+    const int64_t* starts
+    const int16_t* cp
+    int k, A
+    bint canonical
+    uint64_t mask, lead
+    uint64_t* op
 
-    Window ``w`` of sequence ``i`` goes to ``out[starts[i] + w]``; a window
-    holding a byte outside the alphabet gets ``SKIPPED`` (2**64 - 1).
 
-    Preconditions (checked by the caller)
-    -------------------------------------
-    ``starts`` is the exclusive cumulative sum of ``max(0, lens - k + 1)``,
-    ``len(out)`` its total; ``1 <= k``; ``A**k`` fits in 63 bits;
-    ``canonical`` only with ``A == 4``, and then ``codes`` holds 260 entries,
-    ``codes[256 + c]`` the complement of code c (an involution of 0..3).
-    """
-    cdef Py_ssize_t B = ptrs.shape[0], i, p, n, base
+cdef void _collect_chunk(void* ctx, int64_t lo, int64_t hi, int worker) noexcept nogil:
+    cdef const _collect_job* cj = <const _collect_job*> ctx
+    cdef Py_ssize_t i, p, n, base
     cdef const uint8_t* s
-    cdef uint64_t n_codes = 1, fwd, rev, idx, mask, lead
-    cdef uint64_t top = <uint64_t> 2 * <uint64_t> (k - 1)
-    cdef int c, run, j
-    if B == 0:
-        return
-    for j in range(k):
-        n_codes *= <uint64_t> A
-    mask = n_codes - 1
-    lead = n_codes // <uint64_t> A
-    cdef const int16_t* cp = &codes[0]
+    cdef uint64_t fwd, rev, idx
+    cdef uint64_t mask = cj.mask, lead = cj.lead
+    cdef uint64_t top = <uint64_t> 2 * <uint64_t> (cj.k - 1)
+    cdef int c, run
+    cdef int k = cj.k, A = cj.A
+    cdef bint canonical = cj.canonical
+    cdef const int16_t* cp = cj.cp
     cdef const int16_t* comp = cp + 256
-    cdef uint64_t* op = &out[0] if out.shape[0] else NULL
-    for i in prange(B, nogil=True, schedule="dynamic", num_threads=n_threads):
-        n = lens[i]
+    cdef uint64_t* op = cj.op
+    for i in range(lo, hi):
+        n = cj.lens[i]
         if n < k:
             n = 0   # no window; the loop below does nothing
-        s = seq_ptr(ptrs, i)
+        s = <const uint8_t*> <size_t> cj.ptrs[i]
         # the window ending at p (p >= k - 1) goes to op[base + p]. An index,
         # not a pointer op + base: base is negative for the first row, and op
         # is NULL when no sequence has a window, and a pointer before an array
         # (or any offset from NULL) is undefined behaviour even if never read
         # through (UBSan: "applying non-zero offset ... to null pointer").
-        base = starts[i] - (k - 1)
+        base = cj.starts[i] - (k - 1)
         fwd = 0
         rev = 0
         run = 0
@@ -579,6 +668,140 @@ def collect_codes(const int64_t[::1] ptrs, const int64_t[::1] lens,
                     op[base + p] = _SKIPPED
 
 
+def collect_codes(const int64_t[::1] ptrs, const int64_t[::1] lens,
+                  const int16_t[::1] codes, int k, int A, bint canonical,
+                  const int64_t[::1] starts, uint64_t[::1] out, int n_threads):
+    """Write the code of every window of a packed batch to ``out``.
+
+    Window ``w`` of sequence ``i`` goes to ``out[starts[i] + w]``; a window
+    holding a byte outside the alphabet gets ``SKIPPED`` (2**64 - 1).
+
+    Preconditions (checked by the caller)
+    -------------------------------------
+    ``starts`` is the exclusive cumulative sum of ``max(0, lens - k + 1)``,
+    ``len(out)`` its total; ``1 <= k``; ``A**k`` fits in 63 bits;
+    ``canonical`` only with ``A == 4``, and then ``codes`` holds 260 entries,
+    ``codes[256 + c]`` the complement of code c (an involution of 0..3).
+    """
+    cdef Py_ssize_t B = ptrs.shape[0], i
+    cdef uint64_t n_codes = 1
+    cdef int j
+    if B == 0:
+        return
+    for j in range(k):
+        n_codes *= <uint64_t> A
+    cdef _collect_job job
+    job.ptrs = &ptrs[0]
+    job.lens = &lens[0]
+    job.starts = &starts[0]
+    job.cp = &codes[0]
+    job.k = k
+    job.A = A
+    job.canonical = canonical
+    job.mask = n_codes - 1
+    job.lead = n_codes // <uint64_t> A
+    job.op = &out[0] if out.shape[0] else NULL
+    cdef int64_t total = 0
+    for i in range(B):
+        total += lens[i]
+    with nogil:
+        parallel_for(B, grain_for(B, total, n_threads), n_threads, _collect_chunk, &job)
+
+
+cdef struct _bucket_job:
+    # see ``count_codes``
+    uint64_t* kp
+    uint64_t* sp
+    int64_t* hist      # (blocks, n_buckets + 1)
+    int64_t* bstart
+    int64_t* bcount
+    Py_ssize_t n, block, n_buckets, max_b
+    int shift, n_workers
+    uint64_t** tmp     # per-worker sort scratch (max_b + 1 keys), allocated
+    int32_t** cnt      # by each worker on first use; NULL: introsort
+
+
+cdef void _histogram_chunk(void* ctx, int64_t lo, int64_t hi, int worker) noexcept nogil:
+    cdef const _bucket_job* c = <const _bucket_job*> ctx
+    cdef Py_ssize_t t, i, a, e, nb = c.n_buckets
+    cdef int64_t* hrow
+    cdef uint64_t key
+    for t in range(lo, hi):
+        hrow = c.hist + t * (nb + 1)
+        a = t * c.block
+        e = a + c.block
+        if e > c.n:
+            e = c.n
+        for i in range(a, e):
+            key = c.kp[i]
+            if key == _SKIPPED:
+                hrow[nb] += 1
+            else:
+                hrow[key >> c.shift] += 1
+
+
+cdef void _scatter_chunk(void* ctx, int64_t lo, int64_t hi, int worker) noexcept nogil:
+    cdef const _bucket_job* c = <const _bucket_job*> ctx
+    cdef Py_ssize_t t, i, a, e, b, nb = c.n_buckets
+    cdef int64_t* hrow
+    cdef uint64_t key
+    for t in range(lo, hi):
+        hrow = c.hist + t * (nb + 1)
+        a = t * c.block
+        e = a + c.block
+        if e > c.n:
+            e = c.n
+        for i in range(a, e):
+            key = c.kp[i]
+            if key == _SKIPPED:
+                b = nb
+            else:
+                b = <Py_ssize_t> (key >> c.shift)
+            c.sp[hrow[b]] = key
+            hrow[b] += 1
+
+
+cdef void _sort_chunk(void* ctx, int64_t lo_b, int64_t hi_b, int worker) noexcept nogil:
+    cdef const _bucket_job* c = <const _bucket_job*> ctx
+    cdef Py_ssize_t b, i, lo, hi, u
+    cdef int b2, shift = c.shift
+    cdef uint64_t* sp = c.sp
+    cdef uint64_t* kp = c.kp
+    cdef uint64_t* srt
+    cdef uint64_t* tmp = c.tmp[worker]
+    cdef int32_t* cnt = c.cnt[worker]
+    if tmp == NULL:  # first chunk of this worker: its scratch
+        tmp = <uint64_t*> malloc((c.max_b + 1) * sizeof(uint64_t))
+        c.tmp[worker] = tmp
+    if cnt == NULL:
+        cnt = <int32_t*> malloc(4097 * sizeof(int32_t))
+        c.cnt[worker] = cnt
+    for b in range(lo_b, hi_b):
+        lo = c.bstart[b]
+        hi = c.bstart[b + 1]
+        srt = sp + lo
+        if shift == 0:
+            pass  # every code of the bucket is the same
+        elif tmp != NULL and cnt != NULL and hi - lo >= 32:
+            b2 = _bucket_bits(hi - lo, shift)
+            memset(cnt, 0, (((<Py_ssize_t> 1) << b2) + 1) * sizeof(int32_t))
+            for i in range(lo, hi):
+                cnt[((sp[i] >> (shift - b2)) & ((<uint64_t> 1 << b2) - 1)) + 1] += 1
+            srt = _bucket_finish(sp + lo, hi - lo, (<Py_ssize_t> 1) << b2,
+                                 shift - b2, tmp, cnt)
+        else:
+            _sort(sp + lo, hi - lo)
+        u = 0
+        for i in range(hi - lo):
+            if u > 0 and srt[i] == sp[lo + u - 1]:
+                kp[lo + u - 1] += 1
+            else:
+                sp[lo + u] = srt[i]
+                kp[lo + u] = 1
+                u = u + 1
+        c.bcount[b] = u
+
+
 def count_codes(uint64_t[::1] keys, uint64_t[::1] scratch, int key_bits,
                 uint64_t[::1] out_keys, int64_t[::1] out_counts, int n_threads):
     """Sort and count the codes in ``keys``; return how many distinct codes.
@@ -596,7 +819,7 @@ def count_codes(uint64_t[::1] keys, uint64_t[::1] scratch, int key_bits,
     ``len(scratch) >= len(keys)``; ``out_keys``/``out_counts`` hold
     ``len(keys)`` entries.
     """
-    cdef Py_ssize_t n = keys.shape[0], i, t, b, u, lo, hi, pos
+    cdef Py_ssize_t n = keys.shape[0], i, t, b, pos, lo
     cdef int T = n_threads if n_threads > 0 else 1
     cdef int bits = 0, shift
     cdef Py_ssize_t n_buckets
@@ -608,12 +831,7 @@ def count_codes(uint64_t[::1] keys, uint64_t[::1] scratch, int key_bits,
     cdef uint64_t key
     cdef uint64_t* kp
     cdef uint64_t* sp
-    cdef int64_t* hrow
     cdef Py_ssize_t max_b = 0
-    cdef int b2
-    cdef uint64_t* tmp
-    cdef uint64_t* srt
-    cdef int32_t* cnt
     if n == 0:
         return 0
     # ~4k codes per bucket (32 KiB: stays in L1/L2 while sorting), at most 2**16
@@ -632,20 +850,21 @@ def count_codes(uint64_t[::1] keys, uint64_t[::1] scratch, int key_bits,
         raise MemoryError("count_codes: cannot allocate bucket tables")
     kp = &keys[0]
     sp = &scratch[0]
+    cdef _bucket_job job
+    job.kp = kp
+    job.sp = sp
+    job.hist = hist
+    job.bstart = bstart
+    job.bcount = bcount
+    job.n = n
+    job.block = block
+    job.n_buckets = n_buckets
+    job.shift = shift
+    job.n_workers = T
     with nogil:
-        # 1. per-block histograms (bucket n_buckets collects SKIPPED codes)
-        for t in prange(T, schedule="static", num_threads=T):
-            hrow = hist + t * (n_buckets + 1)
-            lo = t * block
-            hi = lo + block
-            if hi > n:
-                hi = n
-            for i in range(lo, hi):
-                key = kp[i]
-                if key == _SKIPPED:
-                    hrow[n_buckets] += 1
-                else:
-                    hrow[key >> shift] += 1
+        # 1. per-block histograms (bucket n_buckets collects SKIPPED codes);
+        #    block t is one chunk, whichever thread runs it
+        parallel_for(T, 1, T, _histogram_chunk, &job)
         # 2. scatter offsets: bucket-major, block-minor (stable, deterministic)
         acc = 0
         for b in range(n_buckets + 1):
@@ -655,54 +874,25 @@ def count_codes(uint64_t[::1] keys, uint64_t[::1] scratch, int key_bits,
                 hist[t * (n_buckets + 1) + b] = acc
                 acc += <int64_t> key
         # 3. scatter
-        for t in prange(T, schedule="static", num_threads=T):
-            hrow = hist + t * (n_buckets + 1)
-            lo = t * block
-            hi = lo + block
-            if hi > n:
-                hi = n
-            for i in range(lo, hi):
-                key = kp[i]
-                if key == _SKIPPED:
-                    b = n_buckets
-                else:
-                    b = <Py_ssize_t> (key >> shift)
-                sp[hrow[b]] = key
-                hrow[b] += 1
+        parallel_for(T, 1, T, _scatter_chunk, &job)
         for b in range(n_buckets):
             if bstart[b + 1] - bstart[b] > max_b:
                 max_b = bstart[b + 1] - bstart[b]
     # 4. sort each bucket (a sub-bucket pass on the next bits + insertion sort)
     #    and run-length encode it in place (counts into keys)
-    with nogil, parallel(num_threads=T):
-        tmp = <uint64_t*> malloc((max_b + 1) * sizeof(uint64_t))
-        cnt = <int32_t*> malloc(4097 * sizeof(int32_t))
-        for b in prange(n_buckets, schedule="dynamic"):
-            lo = bstart[b]
-            hi = bstart[b + 1]
-            srt = sp + lo
-            if shift == 0:
-                pass  # every code of the bucket is the same
-            elif tmp != NULL and cnt != NULL and hi - lo >= 32:
-                b2 = _bucket_bits(hi - lo, shift)
-                memset(cnt, 0, (((<Py_ssize_t> 1) << b2) + 1) * sizeof(int32_t))
-                for i in range(lo, hi):
-                    cnt[((sp[i] >> (shift - b2)) & ((<uint64_t> 1 << b2) - 1)) + 1] += 1
-                srt = _bucket_finish(sp + lo, hi - lo, (<Py_ssize_t> 1) << b2,
-                                     shift - b2, tmp, cnt)
-            else:
-                _sort(sp + lo, hi - lo)
-            u = 0
-            for i in range(hi - lo):
-                if u > 0 and srt[i] == sp[lo + u - 1]:
-                    kp[lo + u - 1] += 1
-                else:
-                    sp[lo + u] = srt[i]
-                    kp[lo + u] = 1
-                    u = u + 1
-            bcount[b] = u
-        free(tmp)
-        free(cnt)
+    job.max_b = max_b
+    job.tmp = <uint64_t**> calloc(T, sizeof(uint64_t*))
+    job.cnt = <int32_t**> calloc(T, sizeof(int32_t*))
+    if job.tmp == NULL or job.cnt == NULL:
+        free(job.tmp); free(job.cnt); free(hist); free(bstart); free(bcount)
+        raise MemoryError("count_codes: cannot allocate per-thread tables")
+    with nogil:
+        parallel_for(n_buckets, grain_for(n_buckets, n * 8, T), T, _sort_chunk, &job)
+        for t in range(T):
+            free(job.tmp[t])
+            free(job.cnt[t])
+    free(job.tmp)
+    free(job.cnt)
     with nogil:
         # 5. gather
         pos = 0

@@ -1,5 +1,4 @@
 """The guts of OneHotEncoder: one row of a lookup table per input byte."""
-from cython.parallel cimport prange
 from libc.stdint cimport uint8_t, uint16_t, int16_t, int64_t, uint64_t
 from libc.string cimport memset, memcpy
 
@@ -8,6 +7,7 @@ from deepbiop._kernels._segments cimport (
     SEG, PREFETCH_ROWS, n_segments, grab_items, item_width, item_status, reduce_status,
     prefetch_row,
 )
+from deepbiop._kernels._pool cimport parallel_for
 
 ctypedef fused out_t:
     uint8_t
@@ -104,20 +104,47 @@ cdef inline void _segment(const uint8_t* s, Py_ssize_t n, Py_ssize_t p0, Py_ssiz
             memset(dst + A * e, 0, (p1 - e) * A * sizeof(out_t))
 
 
-cdef void _rows(const int64_t[::1] ptrs, const int64_t[::1] lens, Py_ssize_t B,
-                Py_ssize_t L, Py_ssize_t A, Py_ssize_t nseg, int grab, const uint8_t* bad,
-                const out_t* tp, out_t one, out_t* op, bint channels_first, int mode,
-                uint64_t seed, int64_t* st, int n_threads) noexcept nogil:
-    """Every work item (see ``onehot_batch``)."""
-    cdef Py_ssize_t i, j, c
-    for j in prange(B * nseg, schedule="dynamic", chunksize=grab,
-                    num_threads=n_threads):
+cdef struct _job:
+    # everything a chunk of onehot_batch needs (see ``onehot_batch``)
+    const int64_t* ptrs
+    const int64_t* lens
+    Py_ssize_t B, L, A, nseg
+    const uint8_t* bad
+    const void* tp    # table and output of the dtype ``kind`` names
+    void* op
+    int kind          # index of the output dtype in out_t
+    double one        # the value 1 (float16: its bit pattern)
+    bint channels_first
+    int mode
+    uint64_t seed
+    int64_t* st
+
+
+cdef inline void _items(const _job* c, const out_t* tp, out_t* op, int64_t lo,
+                        int64_t hi) noexcept nogil:
+    """Work items [lo, hi) (see ``_segments.pxd``)."""
+    cdef Py_ssize_t i, j, c_
+    cdef Py_ssize_t nseg = c.nseg
+    for j in range(lo, hi):
         i = j if nseg == 1 else j // nseg
-        c = j - i * nseg
+        c_ = j - i * nseg
         if nseg == 1:
-            prefetch_row(ptrs, lens, i + PREFETCH_ROWS)
-        _segment(<const uint8_t*> <size_t> ptrs[i], lens[i], c * SEG, min(L, (c + 1) * SEG),
-                 L, A, bad, tp, one, op + i * L * A, channels_first, mode, seed, i, st + j)
+            prefetch_row(c.ptrs, c.lens, c.B, i + PREFETCH_ROWS)
+        _segment(<const uint8_t*> <size_t> c.ptrs[i], c.lens[i], c_ * SEG,
+                 min(c.L, (c_ + 1) * SEG), c.L, c.A, c.bad, tp, <out_t> c.one,
+                 op + i * c.L * c.A, c.channels_first, c.mode, c.seed, i, c.st + j)
+
+
+cdef void _chunk(void* ctx, int64_t lo, int64_t hi, int worker) noexcept nogil:
+    cdef const _job* c = <const _job*> ctx
+    if c.kind == 0:
+        _items(c, <const uint8_t*> c.tp, <uint8_t*> c.op, lo, hi)
+    elif c.kind == 1:
+        _items(c, <const uint16_t*> c.tp, <uint16_t*> c.op, lo, hi)
+    elif c.kind == 2:
+        _items(c, <const float*> c.tp, <float*> c.op, lo, hi)
+    else:
+        _items(c, <const double*> c.tp, <double*> c.op, lo, hi)
 
 
 def onehot_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
@@ -144,8 +171,9 @@ def onehot_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     status : int64 (B,)
         Set to -1 by the caller; the kernel stores the first bad position of
         sequence i there in error mode (the row is then left unfinished).
-    n_threads : OpenMP threads. Rows longer than 65,536 positions are split
-        into pieces, so one long sequence also uses every thread.
+    n_threads : threads (of the pool, see ``_pool.pxd``). Rows longer than
+        65,536 positions are split into pieces, so one long sequence also
+        uses every thread.
 
     Preconditions (checked by the caller)
     -------------------------------------
@@ -184,7 +212,29 @@ def onehot_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     cdef int64_t* st = item_status(&status[0], B, nseg)
     if st == NULL:
         raise MemoryError("onehot_batch: no memory for per-segment status")
+    cdef _job job
+    job.ptrs = &ptrs[0]
+    job.lens = &lens[0]
+    job.B = B
+    job.L = L
+    job.A = A
+    job.nseg = nseg
+    job.bad = bad
+    job.tp = <const void*> tp
+    job.op = <void*> op
+    if out_t is uint8_t:
+        job.kind = 0
+    elif out_t is uint16_t:
+        job.kind = 1
+    elif out_t is float:
+        job.kind = 2
+    else:
+        job.kind = 3
+    job.one = <double> one
+    job.channels_first = channels_first
+    job.mode = mode
+    job.seed = seed
+    job.st = st
     with nogil:
-        _rows(ptrs, lens, B, L, A, nseg, grab, bad, tp, one, op, channels_first, mode, seed,
-              st, n_threads)
+        parallel_for(B * nseg, grab, n_threads, _chunk, &job)
     reduce_status(&status[0], st, B, nseg)

@@ -34,9 +34,9 @@ cdef enum:
     GRAB_OUT_BYTES = 8388608  # output bytes handed to a thread at a time (8 MiB)
 
 
-cdef inline void prefetch_row(const int64_t[::1] ptrs, const int64_t[::1] lens,
+cdef inline void prefetch_row(const int64_t* ptrs, const int64_t* lens, Py_ssize_t B,
                               Py_ssize_t i) noexcept nogil:
-    """Ask for the first bytes of row ``i`` before they are needed.
+    """Ask for the first bytes of row ``i`` (of ``B``) before they are needed.
 
     Each sequence lives in its own Python object somewhere on the heap, so the
     first read of every short row is a cache (and TLB) miss that the hardware
@@ -44,7 +44,7 @@ cdef inline void prefetch_row(const int64_t[::1] ptrs, const int64_t[::1] lens,
     arithmetic, set the pace. The caller passes a row a few ahead of the one
     it is encoding. Purely a hint: no effect on results.
     """
-    if i >= ptrs.shape[0]:
+    if i >= B:
         return
     cdef const char* p = <const char*> <size_t> ptrs[i]
     cdef Py_ssize_t n = lens[i], off = 0

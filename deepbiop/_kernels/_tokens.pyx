@@ -12,10 +12,9 @@ Three tokenisation schemes share one row writer:
   Transformer): at position p a k-mer token when the next k bytes are all in
   the alphabet, otherwise the single-character token ``char_ids[s[p]]``.
 """
-from cython.parallel cimport prange
 from libc.stdint cimport uint8_t, int16_t, int64_t
 
-from deepbiop._kernels._common cimport seq_ptr
+from deepbiop._kernels._pool cimport parallel_for, grain_for
 
 
 cdef inline int64_t _kmer_rank(const uint8_t* s, int k, int A,
@@ -46,6 +45,33 @@ cdef inline int64_t _n_tokens(const uint8_t* s, Py_ssize_t n, int k, int stride,
             p += 1
         t += 1
     return t
+
+
+cdef struct _count_job:
+    # see ``token_counts``
+    const int64_t* ptrs
+    const int64_t* lens
+    const int16_t* cp
+    const uint8_t* vp
+    int A, k, stride, greedy
+    bint check
+    int64_t* counts
+    int64_t* status
+
+
+cdef void _count_chunk(void* ctx, int64_t lo, int64_t hi, int worker) noexcept nogil:
+    cdef const _count_job* c = <const _count_job*> ctx
+    cdef Py_ssize_t i, p, n
+    cdef const uint8_t* s
+    for i in range(lo, hi):
+        s = <const uint8_t*> <size_t> c.ptrs[i]
+        n = c.lens[i]
+        c.counts[i] = _n_tokens(s, n, c.k, c.stride, c.greedy, c.A, c.cp)
+        if c.check:
+            for p in range(n):
+                if c.vp[s[p]] == 0:
+                    c.status[i] = p
+                    break
 
 
 def token_counts(const int64_t[::1] ptrs, const int64_t[::1] lens,
@@ -79,15 +105,23 @@ def token_counts(const int64_t[::1] ptrs, const int64_t[::1] lens,
         return
     cdef const int16_t* cp = &codes[0]
     cdef const uint8_t* vp = &valid[0]
-    for i in prange(B, nogil=True, schedule="guided", num_threads=n_threads):
-        s = seq_ptr(ptrs, i)
-        n = lens[i]
-        counts[i] = _n_tokens(s, n, k, stride, greedy, A, cp)
-        if check:
-            for p in range(n):
-                if vp[s[p]] == 0:
-                    status[i] = p
-                    break
+    cdef _count_job job
+    job.ptrs = &ptrs[0]
+    job.lens = &lens[0]
+    job.cp = cp
+    job.vp = vp
+    job.A = A
+    job.k = k
+    job.stride = stride
+    job.greedy = greedy
+    job.check = check
+    job.counts = &counts[0]
+    job.status = &status[0]
+    cdef int64_t total = 0
+    for i in range(B):
+        total += lens[i]
+    with nogil:
+        parallel_for(B, grain_for(B, total, n_threads), n_threads, _count_chunk, &job)
 
 
 cdef inline void _pad(Py_ssize_t a, Py_ssize_t b, int64_t pad_id, int64_t* ids,
@@ -164,6 +198,35 @@ cdef inline void _row(const uint8_t* s, Py_ssize_t n, int64_t n_content,
         attn[q] = 1
 
 
+cdef struct _rows_job:
+    # see ``tokens_batch``
+    const int64_t* ptrs
+    const int64_t* lens
+    const int64_t* counts
+    int64_t max_content
+    int k, stride, greedy, A
+    const int16_t* cp
+    const int64_t* chp
+    int64_t kmer_offset, unk_id, cls_id, sep_id, pad_id
+    bint left
+    Py_ssize_t L
+    int64_t* ip
+    int64_t* ap
+    int64_t* sp       # NULL when not requested
+    int64_t* op       # NULL when not requested
+
+
+cdef void _rows_chunk(void* ctx, int64_t lo, int64_t hi, int worker) noexcept nogil:
+    cdef const _rows_job* c = <const _rows_job*> ctx
+    cdef Py_ssize_t i, L = c.L
+    for i in range(lo, hi):
+        _row(<const uint8_t*> <size_t> c.ptrs[i], c.lens[i], min(c.counts[i], c.max_content),
+             c.k, c.stride, c.greedy, c.A, c.cp, c.chp, c.kmer_offset, c.unk_id, c.cls_id,
+             c.sep_id, c.pad_id, c.left, L, c.ip + i * L, c.ap + i * L,
+             (c.sp + i * L) if c.sp != NULL else NULL,
+             (c.op + 2 * i * L) if c.op != NULL else NULL)
+
+
 def tokens_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
                  const int64_t[::1] counts, const int16_t[::1] codes,
                  const int64_t[::1] char_ids, int A, int k, int stride, int greedy,
@@ -215,9 +278,27 @@ def tokens_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     cdef int64_t* op = &offsets[0, 0, 0] if want_offsets else NULL
     cdef const int16_t* cp = &codes[0]
     cdef const int64_t* chp = &char_ids[0]
-    for i in prange(B, nogil=True, schedule="guided", num_threads=n_threads):
-        _row(seq_ptr(ptrs, i), lens[i], min(counts[i], max_content), k, stride,
-             greedy, A, cp, chp, kmer_offset, unk_id, cls_id, sep_id, pad_id, left,
-             L, ip + i * L, ap + i * L,
-             (sp + i * L) if want_special else NULL,
-             (op + 2 * i * L) if want_offsets else NULL)
+    cdef _rows_job job
+    job.ptrs = &ptrs[0]
+    job.lens = &lens[0]
+    job.counts = &counts[0]
+    job.max_content = max_content
+    job.k = k
+    job.stride = stride
+    job.greedy = greedy
+    job.A = A
+    job.cp = cp
+    job.chp = chp
+    job.kmer_offset = kmer_offset
+    job.unk_id = unk_id
+    job.cls_id = cls_id
+    job.sep_id = sep_id
+    job.pad_id = pad_id
+    job.left = left
+    job.L = L
+    job.ip = ip
+    job.ap = ap
+    job.sp = sp
+    job.op = op
+    with nogil:
+        parallel_for(B, grain_for(B, B * L * 8, n_threads), n_threads, _rows_chunk, &job)

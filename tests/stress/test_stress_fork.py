@@ -1,7 +1,8 @@
 """A ``multiprocessing`` fork-pool child encoding with n_jobs=2 after the
-parent used threads (OpenMP in the parent's main thread, Python threads
-encoding) must finish, and be right. Each case runs in a child process with
-a timeout, so a hang fails the test instead of the run."""
+parent used threads (the thread pool in the parent's main thread, Python
+threads encoding) must finish, be right, and use threads of its own. Each case
+runs in a child process with a timeout, so a hang fails the test instead of
+the run."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from _subproc import run_child
 from deepbiop._kernels import _config
 
 # AddressSanitizer's allocator is not fork-safe while other threads exist (a
-# child forked while an idle OpenMP worker holds its lock can wait forever);
+# child forked while an idle pool helper holds its lock can wait forever);
 # the fork behaviour is tested by the ordinary builds, memory errors by this one.
 pytestmark = pytest.mark.skipif(_config.sanitizer_enabled(),
                                 reason="fork with live threads under ASan can deadlock")
@@ -23,6 +24,7 @@ import multiprocessing as mp, threading
 import numpy as np
 import deepbiop as dbp
 import deepbiop.encoders._base as base
+from deepbiop._kernels import _pool
 import _fastref as F
 from _races import reads
 
@@ -43,12 +45,12 @@ BATCH = {{"integer": seqs, "onehot": seqs[:2000], "kmer": seqs}}
 
 def child(name):
     out = MAKE[name]().encode_batch(BATCH[name])
-    return bool(np.array_equal(out, REFS[name]))
+    return bool(np.array_equal(out, REFS[name])) and _pool.pool_stats()["jobs"] >= 1
 
 parent = {parent!r}
 enc = MAKE[{encoder!r}]()
 if parent in ("main", "both"):
-    enc.encode_batch(BATCH[{encoder!r}])      # OpenMP in the parent's main thread
+    enc.encode_batch(BATCH[{encoder!r}])      # the pool in the parent's main thread
 if parent in ("threads", "both"):
     ts = [threading.Thread(target=enc.encode_batch, args=(BATCH[{encoder!r}],))
           for _ in range(3)]
@@ -68,8 +70,9 @@ for r in range({rounds}):
 def test_fork_pool_child_after_parent_used_threads(encoder, parent):
     """Regression (``main``/``both``): once the parent's main thread had run
     an OpenMP region (any n_jobs=2 call), a fork-pool child's own n_jobs=2
-    call never returned (libgomp's thread pool does not survive fork); such a
-    child now runs on one thread."""
+    call never returned (libgomp's thread pool does not survive fork). The
+    kernels now run on deepbiop's pool, which a child starts afresh: its
+    n_jobs=2 call opens a job for helpers of its own (``jobs >= 1``)."""
     res = run_child(_CODE.format(parent=parent, encoder=encoder, rounds=STRESS_ROUNDS),
                     timeout=90 + 30 * STRESS_ROUNDS, mem_gib=None)
     if "TimeoutError" in res.stderr:

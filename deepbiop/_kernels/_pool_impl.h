@@ -1,0 +1,286 @@
+/* deepbiop's work-claiming thread pool (included by _pool.pyx only).
+ *
+ * Why not OpenMP's fork-join: a parallel region ends at a barrier that every
+ * thread of the team must reach, so a call is as slow as the last thread the
+ * OS schedules. On a busy node that thread may wait several milliseconds for
+ * a core while the caller has long finished the work (measured: 0.4 ms of
+ * work took 8 ms). libgomp is also not fork-safe: a child forked after its
+ * parent ran a region hangs in its first region.
+ *
+ * This pool (the rayon/TBB model):
+ *   - the caller is worker 0 and claims chunks itself, from one atomic
+ *     counter shared with the helpers;
+ *   - helpers sleep on a condition variable (no spinning that would steal the
+ *     cores of a busy machine) and join a job when they wake, if it is still
+ *     open, taking worker ids 1 .. n_threads-1;
+ *   - when the counter runs out the caller closes the job and waits only for
+ *     helpers that joined it, each of which is finishing one chunk it already
+ *     holds. A helper that the OS has not scheduled yet is never waited for:
+ *     when it wakes it finds the job closed and goes back to sleep;
+ *   - one job at a time: a second caller that finds the pool busy (another
+ *     Python thread, the GIL released) runs its own work serially;
+ *   - after fork() the child resets the pool (a pthread_atfork handler) and
+ *     starts fresh helpers on its first parallel call.
+ *
+ * The closing protocol: a helper increments `active` and then reads `open`;
+ * the caller stores open = 0 and then reads `active` (all sequentially
+ * consistent). So either the helper sees the job closed and touches nothing,
+ * or the caller sees it and waits for it. Job fields are written before
+ * open = 1 and read only after open == 1 was seen, and a caller returns only
+ * when active == 0, so no helper ever reads the fields of a finished job.
+ *
+ * Where there are no POSIX threads or no GCC/Clang atomics (or the build sets
+ * DEEPBIOP_NO_POOL), dbp_parallel_for runs the whole range on the caller.
+ */
+#ifndef DEEPBIOP_POOL_IMPL_H
+#define DEEPBIOP_POOL_IMPL_H
+
+#include <stdint.h>
+#include <string.h>
+
+typedef void (*dbp_body_t)(void *ctx, int64_t lo, int64_t hi, int worker);
+
+#if !defined(DEEPBIOP_NO_POOL) && (defined(__unix__) || defined(__APPLE__)) && \
+    (defined(__GNUC__) || defined(__clang__))
+#define DEEPBIOP_HAVE_POOL 1
+#include <pthread.h>
+#include <signal.h>
+
+#define DBP_MAX_HELPERS 1023
+#define DBP_LOAD(p) __atomic_load_n((p), __ATOMIC_SEQ_CST)
+#define DBP_STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_SEQ_CST)
+#define DBP_ADD(p, v) __atomic_add_fetch((p), (v), __ATOMIC_SEQ_CST)
+#define DBP_FETCH_ADD(p, v) __atomic_fetch_add((p), (v), __ATOMIC_SEQ_CST)
+
+typedef struct {
+    pthread_mutex_t mu;      /* guards gen, n_helpers and the condition waits */
+    pthread_cond_t work_cv;  /* helpers wait here for a new generation */
+    pthread_cond_t done_cv;  /* the caller waits here for active == 0 */
+    pthread_mutex_t busy;    /* held by the caller of the running job */
+    int n_helpers;           /* helper threads started in this process */
+    uint64_t gen;            /* job generation (under mu) */
+    /* the job; written by its caller while open == 0 */
+    dbp_body_t body;
+    void *ctx;
+    int64_t n, grain, n_chunks;
+    int n_threads;
+    /* atomics */
+    int64_t next;            /* next chunk to claim */
+    int open;                /* 1 while helpers may join */
+    int active;              /* helpers inside a job (never reset) */
+    int next_wid;            /* last worker id handed out */
+    int waiting;             /* the caller sleeps on done_cv */
+    /* statistics (atomics; for tests and show_config) */
+    int64_t jobs, helper_chunks, serial_busy;
+} dbp_pool_t;
+
+static dbp_pool_t dbp_pool;
+static pthread_once_t dbp_pool_once = PTHREAD_ONCE_INIT;
+
+/* Test hook: while the gate is closed, woken helpers wait before joining a
+ * job, as helpers the OS has not scheduled would (tests/test_pool.py). */
+static pthread_mutex_t dbp_gate_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t dbp_gate_cv = PTHREAD_COND_INITIALIZER;
+static int dbp_gate_closed = 0;
+
+static void dbp_pool_hold_helpers(int hold) {
+    pthread_mutex_lock(&dbp_gate_mu);
+    DBP_STORE(&dbp_gate_closed, hold ? 1 : 0);
+    pthread_cond_broadcast(&dbp_gate_cv);
+    pthread_mutex_unlock(&dbp_gate_mu);
+}
+
+static void dbp_pool_reset(void) {
+    memset(&dbp_pool, 0, sizeof(dbp_pool));
+    pthread_mutex_init(&dbp_pool.mu, NULL);
+    pthread_mutex_init(&dbp_pool.busy, NULL);
+    pthread_cond_init(&dbp_pool.work_cv, NULL);
+    pthread_cond_init(&dbp_pool.done_cv, NULL);
+}
+
+/* In a forked child only the forking thread exists: the helpers (and any
+ * job another parent thread was running) are gone, and a mutex may have been
+ * copied locked. Start from nothing; helpers are created again on demand. */
+static void dbp_pool_atfork_child(void) {
+    dbp_pool_reset();
+    pthread_mutex_init(&dbp_gate_mu, NULL);
+    pthread_cond_init(&dbp_gate_cv, NULL);
+    dbp_gate_closed = 0;
+}
+
+static void dbp_pool_init(void) {
+    dbp_pool_reset();
+    pthread_atfork(NULL, NULL, dbp_pool_atfork_child);
+}
+
+static void dbp_pool_share(void) {
+    dbp_pool_t *P = &dbp_pool;
+    DBP_ADD(&P->active, 1);
+    if (DBP_LOAD(&P->open)) {
+        int wid = DBP_ADD(&P->next_wid, 1);
+        if (wid < P->n_threads) {
+            int64_t c, lo, hi, taken = 0;
+            while ((c = DBP_FETCH_ADD(&P->next, 1)) < P->n_chunks) {
+                lo = c * P->grain;
+                hi = lo + P->grain < P->n ? lo + P->grain : P->n;
+                P->body(P->ctx, lo, hi, wid);
+                taken++;
+            }
+            if (taken)
+                DBP_ADD(&P->helper_chunks, taken);
+        }
+    }
+    if (DBP_ADD(&P->active, -1) == 0 && DBP_LOAD(&P->waiting)) {
+        pthread_mutex_lock(&P->mu);
+        pthread_cond_signal(&P->done_cv);
+        pthread_mutex_unlock(&P->mu);
+    }
+}
+
+static void *dbp_helper_main(void *arg) {
+    dbp_pool_t *P = &dbp_pool;
+    uint64_t seen = (uint64_t)(uintptr_t)arg;
+    pthread_mutex_lock(&P->mu);
+    for (;;) {
+        while (P->gen == seen)
+            pthread_cond_wait(&P->work_cv, &P->mu);
+        seen = P->gen;
+        pthread_mutex_unlock(&P->mu);
+        if (DBP_LOAD(&dbp_gate_closed)) {
+            pthread_mutex_lock(&dbp_gate_mu);
+            while (DBP_LOAD(&dbp_gate_closed))
+                pthread_cond_wait(&dbp_gate_cv, &dbp_gate_mu);
+            pthread_mutex_unlock(&dbp_gate_mu);
+        }
+        dbp_pool_share();
+        pthread_mutex_lock(&P->mu);
+    }
+    return NULL;
+}
+
+/* Start helpers until there are `want` (under mu). Returns how many exist. */
+static int dbp_pool_grow(int want) {
+    dbp_pool_t *P = &dbp_pool;
+    pthread_attr_t attr;
+    sigset_t all, old;
+    if (want > DBP_MAX_HELPERS)
+        want = DBP_MAX_HELPERS;
+    if (P->n_helpers >= want)
+        return P->n_helpers;
+    if (pthread_attr_init(&attr) != 0)
+        return P->n_helpers;
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    /* helpers never take signals: Python handles them on the main thread */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    while (P->n_helpers < want) {
+        pthread_t th;
+        if (pthread_create(&th, &attr, dbp_helper_main, (void *)(uintptr_t)P->gen) != 0)
+            break;
+        P->n_helpers++;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_attr_destroy(&attr);
+    return P->n_helpers;
+}
+
+/* Run body(ctx, lo, hi, worker) over [0, n) in chunks of `grain` items,
+ * on up to n_threads threads (worker ids 0 .. n_threads-1; the caller is 0).
+ * Returns the number of threads that could take part (1 when it ran
+ * serially). Chunks are claimed in increasing order by whichever worker is
+ * free, so the body must not depend on which worker runs a chunk except for
+ * per-worker scratch indexed by `worker`. */
+static int dbp_parallel_for(int64_t n, int64_t grain, int n_threads,
+                            dbp_body_t body, void *ctx) {
+    dbp_pool_t *P = &dbp_pool;
+    int64_t n_chunks, c, lo, hi;
+    int helpers, i;
+    if (n <= 0)
+        return 1;
+    if (grain < 1)
+        grain = 1;
+    n_chunks = (n + grain - 1) / grain;
+    if (n_threads > n_chunks)
+        n_threads = (int)n_chunks;
+    if (n_threads <= 1) {
+        body(ctx, 0, n, 0);
+        return 1;
+    }
+    pthread_once(&dbp_pool_once, dbp_pool_init);
+    if (pthread_mutex_trylock(&P->busy) != 0) {
+        DBP_ADD(&P->serial_busy, 1);
+        body(ctx, 0, n, 0);
+        return 1;
+    }
+    pthread_mutex_lock(&P->mu);
+    helpers = dbp_pool_grow(n_threads - 1);
+    if (helpers < 1) {
+        pthread_mutex_unlock(&P->mu);
+        pthread_mutex_unlock(&P->busy);
+        body(ctx, 0, n, 0);
+        return 1;
+    }
+    if (n_threads > helpers + 1)
+        n_threads = helpers + 1;
+    P->body = body;
+    P->ctx = ctx;
+    P->n = n;
+    P->grain = grain;
+    P->n_chunks = n_chunks;
+    P->n_threads = n_threads;
+    DBP_STORE(&P->next, 0);
+    DBP_STORE(&P->next_wid, 0);
+    DBP_STORE(&P->open, 1);
+    P->gen++;
+    for (i = 0; i < n_threads - 1; i++)
+        pthread_cond_signal(&P->work_cv);
+    pthread_mutex_unlock(&P->mu);
+    DBP_ADD(&P->jobs, 1);
+
+    while ((c = DBP_FETCH_ADD(&P->next, 1)) < n_chunks) {
+        lo = c * grain;
+        hi = lo + grain < n ? lo + grain : n;
+        body(ctx, lo, hi, 0);
+    }
+    DBP_STORE(&P->open, 0);
+    /* wait only for helpers that joined: each holds at most one chunk */
+    for (i = 0; i < 2000 && DBP_LOAD(&P->active) != 0; i++) {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+    }
+    if (DBP_LOAD(&P->active) != 0) {
+        DBP_STORE(&P->waiting, 1);
+        pthread_mutex_lock(&P->mu);
+        while (DBP_LOAD(&P->active) != 0)
+            pthread_cond_wait(&P->done_cv, &P->mu);
+        pthread_mutex_unlock(&P->mu);
+        DBP_STORE(&P->waiting, 0);
+    }
+    pthread_mutex_unlock(&P->busy);
+    return n_threads;
+}
+
+static void dbp_pool_stats(int64_t *out) {
+    pthread_once(&dbp_pool_once, dbp_pool_init);
+    out[0] = DBP_LOAD(&dbp_pool.n_helpers);
+    out[1] = DBP_LOAD(&dbp_pool.jobs);
+    out[2] = DBP_LOAD(&dbp_pool.helper_chunks);
+    out[3] = DBP_LOAD(&dbp_pool.serial_busy);
+}
+
+#else /* no pool: everything on the caller */
+#define DEEPBIOP_HAVE_POOL 0
+static int dbp_parallel_for(int64_t n, int64_t grain, int n_threads,
+                            dbp_body_t body, void *ctx) {
+    (void)grain;
+    (void)n_threads;
+    if (n > 0)
+        body(ctx, 0, n, 0);
+    return 1;
+}
+static void dbp_pool_stats(int64_t *out) { out[0] = out[1] = out[2] = out[3] = 0; }
+static void dbp_pool_hold_helpers(int hold) { (void)hold; }
+#endif
+
+#endif
