@@ -169,3 +169,16 @@ def test_omp_num_threads_is_honoured():
                           env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split()[0] == "1"
+
+
+def test_limit_from_environment_without_openmp(monkeypatch):
+    """The rule a build without OpenMP uses for n_jobs=None."""
+    from deepbiop import _config
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "3,2")
+    assert _config._limit_from_environment() == 3
+    monkeypatch.setenv("OMP_NUM_THREADS", "junk")
+    want = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert _config._limit_from_environment() == want
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    assert _config._limit_from_environment() == want

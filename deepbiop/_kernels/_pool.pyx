@@ -15,6 +15,7 @@ cdef extern from "_pool_impl.h":
                          void* ctx) noexcept nogil
     void dbp_pool_stats(int64_t* out) noexcept nogil
     void dbp_pool_hold_helpers(int hold) noexcept nogil
+    void dbp_pool_set_penalty(int64_t ns) noexcept nogil
 
 
 cdef int parallel_for(int64_t n, int64_t grain, int n_threads, body_t body,
@@ -40,11 +41,20 @@ def pool_stats():
     Returns a dict: ``helpers`` (threads started), ``jobs`` (calls that
     opened a job for helpers), ``helper_chunks`` (chunks the helpers ran),
     ``serial_busy`` (calls that ran serially because another thread's job
-    held the pool).
+    held the pool), ``serial_contended`` (calls that ran serially because
+    recent joins waited for preempted helpers) and ``penalty_ns`` (that
+    recent excess wait, as it stands now).
     """
-    cdef int64_t s[4]
+    cdef int64_t s[6]
     dbp_pool_stats(s)
-    return {"helpers": s[0], "jobs": s[1], "helper_chunks": s[2], "serial_busy": s[3]}
+    return {"helpers": s[0], "jobs": s[1], "helper_chunks": s[2], "serial_busy": s[3],
+            "serial_contended": s[4], "penalty_ns": s[5]}
+
+
+def _set_penalty(int64_t ns):
+    """Test hook: set the measured excess wait (ns) as if a join had just
+    waited that long for a preempted helper."""
+    dbp_pool_set_penalty(ns)
 
 
 def _hold_helpers(bint hold):

@@ -185,3 +185,48 @@ def test_threads_enabled_matches_the_build():
     assert dbp.threads_enabled() == _pool.pool_enabled()
     if not dbp.threads_enabled():
         assert dbp.effective_n_threads(4) == 1
+
+
+@needs_pool
+def test_contended_pool_runs_small_jobs_serially():
+    """The per-call decision: after a join waited long for a preempted helper
+    (set here through the test hook), a job whose measured serial cost is far
+    below that wait runs on the caller alone; with no penalty it gets threads."""
+    _pool.probe(100_000, 64, 2)                  # the probe body's cost is known
+    try:
+        _pool._set_penalty(10**9)                # one second of waiting, just now
+        before = _pool.pool_stats()
+        values, workers, used = _pool.probe(100_000, 64, 2)
+        after = _pool.pool_stats()
+        assert used == 1 and workers.max() == 0
+        np.testing.assert_array_equal(values, np.arange(1, 100_001))
+        assert after["serial_contended"] == before["serial_contended"] + 1
+        assert after["penalty_ns"] > 0
+    finally:
+        _pool._set_penalty(0)
+    values, _, used = _pool.probe(100_000, 64, 2)
+    assert used == 2
+    np.testing.assert_array_equal(values, np.arange(1, 100_001))
+
+
+@needs_pool
+def test_encoders_stay_right_when_the_decision_flips():
+    """Serial and threaded runs of one call give identical output."""
+    import deepbiop.encoders._base as base
+
+    rng = np.random.default_rng(5)
+    seqs = ["".join(rng.choice(list("ACGTN"), size=int(n))) for n in rng.integers(0, 300, 3000)]
+    old = base._MIN_BASES_PER_THREAD
+    base._MIN_BASES_PER_THREAD = 1
+    try:
+        outs = []
+        for pen in (10**9, 0):
+            _pool._set_penalty(pen)
+            outs.append((dbp.IntegerEncoder("dna", "unknown", n_jobs=2).encode_batch(seqs),
+                         dbp.KmerEncoder(k=4, n_jobs=2).fit(seqs[:1]).transform(seqs),
+                         dbp.OneHotEncoder("dna", "skip", n_jobs=2).encode_batch(seqs)))
+    finally:
+        _pool._set_penalty(0)
+        base._MIN_BASES_PER_THREAD = old
+    for a, b in zip(*outs):
+        np.testing.assert_array_equal(a, b)
