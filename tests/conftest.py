@@ -5,10 +5,11 @@
 * hypothesis profiles: ``default`` (no deadline: CI also runs the kernel tests
   under a bounds-checked debug build, where timings mean nothing) and ``ci``
   (fewer examples); pick one with ``HYPOTHESIS_PROFILE=ci``.
-* ``force_parallel``: the encoders run small batches on one thread (starting an
-  OpenMP region costs more than it saves below ~32k bases per thread); tests
-  that compare thread counts lower that threshold so tiny hypothesis batches
-  really take the multi-threaded path.
+* ``force_parallel``: the encoders run small batches on one thread (waking a
+  helper costs more than it saves below ~256k bases per thread), and on a busy
+  machine the pool runs small jobs on the caller alone; tests that compare
+  thread counts lower that threshold and turn that decision off, so tiny
+  hypothesis batches really take the multi-threaded path.
 """
 
 from __future__ import annotations
@@ -45,11 +46,18 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 @pytest.fixture
 def force_parallel(monkeypatch):
-    """Let every batch with >= 2 sequences use as many threads as ``n_jobs`` asks."""
+    """Let every batch with >= 2 sequences use as many threads as ``n_jobs`` asks
+    (also on a busy machine, where the pool would otherwise run small jobs
+    on the calling thread alone)."""
     import deepbiop.encoders._base as base
+    from deepbiop._kernels import _pool
 
     monkeypatch.setattr(base, "_MIN_BASES_PER_THREAD", 1)
-    yield
+    _pool._set_decide(False)
+    try:
+        yield
+    finally:
+        _pool._set_decide(True)
 
 
 @pytest.fixture(scope="session")

@@ -176,4 +176,4 @@ def augment_packed(const int64_t[::1] ptrs, const int64_t[::1] lens,
     for i in range(B):
         total += lens[i]
     with nogil:
-        parallel_for(B, grain_for(B, total, n_threads), n_threads, _chunk, &job)
+        parallel_for(B, grain_for(B, total, n_threads), n_threads, total, _chunk, &job)

@@ -255,5 +255,5 @@ def integer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     job.seed = seed
     job.st = st
     with nogil:
-        parallel_for(B * nseg, grab, n_threads, _chunk, &job)
+        parallel_for(B * nseg, grab, n_threads, B * L, _chunk, &job)
     reduce_status(&status[0], st, B, nseg)

@@ -265,7 +265,7 @@ cdef int _count_split(const uint8_t* s, Py_ssize_t n, int k, int A, uint64_t n_c
             job.kind = 2
         else:
             job.kind = 3
-    n_threads = parallel_for(nseg, 1, n_threads, _split_chunk, &job)
+    n_threads = parallel_for(nseg, 1, n_threads, n, _split_chunk, &job)
     if count_t is float:
         for col in range(<Py_ssize_t> n_cols):
             total = dst_n[col]
@@ -431,4 +431,4 @@ cdef void _all(const int64_t[::1] ptrs, const int64_t[::1] lens, Py_ssize_t B,
         job.kind = 2
     else:
         job.kind = 3
-    parallel_for(B, grab, n_threads, _rows_chunk, &job)
+    parallel_for(B, grab, n_threads, total + B * <int64_t> n_cols, _rows_chunk, &job)

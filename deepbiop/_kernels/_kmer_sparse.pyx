@@ -575,7 +575,8 @@ def csr_rows(const int64_t[::1] ptrs, const int64_t[::1] lens,
         free(job.cnt)
         raise MemoryError("csr_rows: no memory for per-thread tables")
     with nogil:
-        parallel_for(B, grain_for(B, total, n_threads), job.n_workers, _csr_chunk, &job)
+        parallel_for(B, grain_for(B, total, n_threads), job.n_workers, total, _csr_chunk,
+                     &job)
         for j in range(job.n_workers):
             free(job.tmp[j])
             free(job.cnt[j])
@@ -705,7 +706,8 @@ def collect_codes(const int64_t[::1] ptrs, const int64_t[::1] lens,
     for i in range(B):
         total += lens[i]
     with nogil:
-        parallel_for(B, grain_for(B, total, n_threads), n_threads, _collect_chunk, &job)
+        parallel_for(B, grain_for(B, total, n_threads), n_threads, total, _collect_chunk,
+                     &job)
 
 
 cdef struct _bucket_job:
@@ -864,7 +866,7 @@ def count_codes(uint64_t[::1] keys, uint64_t[::1] scratch, int key_bits,
     with nogil:
         # 1. per-block histograms (bucket n_buckets collects SKIPPED codes);
         #    block t is one chunk, whichever thread runs it
-        parallel_for(T, 1, T, _histogram_chunk, &job)
+        parallel_for(T, 1, T, n, _histogram_chunk, &job)
         # 2. scatter offsets: bucket-major, block-minor (stable, deterministic)
         acc = 0
         for b in range(n_buckets + 1):
@@ -874,7 +876,7 @@ def count_codes(uint64_t[::1] keys, uint64_t[::1] scratch, int key_bits,
                 hist[t * (n_buckets + 1) + b] = acc
                 acc += <int64_t> key
         # 3. scatter
-        parallel_for(T, 1, T, _scatter_chunk, &job)
+        parallel_for(T, 1, T, n, _scatter_chunk, &job)
         for b in range(n_buckets):
             if bstart[b + 1] - bstart[b] > max_b:
                 max_b = bstart[b + 1] - bstart[b]
@@ -887,7 +889,7 @@ def count_codes(uint64_t[::1] keys, uint64_t[::1] scratch, int key_bits,
         free(job.tmp); free(job.cnt); free(hist); free(bstart); free(bcount)
         raise MemoryError("count_codes: cannot allocate per-thread tables")
     with nogil:
-        parallel_for(n_buckets, grain_for(n_buckets, n * 8, T), T, _sort_chunk, &job)
+        parallel_for(n_buckets, grain_for(n_buckets, n * 8, T), T, n, _sort_chunk, &job)
         for t in range(T):
             free(job.tmp[t])
             free(job.cnt[t])

@@ -11,23 +11,25 @@ from libc.stdint cimport int64_t
 cdef extern from "_pool_impl.h":
     int DEEPBIOP_HAVE_POOL
     ctypedef void (*dbp_body_t)(void* ctx, int64_t lo, int64_t hi, int worker) noexcept nogil
-    int dbp_parallel_for(int64_t n, int64_t grain, int n_threads, dbp_body_t body,
-                         void* ctx) noexcept nogil
+    int dbp_parallel_for(int64_t n, int64_t grain, int n_threads, int64_t work,
+                         dbp_body_t body, void* ctx) noexcept nogil
     void dbp_pool_stats(int64_t* out) noexcept nogil
     void dbp_pool_hold_helpers(int hold) noexcept nogil
     void dbp_pool_set_penalty(int64_t ns) noexcept nogil
+    void dbp_pool_set_decide(int on) noexcept nogil
 
 
-cdef int parallel_for(int64_t n, int64_t grain, int n_threads, body_t body,
+cdef int parallel_for(int64_t n, int64_t grain, int n_threads, int64_t work, body_t body,
                       void* ctx) noexcept nogil:
     """Run ``body`` over ``[0, n)`` in chunks of ``grain`` items on up to
-    ``n_threads`` threads; returns how many could take part.
+    ``n_threads`` threads; returns how many could take part. ``work``: a
+    measure proportional to the job's cost (0: ``n``).
 
     Preconditions (the kernels' callers check them): ``body`` writes only
     what items ``[lo, hi)`` own (plus scratch indexed by ``worker``), and
     ``ctx`` stays valid until this returns.
     """
-    return dbp_parallel_for(n, grain, n_threads, <dbp_body_t> body, ctx)
+    return dbp_parallel_for(n, grain, n_threads, work, <dbp_body_t> body, ctx)
 
 
 def pool_enabled():
@@ -49,6 +51,12 @@ def pool_stats():
     dbp_pool_stats(s)
     return {"helpers": s[0], "jobs": s[1], "helper_chunks": s[2], "serial_busy": s[3],
             "serial_contended": s[4], "penalty_ns": s[5]}
+
+
+def _set_decide(bint on):
+    """Test hook: False turns the per-call decision off (every job with
+    n_threads > 1 gets its threads), True (the default) back on."""
+    dbp_pool_set_decide(on)
 
 
 def _set_penalty(int64_t ns):
@@ -95,5 +103,5 @@ def probe(int64_t n, int64_t grain, int n_threads):
     c.workers = &w[0] if n else NULL
     cdef int t
     with nogil:
-        t = parallel_for(n, grain, n_threads, _probe_body, &c)
+        t = parallel_for(n, grain, n_threads, n, _probe_body, &c)
     return values, workers, t

@@ -97,6 +97,10 @@ typedef struct {
 static dbp_pool_t dbp_pool;
 static pthread_once_t dbp_pool_once = PTHREAD_ONCE_INIT;
 
+/* Test hook: 0 turns the per-call decision off (every job gets its threads),
+ * so tests that compare thread counts really run the threaded path. */
+static int dbp_decide = 1;
+
 /* Test hook: while the gate is closed, woken helpers wait before joining a
  * job, as helpers the OS has not scheduled would (tests/test_pool.py). */
 static pthread_mutex_t dbp_gate_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -159,7 +163,7 @@ static int dbp_rate_slot(dbp_body_t body) {
     return -1;
 }
 
-/* Fold a measured cost (ns for `items` items) into the body's estimate. */
+/* Fold a measured cost (ns for `items` units of work) into the body's estimate. */
 static void dbp_rate_note(dbp_body_t body, int64_t ns, int64_t items) {
     dbp_pool_t *P = &dbp_pool;
     int slot;
@@ -207,7 +211,8 @@ static void dbp_penalty_note(int64_t now, int64_t excess) {
     DBP_RELAXED_STORE(&P->penalty_at, now);
 }
 
-/* The per-call decision: 1 when this job should run on the caller alone. */
+/* The per-call decision: 1 when this job (n units of work) should run on the
+ * caller alone. */
 static int dbp_go_serial(dbp_body_t body, int64_t n, int64_t now) {
     dbp_pool_t *P = &dbp_pool;
     int64_t pen = dbp_penalty_now(now);
@@ -293,19 +298,22 @@ static int dbp_pool_grow(int want) {
     return P->n_helpers;
 }
 
-/* Run body(ctx, lo, hi, worker) over [0, n) in chunks of `grain` items,
- * on up to n_threads threads (worker ids 0 .. n_threads-1; the caller is 0).
+/* Run body(ctx, lo, hi, worker) over [0, n) in chunks of `grain` items
+ * (`work`: a measure proportional to the job's cost, 0 for n), on up to
+ * n_threads threads (worker ids 0 .. n_threads-1; the caller is 0).
  * Returns the number of threads that could take part (1 when it ran
  * serially). Chunks are claimed in increasing order by whichever worker is
  * free, so the body must not depend on which worker runs a chunk except for
  * per-worker scratch indexed by `worker`. */
-static int dbp_parallel_for(int64_t n, int64_t grain, int n_threads,
+static int dbp_parallel_for(int64_t n, int64_t grain, int n_threads, int64_t work,
                             dbp_body_t body, void *ctx) {
     dbp_pool_t *P = &dbp_pool;
     int64_t n_chunks, c, lo, hi, t0, t1, t2, mine = 0, mine_items = 0;
     int helpers, i;
     if (n <= 0)
         return 1;
+    if (work <= 0)
+        work = n;
     if (grain < 1)
         grain = 1;
     if (grain > n)
@@ -315,7 +323,7 @@ static int dbp_parallel_for(int64_t n, int64_t grain, int n_threads,
         n_threads = (int)n_chunks;
     pthread_once(&dbp_pool_once, dbp_pool_init);
     t0 = dbp_now_ns();
-    if (n_threads > 1 && dbp_go_serial(body, n, t0)) {
+    if (n_threads > 1 && DBP_RELAXED_LOAD(&dbp_decide) && dbp_go_serial(body, work, t0)) {
         DBP_ADD(&P->serial_contended, 1);
         n_threads = 1;
     }
@@ -325,7 +333,7 @@ static int dbp_parallel_for(int64_t n, int64_t grain, int n_threads,
     }
     if (n_threads <= 1) {
         body(ctx, 0, n, 0);
-        dbp_rate_note(body, dbp_now_ns() - t0, n);
+        dbp_rate_note(body, dbp_now_ns() - t0, work);
         return 1;
     }
     pthread_mutex_lock(&P->mu);
@@ -334,7 +342,7 @@ static int dbp_parallel_for(int64_t n, int64_t grain, int n_threads,
         pthread_mutex_unlock(&P->mu);
         pthread_mutex_unlock(&P->busy);
         body(ctx, 0, n, 0);
-        dbp_rate_note(body, dbp_now_ns() - t0, n);
+        dbp_rate_note(body, dbp_now_ns() - t0, work);
         return 1;
     }
     if (n_threads > helpers + 1)
@@ -385,12 +393,15 @@ static int dbp_parallel_for(int64_t n, int64_t grain, int n_threads,
         int64_t chunk_ns = mine ? (t2 - t1) / mine : 0;
         int64_t excess = (t3 - t2) - 2 * chunk_ns;
         dbp_penalty_note(t3, excess > 0 ? excess : 0);
-        if (mine_items)
-            dbp_rate_note(body, t2 - t1, mine_items);
+        if (mine_items)  /* the caller's share of the work, items taken as equal */
+            dbp_rate_note(body, t2 - t1,
+                          (int64_t)((double)work * (double)mine_items / (double)n));
     }
     pthread_mutex_unlock(&P->busy);
     return n_threads;
 }
+
+static void dbp_pool_set_decide(int on) { DBP_RELAXED_STORE(&dbp_decide, on ? 1 : 0); }
 
 /* Test hook: set the measured penalty (ns), as if a join had just waited. */
 static void dbp_pool_set_penalty(int64_t ns) {
@@ -411,10 +422,11 @@ static void dbp_pool_stats(int64_t *out) {
 
 #else /* no pool: everything on the caller */
 #define DEEPBIOP_HAVE_POOL 0
-static int dbp_parallel_for(int64_t n, int64_t grain, int n_threads,
+static int dbp_parallel_for(int64_t n, int64_t grain, int n_threads, int64_t work,
                             dbp_body_t body, void *ctx) {
     (void)grain;
     (void)n_threads;
+    (void)work;
     if (n > 0)
         body(ctx, 0, n, 0);
     return 1;
@@ -422,6 +434,7 @@ static int dbp_parallel_for(int64_t n, int64_t grain, int n_threads,
 static void dbp_pool_stats(int64_t *out) { memset(out, 0, 6 * sizeof(int64_t)); }
 static void dbp_pool_hold_helpers(int hold) { (void)hold; }
 static void dbp_pool_set_penalty(int64_t ns) { (void)ns; }
+static void dbp_pool_set_decide(int on) { (void)on; }
 #endif
 
 #endif

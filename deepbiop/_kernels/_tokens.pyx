@@ -121,7 +121,8 @@ def token_counts(const int64_t[::1] ptrs, const int64_t[::1] lens,
     for i in range(B):
         total += lens[i]
     with nogil:
-        parallel_for(B, grain_for(B, total, n_threads), n_threads, _count_chunk, &job)
+        parallel_for(B, grain_for(B, total, n_threads), n_threads, total, _count_chunk,
+                     &job)
 
 
 cdef inline void _pad(Py_ssize_t a, Py_ssize_t b, int64_t pad_id, int64_t* ids,
@@ -301,4 +302,5 @@ def tokens_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     job.sp = sp
     job.op = op
     with nogil:
-        parallel_for(B, grain_for(B, B * L * 8, n_threads), n_threads, _rows_chunk, &job)
+        parallel_for(B, grain_for(B, B * L * 8, n_threads), n_threads, B * L, _rows_chunk,
+                     &job)

@@ -54,6 +54,7 @@ def test_helpers_take_part_on_an_idle_pool():
     """Over many calls the helpers run some chunks (the pool is not serial)."""
     before = _pool.pool_stats()
     for _ in range(50):
+        _pool._set_penalty(0)  # other load on the machine must not make this serial
         values, _, used = _pool.probe(200_000, 64, 2)
         assert used == 2
         assert values[-1] == 200_000
@@ -110,6 +111,7 @@ from deepbiop._kernels import _pool
 def child(_):
     ok = True
     for _ in range(20):
+        _pool._set_penalty(0)  # this test is about helpers, not the per-call decision
         values, _, used = _pool.probe(200_000, 64, 2)
         ok = ok and bool((values == np.arange(1, 200_001)).all()) and used == 2
     s = _pool.pool_stats()

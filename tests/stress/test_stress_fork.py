@@ -29,6 +29,7 @@ import _fastref as F
 from _races import reads
 
 base._MIN_BASES_PER_THREAD = 1  # every call really uses both threads
+_pool._set_decide(False)
 seqs = reads(20_000, 150, seed=1)
 raw = [s.encode() for s in seqs]
 REFS = {{
