@@ -723,18 +723,19 @@ cdef struct _bucket_job:
     int32_t** cnt      # by each worker on first use; NULL: introsort
 
 
+cdef inline Py_ssize_t _block_end(const _bucket_job* c, Py_ssize_t t) noexcept nogil:
+    """End of block t's codes (block t starts at t * block)."""
+    return c.n if (t + 1) * c.block > c.n else (t + 1) * c.block
+
+
 cdef void _histogram_chunk(void* ctx, int64_t lo, int64_t hi, int worker) noexcept nogil:
     cdef const _bucket_job* c = <const _bucket_job*> ctx
-    cdef Py_ssize_t t, i, a, e, nb = c.n_buckets
+    cdef Py_ssize_t t, i, nb = c.n_buckets
     cdef int64_t* hrow
     cdef uint64_t key
     for t in range(lo, hi):
         hrow = c.hist + t * (nb + 1)
-        a = t * c.block
-        e = a + c.block
-        if e > c.n:
-            e = c.n
-        for i in range(a, e):
+        for i in range(t * c.block, _block_end(c, t)):
             key = c.kp[i]
             if key == _SKIPPED:
                 hrow[nb] += 1
@@ -744,16 +745,12 @@ cdef void _histogram_chunk(void* ctx, int64_t lo, int64_t hi, int worker) noexce
 
 cdef void _scatter_chunk(void* ctx, int64_t lo, int64_t hi, int worker) noexcept nogil:
     cdef const _bucket_job* c = <const _bucket_job*> ctx
-    cdef Py_ssize_t t, i, a, e, b, nb = c.n_buckets
+    cdef Py_ssize_t t, i, b, nb = c.n_buckets
     cdef int64_t* hrow
     cdef uint64_t key
     for t in range(lo, hi):
         hrow = c.hist + t * (nb + 1)
-        a = t * c.block
-        e = a + c.block
-        if e > c.n:
-            e = c.n
-        for i in range(a, e):
+        for i in range(t * c.block, _block_end(c, t)):
             key = c.kp[i]
             if key == _SKIPPED:
                 b = nb
