@@ -329,10 +329,16 @@ def test_helpers_leave_fault_signals_unblocked():
     and kill the process silently, without faulthandler's traceback or
     ASan's report."""
     res = run_child("""
-        import os, threading
+        import os, time
         from deepbiop._kernels import _pool
         before = set(os.listdir("/proc/self/task"))  # (numpy's BLAS threads too)
         _pool.probe(100_000, 64, 3)
+        # glibc starts a thread with every signal blocked and sets the mask
+        # it was created with only once it runs: let the helpers get there
+        t0 = time.monotonic()
+        while _pool.pool_stats()["helper_chunks"] == 0 and time.monotonic() - t0 < 10:
+            _pool.probe(100_000, 64, 3)
+        time.sleep(0.5)
         masks = {}
         for tid in set(os.listdir("/proc/self/task")) - before:
             for line in open(f"/proc/self/task/{tid}/status"):
