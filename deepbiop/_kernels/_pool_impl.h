@@ -137,6 +137,14 @@ static void dbp_pool_init(void) {
     pthread_atfork(NULL, NULL, dbp_pool_atfork_child);
 }
 
+/* End of the chunk starting at lo (< n): lo + grain, or n for the last one.
+ * Written as a comparison of n - lo (no overflow: 0 < n - lo <= n) rather
+ * than lo + grain < n, which overflows (undefined behaviour) for a grain near
+ * INT64_MAX. */
+static inline int64_t dbp_chunk_end(int64_t lo, int64_t grain, int64_t n) {
+    return n - lo > grain ? lo + grain : n;
+}
+
 static int64_t dbp_now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -236,7 +244,7 @@ static void dbp_pool_share(void) {
             int64_t c, lo, hi, taken = 0;
             while ((c = DBP_FETCH_ADD(&P->next, 1)) < P->n_chunks) {
                 lo = c * P->grain;
-                hi = lo + P->grain < P->n ? lo + P->grain : P->n;
+                hi = dbp_chunk_end(lo, P->grain, P->n);
                 P->body(P->ctx, lo, hi, wid);
                 taken++;
             }
@@ -284,8 +292,20 @@ static int dbp_pool_grow(int want) {
     if (pthread_attr_init(&attr) != 0)
         return P->n_helpers;
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    /* helpers never take signals: Python handles them on the main thread */
+    /* helpers never take asynchronous signals: Python handles them on the main
+     * thread. The synchronous ones a fault raises in the faulting thread stay
+     * unblocked: Linux delivers such a signal even when it is blocked, but
+     * first resets its handler to the default, so a crash in a helper would
+     * kill the process silently, skipping faulthandler's traceback and the
+     * sanitizers' reports (tests/stress/test_stress_pool.py). */
     sigfillset(&all);
+    sigdelset(&all, SIGSEGV);
+    sigdelset(&all, SIGBUS);
+    sigdelset(&all, SIGFPE);
+    sigdelset(&all, SIGILL);
+    sigdelset(&all, SIGTRAP);
+    sigdelset(&all, SIGABRT);
+    sigdelset(&all, SIGSYS);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     while (P->n_helpers < want) {
         pthread_t th;
@@ -318,6 +338,9 @@ static int dbp_parallel_for(int64_t n, int64_t grain, int n_threads, int64_t wor
         grain = 1;
     if (grain > n)
         grain = n;
+    /* ceil(n / grain) without n + grain - 1, which overflows for a grain
+     * near INT64_MAX (UBSan: signed integer overflow; the wrapped, negative
+     * count then made the call serial only by accident) */
     n_chunks = n / grain + (n % grain != 0);
     if (n_threads > n_chunks)
         n_threads = (int)n_chunks;
@@ -365,7 +388,7 @@ static int dbp_parallel_for(int64_t n, int64_t grain, int n_threads, int64_t wor
     t1 = dbp_now_ns();
     while ((c = DBP_FETCH_ADD(&P->next, 1)) < n_chunks) {
         lo = c * grain;
-        hi = n - lo > grain ? lo + grain : n;
+        hi = dbp_chunk_end(lo, grain, n);
         body(ctx, lo, hi, 0);
         mine++;
         mine_items += hi - lo;
