@@ -60,7 +60,9 @@ def test_n_jobs_64_on_few_cores():
     res = run_child("""
         import numpy as np, deepbiop as dbp
         import _pool_attack as P
+        _pool._set_decide(False)  # the pool's mechanics, not the per-call decision
         from deepbiop._kernels import _pool
+        _pool._set_decide(False)  # the pool's mechanics, not the per-call decision
         assert dbp.effective_n_threads(64) == 64
         C = P.cases()
         bad = []
@@ -297,7 +299,9 @@ def test_helpers_cannot_be_created():
         import os, resource
         import numpy as np
         import _pool_attack as P
+        _pool._set_decide(False)  # the pool's mechanics, not the per-call decision
         from deepbiop._kernels import _pool
+        _pool._set_decide(False)  # the pool's mechanics, not the per-call decision
         C = P.cases()
         names = sorted(C)
         fns = {n: C[n][0](4) for n in names}
@@ -331,6 +335,7 @@ def test_helpers_leave_fault_signals_unblocked():
     res = run_child("""
         import os, time
         from deepbiop._kernels import _pool
+        _pool._set_decide(False)  # the pool's mechanics, not the per-call decision
         before = set(os.listdir("/proc/self/task"))  # (numpy's BLAS threads too)
         _pool.probe(100_000, 64, 3)
         # glibc starts a thread with every signal blocked and sets the mask
@@ -360,6 +365,7 @@ def test_helpers_leave_fault_signals_unblocked():
 _CRASH = """
 import numpy as np
 from deepbiop._kernels import _pool, _tokens
+_pool._set_decide(False)  # the pool's mechanics, not the per-call decision
 _pool.probe(100_000, 64, 2)          # the helper exists and sleeps
 # row 0: 200 MB of valid bases (whoever claims it is busy for a while);
 # row 1: an address that faults. Whichever thread claims row 1 crashes.
