@@ -60,7 +60,6 @@ def test_n_jobs_64_on_few_cores():
     res = run_child("""
         import numpy as np, deepbiop as dbp
         import _pool_attack as P
-        _pool._set_decide(False)  # the pool's mechanics, not the per-call decision
         from deepbiop._kernels import _pool
         _pool._set_decide(False)  # the pool's mechanics, not the per-call decision
         assert dbp.effective_n_threads(64) == 64
@@ -299,7 +298,6 @@ def test_helpers_cannot_be_created():
         import os, resource
         import numpy as np
         import _pool_attack as P
-        _pool._set_decide(False)  # the pool's mechanics, not the per-call decision
         from deepbiop._kernels import _pool
         _pool._set_decide(False)  # the pool's mechanics, not the per-call decision
         C = P.cases()
