@@ -377,7 +377,7 @@ def iter_shard(
     >>> import os, tempfile
     >>> from deepbiop.io import iter_shard
     >>> p = os.path.join(tempfile.mkdtemp(), "x.fa")
-    >>> _ = open(p, "w").write(">a\nAC\n>b\nGG\n>c\nTT\n>d\nCA\n")
+    >>> _ = open(p, "w").write(">a\\nAC\\n>b\\nGG\\n>c\\nTT\\n>d\\nCA\\n")
     >>> [[r.id for r in iter_shard(p, s, 2)] for s in range(2)]
     [['a', 'b', 'c'], ['d']]
     """
