@@ -97,10 +97,16 @@ def file_kind(path: str, fileformat: str | None = None) -> tuple[str, str | None
     return (kind, fileformat) if fileformat is not None else ("stream", None)
 
 
-def plan(paths: list[str], shard: int, n_shards: int, fileformat: str | None) -> list[Piece]:
-    """The pieces of shard ``shard`` of ``n_shards``, in the order to read them."""
+def plan(
+    paths: list[str], shard: int, n_shards: int, fileformat: str | None, split: bool = True
+) -> list[Piece]:
+    """The pieces of shard ``shard`` of ``n_shards``, in the order to read them
+    (``split=False``: every file shared, the shards' shares then differ by at
+    most one chunk)."""
     if n_shards == 1:
         return [Piece(p, "whole") for p in paths]
+    if not split:
+        return [Piece(p, "shared") for p in paths]
     if len(paths) >= n_shards:
         return [Piece(p, "whole") for p in paths[shard::n_shards]]
     pieces = []

@@ -274,6 +274,7 @@ def iter_shard_parts(
     *,
     fileformat: str | None = None,
     chunk_size: int = 1,
+    split: bool = True,
 ) -> Iterator[ShardPart]:
     """The records of shard ``shard`` of ``n_shards``, as runs of consecutive records.
 
@@ -290,7 +291,7 @@ def iter_shard_parts(
         raise ValueError(f"shard must be an integer in 0..n_shards-1, got {shard!r}")
     _dnaio()
     g = 0  # records of shared files seen so far, counted over all of them
-    for piece in _shards.plan(files, shard, n_shards, fileformat):
+    for piece in _shards.plan(files, shard, n_shards, fileformat, split):
         if piece.kind == "whole":
             yield ShardPart(piece.path, "its start", 0, _iter_one(piece.path, fileformat), False)
         elif piece.kind != "shared":
@@ -328,6 +329,7 @@ def iter_shard(
     *,
     fileformat: str | None = None,
     chunk_size: int = 1,
+    split: bool = True,
 ) -> Iterator["dnaio.SequenceRecord"]:
     """Stream shard ``shard`` of ``n_shards`` of the records of FASTA/FASTQ files.
 
@@ -346,6 +348,10 @@ def iter_shard(
     chunk_size : int, default=1
         For files that cannot be split (see Notes): the shards take turns by
         runs of this many consecutive records.
+    split : bool, default=True
+        False treats every file as one that cannot be split: each shard
+        parses everything, and the shards' shares differ by at most one
+        chunk (what distributed training with equal step counts needs).
 
     Yields
     ------
@@ -382,7 +388,7 @@ def iter_shard(
     [['a', 'b', 'c'], ['d']]
     """
     for part in iter_shard_parts(paths, shard, n_shards, fileformat=fileformat,
-                                 chunk_size=chunk_size):
+                                 chunk_size=chunk_size, split=split):
         yield from part.records
 
 
