@@ -727,13 +727,47 @@ class FastxBatchDataset(_FastxMixin, IterableDataset):
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         shard, n_shards = self.shard_info()
+        wrap = _PipedBatch if _in_worker() else dict
         for recs, pieces in self._chunks(shard, n_shards):
             if self.drop_last and len(recs) < self.batch_size:
                 return
             seqs = self._batch_transform([r.sequence for r in recs])
             labels = self._batch_labels(recs, pieces)
             ids = [r.id for r in recs] if self.return_ids else None
-            yield self._collate_fn._collate(seqs, labels, ids)
+            yield wrap(self._collate_fn._collate(seqs, labels, ids))
+
+
+_PIPE_MAX_BYTES = 2 << 20
+
+
+class _PipedBatch(dict):
+    """A batch made in a DataLoader worker, sent to the main process as array
+    bytes through the worker's pipe.
+
+    PyTorch sends each tensor a worker yields through a new shared-memory
+    segment (create, map, pass its descriptor, map again, free): a fixed cost
+    per tensor that is larger than copying a batch of uint8 codes through the
+    pipe. This dict pickles its tensors of up to ``_PIPE_MAX_BYTES`` as numpy
+    arrays (larger ones take PyTorch's path) and unpickles, in the main
+    process, as a plain ``dict`` of tensors, so the caller sees what
+    ``num_workers=0`` gives.
+    """
+
+    def __copy__(self) -> "_PipedBatch":
+        # DataLoader's default_convert copies mappings before pickling them
+        return _PipedBatch(self)
+
+    def __reduce_ex__(self, protocol: Any) -> tuple:
+        # past a few MB one shared-memory segment beats copying through the pipe
+        tensors = [k for k, v in self.items() if isinstance(v, torch.Tensor)
+                   and v.device.type == "cpu" and v.nbytes <= _PIPE_MAX_BYTES]
+        values = {k: (v.numpy() if k in tensors else v) for k, v in self.items()}
+        return _unpipe_batch, (values, tensors)
+
+
+def _unpipe_batch(values: dict[str, Any], tensors: list[str]) -> dict[str, Any]:
+    """The main process's side of :class:`_PipedBatch`: a plain dict of tensors."""
+    return {k: (torch.from_numpy(v) if k in tensors else v) for k, v in values.items()}
 
 
 _TEXT = (str, bytes, bytearray, memoryview)

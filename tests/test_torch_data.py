@@ -687,6 +687,7 @@ def test_batch_dataset_byte_ranges_each_record_once(reads_gz, reads_bgzf, world,
         ds = FastxBatchDataset(reads_bgzf, enc, batch_size=100, label_fn=HeaderLabel(),
                                return_ids=True, rank=rank, world_size=world)
         for b in DataLoader(ds, batch_size=None, num_workers=workers):
+            assert type(b) is dict and b["inputs"].dtype == torch.uint8  # as in-process
             idx = [int(r[4:]) for r in b["ids"]]
             seen += idx
             assert b["labels"].tolist() == [int(y[i]) for i in idx]
@@ -826,3 +827,18 @@ def test_fork_workers_encode_with_two_threads_after_parent_did(reads_bgzf):
         raise AssertionError(f"forked DataLoader workers hung (no result in 240 s)\n{exc.stderr}")
     assert res.returncode == 0, res.stderr[-3000:]
     assert res.stdout.startswith("OK")
+
+
+def test_worker_batches_cross_the_pipe_as_plain_dicts_of_tensors():
+    from torch.multiprocessing.reductions import ForkingPickler
+
+    from deepbiop.torch import _PipedBatch
+
+    small = torch.arange(600, dtype=torch.uint8).reshape(4, 150)
+    big = torch.zeros(3 << 20, dtype=torch.uint8)  # past the pipe limit: PyTorch's path
+    sent = _PipedBatch(inputs=small, lengths=torch.tensor([1, 2]), ids=["a", "b"], big=big)
+    got = pickle.loads(ForkingPickler.dumps(sent))
+    assert type(got) is dict and got.keys() == sent.keys() and got["ids"] == ["a", "b"]
+    assert all(torch.equal(got[k], sent[k]) for k in ("inputs", "lengths", "big"))
+    got["inputs"][0, 0] = 7  # writable, and not shared with the sender
+    assert int(small[0, 0]) == 0
