@@ -830,7 +830,8 @@ def test_fork_workers_encode_with_two_threads_after_parent_did(reads_bgzf):
 
 
 def test_worker_batches_cross_the_pipe_as_plain_dicts_of_tensors():
-    from torch.multiprocessing.reductions import ForkingPickler
+    import torch.multiprocessing  # noqa: F401  (registers the tensor reducers)
+    from multiprocessing.reduction import ForkingPickler
 
     from deepbiop.torch import _PipedBatch
 
