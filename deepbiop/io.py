@@ -30,9 +30,14 @@ import os
 import re
 from functools import lru_cache
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Callable, Union
+from itertools import islice
+from numbers import Integral
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Union
 
 import numpy as np
+
+from deepbiop import _shards
+from deepbiop._bgzf import to_bgzf
 
 if TYPE_CHECKING:  # pragma: no cover
     import dnaio
@@ -40,6 +45,10 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "SequenceFileError",
     "iter_records",
+    "iter_shard",
+    "iter_shard_parts",
+    "ShardPart",
+    "to_bgzf",
     "read_fasta",
     "read_fastq",
     "read_labelled",
@@ -166,9 +175,13 @@ def _is_encoding_error(exc: BaseException) -> bool:
 
 
 def _file_error(
-    path: str, record: int, exc: BaseException, fileformat: str | None = None
+    path: str, record: int, exc: BaseException, fileformat: str | None = None,
+    where: str | None = None,
 ) -> SequenceFileError:
+    """The error for a failed read; ``where`` names the start of a byte-range
+    part (records and lines then count from there)."""
     kind = type(exc).__name__
+    name = repr(path) if where is None else f"{path!r} (the part from {where})"
     if _is_encoding_error(exc):
         found = _find_non_ascii(path, fileformat)
         if found is not None:
@@ -190,35 +203,193 @@ def _file_error(
         if isinstance(exc, EOFError):
             reason = f"compressed stream ended early (truncated file?): {reason}"
         return SequenceFileError(
-            f"cannot read {path!r} after {record} complete records: {reason} [{kind}]",
+            f"cannot read {name} after {record} complete records: {reason} [{kind}]",
             path,
             record,
             None,
         )
-    where = f"record {record} (0-based)"
+    at = f"record {record} (0-based)"
     if line1 is not None:
-        where += f", line {line1}"
+        at += f", line {line1}"
     return SequenceFileError(
-        f"cannot read {path!r} at {where}: {reason} [{kind}]", path, record, line1
+        f"cannot read {name} at {at}: {reason} [{kind}]", path, record, line1
     )
 
 
-def _iter_one(path: str, fileformat: str | None) -> Iterator["dnaio.SequenceRecord"]:
+def _iter_one(
+    path: str, fileformat: str | None, source: Any = None, where: str | None = None
+) -> Iterator["dnaio.SequenceRecord"]:
+    """Records of ``path``, or of ``source`` (an open binary stream over the
+    byte-range part of ``path`` that starts at ``where``; closed at the end)."""
     dnaio = _dnaio()
     n = 0
     try:
-        with dnaio.open(path, fileformat=fileformat, open_threads=0) as reader:
+        with dnaio.open(path if source is None else source, fileformat=fileformat,
+                        open_threads=0) as reader:
             for rec in reader:
                 yield rec
                 n += 1
     except (dnaio.FileFormatError, dnaio.UnknownFileFormat, EOFError, UnicodeError) as exc:
         # UnicodeDecodeError: dnaio decodes FASTA as UTF-8 text
-        raise _file_error(path, n, exc, fileformat) from exc
+        raise _file_error(path, n, exc, fileformat, where) from exc
     except OSError as exc:
         if isinstance(exc, FileNotFoundError):
             raise
         # gzip.BadGzipFile, zlib errors surfaced as OSError
-        raise _file_error(path, n, exc, fileformat) from exc
+        raise _file_error(path, n, exc, fileformat, where) from exc
+    finally:
+        if source is not None:
+            source.close()
+
+
+class ShardPart(NamedTuple):
+    """A run of consecutive records of one file, read by one shard (see :func:`iter_shard`).
+
+    Attributes
+    ----------
+    path : str
+        The file.
+    where : str
+        Where the records are counted from: ``"its start"``, or the start of
+        a byte range (``"byte 1234"``, or a BGZF block and offset).
+    first : int
+        0-based number, counted from ``where``, of the part's first record.
+    records : iterator of dnaio.SequenceRecord
+    shared : bool
+        True when every shard parses this file (it cannot be split: ordinary
+        gzip, bz2, xz, zstd) and keeps only its own chunks of records.
+    """
+
+    path: str
+    where: str
+    first: int
+    records: Iterator["dnaio.SequenceRecord"]
+    shared: bool
+
+
+def iter_shard_parts(
+    paths: PathLike | Iterable[PathLike],
+    shard: int,
+    n_shards: int,
+    *,
+    fileformat: str | None = None,
+    chunk_size: int = 1,
+    split: bool = True,
+) -> Iterator[ShardPart]:
+    """The records of shard ``shard`` of ``n_shards``, as runs of consecutive records.
+
+    :func:`iter_shard` with the file and position of each run, for error
+    messages that name them. See :func:`iter_shard` for the parameters.
+    """
+    files = _as_paths(paths)
+    if fileformat is not None and fileformat not in ("fasta", "fastq"):
+        raise ValueError(f"fileformat must be 'fasta', 'fastq' or None, got {fileformat!r}")
+    for name, value in (("n_shards", n_shards), ("chunk_size", chunk_size)):
+        if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if isinstance(shard, bool) or not isinstance(shard, Integral) or not 0 <= shard < n_shards:
+        raise ValueError(f"shard must be an integer in 0..n_shards-1, got {shard!r}")
+    _dnaio()
+    g = 0  # records of shared files seen so far, counted over all of them
+    for piece in _shards.plan(files, shard, n_shards, fileformat, split):
+        if piece.kind == "whole":
+            yield ShardPart(piece.path, "its start", 0, _iter_one(piece.path, fileformat), False)
+        elif piece.kind != "shared":
+            try:
+                source, where = _shards.open_range(piece)
+            except OSError as exc:
+                if isinstance(exc, FileNotFoundError):
+                    raise
+                raise _file_error(piece.path, 0, exc, fileformat,
+                                  f"byte range {piece.index} of {piece.count}") from exc
+            records = _iter_one(piece.path, piece.fileformat, source, where)
+            yield ShardPart(piece.path, where, 0, records, False)
+        else:  # chunks c of chunk_size records with c % n_shards == shard
+            it = _iter_one(piece.path, fileformat)
+            i = 0  # records seen in this file
+            while True:
+                want = chunk_size - g % chunk_size
+                if (g // chunk_size) % n_shards == shard:
+                    got = list(islice(it, want))
+                    n = len(got)
+                    if n:
+                        yield ShardPart(piece.path, "its start", i, iter(got), True)
+                else:
+                    n = sum(1 for _ in islice(it, want))
+                g += n
+                i += n
+                if n < want:
+                    break  # file exhausted
+
+
+def iter_shard(
+    paths: PathLike | Iterable[PathLike],
+    shard: int,
+    n_shards: int,
+    *,
+    fileformat: str | None = None,
+    chunk_size: int = 1,
+    split: bool = True,
+) -> Iterator["dnaio.SequenceRecord"]:
+    """Stream shard ``shard`` of ``n_shards`` of the records of FASTA/FASTQ files.
+
+    The shards of ``0 .. n_shards - 1`` together yield every record exactly
+    once, and each shard parses only what it yields where the files allow it.
+
+    Parameters
+    ----------
+    paths : path or iterable of paths
+    shard : int
+        This shard, ``0 <= shard < n_shards``.
+    n_shards : int
+        Number of shards (for example DataLoader workers x distributed ranks).
+    fileformat : {"fasta", "fastq"} or None, default=None
+        Force a format instead of detecting it.
+    chunk_size : int, default=1
+        For files that cannot be split (see Notes): the shards take turns by
+        runs of this many consecutive records.
+    split : bool, default=True
+        False treats every file as one that cannot be split: each shard
+        parses everything, and the shards' shares differ by at most one
+        chunk (what distributed training with equal step counts needs).
+
+    Yields
+    ------
+    dnaio.SequenceRecord
+
+    Raises
+    ------
+    SequenceFileError
+        For a malformed file, naming the file and, for a part of a split
+        file, the byte where the part starts.
+
+    Notes
+    -----
+    With at least as many files as shards, shard ``s`` reads files ``s, s +
+    n_shards, ...`` whole. With fewer, each plain or BGZF (detected by
+    content) file is cut into ``n_shards`` byte ranges and shard ``s`` reads
+    range ``s`` of each: a record belongs to the range holding the line break
+    before it (for BGZF, to the range where that line break's block starts),
+    and a reader starts at the first record boundary of its range. Other
+    compressed files (ordinary gzip, bz2, xz, zstd) cannot be entered in the
+    middle: every shard parses them and keeps chunk ``c`` (of ``chunk_size``
+    records, counted over all such files) when ``c % n_shards == shard``; so
+    they give no speed-up with several shards (split them into several files,
+    or recompress them with ``bgzip`` or :func:`to_bgzf`). Within a shard,
+    records come in file order.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from deepbiop.io import iter_shard
+    >>> p = os.path.join(tempfile.mkdtemp(), "x.fa")
+    >>> _ = open(p, "w").write(">a\\nAC\\n>b\\nGG\\n>c\\nTT\\n>d\\nCA\\n")
+    >>> [[r.id for r in iter_shard(p, s, 2)] for s in range(2)]
+    [['a', 'b', 'c'], ['d']]
+    """
+    for part in iter_shard_parts(paths, shard, n_shards, fileformat=fileformat,
+                                 chunk_size=chunk_size, split=split):
+        yield from part.records
 
 
 def iter_records(

@@ -76,7 +76,7 @@ from deepbiop import _distributed
 from deepbiop import io as _io
 from deepbiop.augment import Augmentation, worker_seed_sequence
 
-__all__ = ["SequenceDataset", "FastxDataset", "FastxBatchDataset", "EncodeCollate"]
+__all__ = ["SequenceDataset", "FastxDataset", "FastxBatchDataset", "EncodeCollate", "ExpandCodes"]
 
 
 def _takes_random_state(fn: Callable[..., Any] | None) -> bool:
@@ -154,24 +154,26 @@ class _SeededMixin:
         self._stream_token = f"deepbiop-stream-{os.getpid()}-{uuid.uuid4().hex}"
         weakref.finalize(self, _remove_markers, self._stream_token)
 
-    def _note_stream_start(self, wid: int, rank: int) -> None:
-        """Warn (once per dataset) when a worker re-draws an epoch's stream."""
+    def _first_time(self, name: str) -> bool | None:
+        """Create this dataset's marker file ``name``: True if this call created
+        it (in any process), False if it existed, None when it cannot be made."""
         token = getattr(self, "_stream_token", None)
         if token is None:
-            return
-        tmp = tempfile.gettempdir()
-        marker = os.path.join(tmp, f"{token}-r{rank}-w{wid}-e{self._epoch}")
+            return None
+        marker = os.path.join(tempfile.gettempdir(), f"{token}-{name}")
         try:
             os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-            return  # first start of this stream
+            return True
         except FileExistsError:
-            pass
+            return False
         except OSError:  # unwritable temp dir: no detection, no failure
-            return
-        try:  # one warning per dataset, not one per worker and epoch
-            os.close(os.open(os.path.join(tmp, f"{token}-warned"),
-                             os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-        except OSError:
+            return None
+
+    def _note_stream_start(self, wid: int, rank: int) -> None:
+        """Warn (once per dataset) when a worker re-draws an epoch's stream."""
+        if self._first_time(f"r{rank}-w{wid}-e{self._epoch}") is not False:
+            return  # first start of this stream (or no way to tell)
+        if not self._first_time("warned"):  # one warning per dataset, not per worker and epoch
             return
         warnings.warn(
             f"deepbiop: {type(self).__name__}(seed={self.seed}) DataLoader worker {wid} "
@@ -212,6 +214,7 @@ class _FastxMixin(_SeededMixin):
     def _init_stream(
         self, paths: Any, label_fn: Any, labels: Any, transform: Any, seed: int | None,
         return_ids: bool, fileformat: str | None, rank: int | None, world_size: int | None,
+        shuffle_buffer: int = 0,
     ) -> None:
         """Check and store the arguments both FASTA/FASTQ datasets share."""
         self.paths = _io._as_paths(paths)
@@ -229,6 +232,11 @@ class _FastxMixin(_SeededMixin):
             raise ValueError(f"rank must be in 0..world_size-1, got rank={rank}, world_size={world_size}")
         if fileformat is not None and fileformat not in ("fasta", "fastq"):
             raise ValueError(f"fileformat must be 'fasta', 'fastq' or None, got {fileformat!r}")
+        if isinstance(shuffle_buffer, bool) or not isinstance(shuffle_buffer, Integral) or (
+            shuffle_buffer < 0
+        ):
+            raise ValueError(f"shuffle_buffer must be a non-negative integer, got {shuffle_buffer!r}")
+        self.shuffle_buffer = int(shuffle_buffer)
         self.label_fn = label_fn
         self.labels = labels
         self.transform = transform
@@ -238,6 +246,22 @@ class _FastxMixin(_SeededMixin):
         self.rank = rank
         self.world_size = world_size
         self._transform_rng = _takes_random_state(transform)
+
+    def _shuffled(self, items: Iterator[Any]) -> Iterator[Any]:
+        """``items`` through a buffer of ``shuffle_buffer`` items, leaving it in
+        an order drawn from this copy's generator (seed, epoch, rank, worker)."""
+        rng = self._rng()
+        buf: list[Any] = []
+        for item in items:
+            if len(buf) < self.shuffle_buffer:
+                buf.append(item)
+                continue
+            j = int(rng.integers(0, len(buf)))
+            buf[j], item = item, buf[j]
+            yield item
+        order = rng.permutation(len(buf))
+        for j in order:
+            yield buf[j]
 
     def shard_info(self) -> tuple[int, int]:
         """``(shard index, number of shards)`` of the calling process/worker."""
@@ -416,16 +440,11 @@ class FastxDataset(_FastxMixin, IterableDataset):
         world_size: int | None = None,
     ) -> None:
         self._init_stream(paths, label_fn, labels, transform, seed, return_ids, fileformat,
-                          rank, world_size)
+                          rank, world_size, shuffle_buffer)
         if shard not in _SHARD_MODES:
             raise ValueError(f"shard must be 'record' or 'file', got {shard!r}")
-        if isinstance(shuffle_buffer, bool) or not isinstance(shuffle_buffer, Integral) or (
-            shuffle_buffer < 0
-        ):
-            raise ValueError(f"shuffle_buffer must be a non-negative integer, got {shuffle_buffer!r}")
         self.encoder = encoder
         self.shard = shard
-        self.shuffle_buffer = int(shuffle_buffer)
 
     def _label(self, rec: Any, path: str, index: int) -> Any:
         if self.label_fn is not None:
@@ -468,20 +487,6 @@ class FastxDataset(_FastxMixin, IterableDataset):
             return items
         return self._shuffled(items)
 
-    def _shuffled(self, items: Iterator[Any]) -> Iterator[Any]:
-        rng = self._rng()
-        buf: list[Any] = []
-        for item in items:
-            if len(buf) < self.shuffle_buffer:
-                buf.append(item)
-                continue
-            j = int(rng.integers(0, len(buf)))
-            buf[j], item = item, buf[j]
-            yield item
-        order = rng.permutation(len(buf))
-        for j in order:
-            yield buf[j]
-
 
 class FastxBatchDataset(_FastxMixin, IterableDataset):
     """Stream FASTA/FASTQ(.gz) files as whole encoded batches (the fast path).
@@ -500,10 +505,10 @@ class FastxBatchDataset(_FastxMixin, IterableDataset):
         worker when iteration starts.
     encoder : deepbiop encoder
         Any object with ``encode_batch`` (see :class:`EncodeCollate`). For
-        ``num_workers > 0`` a compact output dtype, e.g.
-        ``OneHotEncoder(dtype=np.uint8)``, moves a quarter of the bytes of
-        float32 between processes; convert on the training side
-        (``batch["inputs"].float()``).
+        ``num_workers > 0`` prefer a compact output (see Notes):
+        ``IntegerEncoder("dna", "unknown", dtype=np.uint8, pad_value=255)``
+        expanded on the model's device by :class:`ExpandCodes`, or
+        ``OneHotEncoder(dtype=np.uint8)`` and ``batch["inputs"].float()``.
     batch_size : int, default=256
         Records per batch. Batches are cut from the stream of records counted
         over all files, so they may span a file boundary.
@@ -531,6 +536,17 @@ class FastxBatchDataset(_FastxMixin, IterableDataset):
     rank, world_size : int or None, default=None
         Distributed shard of this process; by default as :class:`FastxDataset`
         finds it (process group, else ``RANK``/``WORLD_SIZE``, else 0 of 1).
+    shuffle_buffer : int, default=0
+        If > 1, records pass through a buffer of this many records and leave
+        it in a random order before being cut into batches; the order is drawn
+        from the generator of the augmentations (``seed``, epoch via
+        :meth:`set_epoch`, rank and worker), so a run reproduces.
+    shard : {"auto", "chunk"}, default="auto"
+        How the records are split between shards (see Notes). ``"chunk"``:
+        every shard parses every file and keeps every ``n``-th batch, so the
+        shards' sizes differ by at most one batch (distributed training with
+        equal step counts per rank); ``"auto"``: no shard parses what it does
+        not yield where the files allow it.
 
     Yields
     ------
@@ -541,14 +557,35 @@ class FastxBatchDataset(_FastxMixin, IterableDataset):
 
     Notes
     -----
-    Sharding: the stream is cut into chunks of ``batch_size`` consecutive
-    records (counted over all files); chunk ``c`` belongs to shard
-    ``c % n_shards`` (``n_shards`` = world size x workers), so every record
-    is yielded exactly once per epoch and each batch is one chunk. Every
-    worker still parses every file (a gzip stream cannot be entered in the
-    middle) but skips other shards' chunks without touching the records.
-    Records come in file order: shuffle the files beforehand, or use
-    :class:`FastxDataset` with ``shuffle_buffer``.
+    Sharding (``n`` shards = world size x DataLoader workers; shard ``s`` =
+    rank x workers + worker id; see :func:`deepbiop.io.iter_shard`), with
+    ``shard="auto"``:
+
+    * at least as many files as shards: shard ``s`` reads files ``s, s + n,
+      ...`` whole;
+    * fewer files than shards: each plain or BGZF file (detected by content,
+      e.g. written by ``bgzip`` or :func:`deepbiop.io.to_bgzf`) is cut into
+      ``n`` byte ranges and each shard reads its range from the first record
+      boundary in it, so no shard parses records it does not yield;
+    * an ordinary gzip (or bz2, xz, zstd) file cannot be entered in the
+      middle: when it has to be shared, every shard parses all of it and
+      keeps batches ``s, s + n, ...`` (a ``UserWarning`` names the file).
+      Workers then split only the encoding, so they add little: split such
+      a file into one file per worker, or recompress it as BGZF.
+
+    Every record is yielded exactly once per epoch, in a deterministic order;
+    within a shard records come in file order (unless ``shuffle_buffer``),
+    and batches may span files. Byte ranges balance bytes, not records:
+    ranks may get slightly different numbers of batches, which distributed
+    training with equal step counts cannot tolerate; use ``shard="chunk"``
+    (or ``torch.distributed.algorithms.Join``) there.
+
+    The compact path. A float32 one-hot batch costs 16 bytes per base to pass
+    from a worker to the main process; uint8 codes cost 1. Let workers yield
+    ``IntegerEncoder("dna", "unknown", dtype=np.uint8, pad_value=255)``
+    codes and expand them on the model's device with :class:`ExpandCodes`
+    (equal to ``OneHotEncoder("dna", "skip")``: N and padding become zero
+    rows), and pass ``mask_dtype=torch.bool``.
 
     Examples
     --------
@@ -584,11 +621,16 @@ class FastxBatchDataset(_FastxMixin, IterableDataset):
         fileformat: str | None = None,
         rank: int | None = None,
         world_size: int | None = None,
+        shuffle_buffer: int = 0,
+        shard: str = "auto",
     ) -> None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, Integral) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        if shard not in ("auto", "chunk"):
+            raise ValueError(f"shard must be 'auto' or 'chunk', got {shard!r}")
+        self.shard = shard
         self._init_stream(paths, label_fn, labels, transform, seed, return_ids, fileformat,
-                          rank, world_size)
+                          rank, world_size, shuffle_buffer)
         self._collate_fn = EncodeCollate(
             encoder, max_length, label_dtype=label_dtype, mask_dtype=mask_dtype
         )
@@ -597,38 +639,58 @@ class FastxBatchDataset(_FastxMixin, IterableDataset):
         self.max_length = max_length
         self.drop_last = bool(drop_last)
 
-    def _chunks(self, shard: int, n_shards: int) -> Iterator[tuple[list[Any], list[tuple[str, int, int]]]]:
-        """This shard's chunks: records, and (path, first index in file, count) pieces."""
+    def _parts(self, shard: int, n_shards: int) -> Iterator[_io.ShardPart]:
+        """This shard's runs of records; warns once when a file is parsed by every shard."""
+        split = self.shard == "auto"
+        for part in _io.iter_shard_parts(self.paths, shard, n_shards, fileformat=self.fileformat,
+                                         chunk_size=self.batch_size, split=split):
+            if (part.shared and split and n_shards > 1 and shard == 0
+                    and self._first_time("shared") is not False):
+                warnings.warn(
+                    f"deepbiop: {part.path!r} is compressed as one gzip (or bz2/xz/zstd) "
+                    "stream, which cannot be entered in the middle, so each of the "
+                    f"{n_shards} DataLoader workers x ranks parses all of it and keeps its "
+                    "own batches: more workers add no parsing speed. Split it into at least "
+                    "as many files as workers, or recompress it as BGZF (`bgzip`, or "
+                    "deepbiop.io.to_bgzf(src, dst)), which workers split by byte ranges.",
+                    UserWarning,
+                    stacklevel=2,
+                )
+            yield part
+
+    def _chunks(self, shard: int, n_shards: int) -> Iterator[tuple[list[Any], list[tuple[Any, int, int]]]]:
+        """This shard's batches of records, with ``(part, index in part, count)`` pieces."""
         bs = self.batch_size
-        g = 0  # records seen so far over all files
-        recs: list[Any] = []
-        pieces: list[tuple[str, int, int]] = []
-        for path in self.paths:
-            it = _io._iter_one(path, self.fileformat)
-            i = 0  # records seen in this file
+        parts = self._parts(shard, n_shards)
+        if self.shuffle_buffer > 1:
+            items = ((rec, part, k) for part in parts for k, rec in enumerate(part.records))
+            shuffled = self._shuffled(items)
             while True:
-                want = bs - g % bs
-                if (g // bs) % n_shards == shard:
-                    got = list(islice(it, want))
-                    n = len(got)
-                    if n:
-                        recs += got
-                        pieces.append((path, i, n))
-                else:
-                    n = 0
-                    for _ in islice(it, want):
-                        n += 1
-                g += n
-                i += n
+                batch = list(islice(shuffled, bs))
+                if not batch:
+                    return
+                yield [r for r, _, _ in batch], [(part, k, 1) for _, part, k in batch]
+        recs: list[Any] = []
+        pieces: list[tuple[Any, int, int]] = []
+        for part in parts:
+            it = part.records
+            k = 0  # records taken from this part
+            while True:
+                want = bs - len(recs)
+                got = list(islice(it, want))
+                if got:
+                    recs += got
+                    pieces.append((part, k, len(got)))
+                    k += len(got)
                 if len(recs) == bs:
                     yield recs, pieces
                     recs, pieces = [], []
-                if n < want:
-                    break  # file exhausted
+                if len(got) < want:
+                    break  # part exhausted
         if recs:
             yield recs, pieces
 
-    def _batch_labels(self, recs: list[Any], pieces: list[tuple[str, int, int]]) -> list[Any] | None:
+    def _batch_labels(self, recs: list[Any], pieces: list[tuple[Any, int, int]]) -> list[Any] | None:
         if self.label_fn is not None:
             many = getattr(self.label_fn, "batch", None)
             return many(recs) if callable(many) else [self.label_fn(r) for r in recs]
@@ -640,12 +702,13 @@ class FastxBatchDataset(_FastxMixin, IterableDataset):
         except KeyError:
             pass
         j = 0
-        for path, first, n in pieces:  # name the file and record of the first miss
+        for part, first, n in pieces:  # name the file and record of the first miss
             for k in range(n):
                 if recs[j].id not in table:
+                    at = "" if part.where == "its start" else f" of the part from {part.where}"
                     raise KeyError(
-                        f"{path!r}: record {first + k} (0-based, id {recs[j].id!r}) has no "
-                        "entry in labels"
+                        f"{part.path!r}: record {part.first + first + k} (0-based{at}, id "
+                        f"{recs[j].id!r}) has no entry in labels"
                     ) from None
                 j += 1
         raise AssertionError("unreachable: a missing label was not found")  # pragma: no cover
@@ -664,13 +727,47 @@ class FastxBatchDataset(_FastxMixin, IterableDataset):
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         shard, n_shards = self.shard_info()
+        wrap = _PipedBatch if _in_worker() else dict
         for recs, pieces in self._chunks(shard, n_shards):
             if self.drop_last and len(recs) < self.batch_size:
                 return
             seqs = self._batch_transform([r.sequence for r in recs])
             labels = self._batch_labels(recs, pieces)
             ids = [r.id for r in recs] if self.return_ids else None
-            yield self._collate_fn._collate(seqs, labels, ids)
+            yield wrap(self._collate_fn._collate(seqs, labels, ids))
+
+
+_PIPE_MAX_BYTES = 2 << 20
+
+
+class _PipedBatch(dict):
+    """A batch made in a DataLoader worker, sent to the main process as array
+    bytes through the worker's pipe.
+
+    PyTorch sends each tensor a worker yields through a new shared-memory
+    segment (create, map, pass its descriptor, map again, free): a fixed cost
+    per tensor that is larger than copying a batch of uint8 codes through the
+    pipe. This dict pickles its tensors of up to ``_PIPE_MAX_BYTES`` as numpy
+    arrays (larger ones take PyTorch's path) and unpickles, in the main
+    process, as a plain ``dict`` of tensors, so the caller sees what
+    ``num_workers=0`` gives.
+    """
+
+    def __copy__(self) -> "_PipedBatch":
+        # DataLoader's default_convert copies mappings before pickling them
+        return _PipedBatch(self)
+
+    def __reduce_ex__(self, protocol: Any) -> tuple:
+        # past a few MB one shared-memory segment beats copying through the pipe
+        tensors = [k for k, v in self.items() if isinstance(v, torch.Tensor)
+                   and v.device.type == "cpu" and v.nbytes <= _PIPE_MAX_BYTES]
+        values = {k: (v.numpy() if k in tensors else v) for k, v in self.items()}
+        return _unpipe_batch, (values, tensors)
+
+
+def _unpipe_batch(values: dict[str, Any], tensors: list[str]) -> dict[str, Any]:
+    """The main process's side of :class:`_PipedBatch`: a plain dict of tensors."""
+    return {k: (torch.from_numpy(v) if k in tensors else v) for k, v in values.items()}
 
 
 _TEXT = (str, bytes, bytearray, memoryview)
@@ -871,3 +968,77 @@ class EncodeCollate:
 
     def __repr__(self) -> str:
         return f"EncodeCollate({self.encoder!r}, max_length={self.max_length!r})"
+
+
+class ExpandCodes(torch.nn.Module):
+    """Expand integer codes to one-hot on the model's device (the compact path).
+
+    DataLoader workers yield 1 byte per base (``IntegerEncoder(dtype=np.uint8)``)
+    instead of 16 (float32 one-hot over 4 letters); put this module first in
+    the model and the expansion runs where the model runs (GPU or CPU).
+
+    Parameters
+    ----------
+    num_classes : int, default=4
+        Alphabet size ``A`` (4 for DNA/RNA, 20 for protein). Codes
+        ``0 .. A - 1`` become one-hot rows; every other code (the
+        ``"unknown"`` code ``A`` of :class:`~deepbiop.IntegerEncoder`, its
+        ``pad_value``, negative pads) becomes an all-zero row, as
+        ``OneHotEncoder(ambiguous_strategy="skip")`` encodes N and padding.
+    channels_first : bool, default=False
+        Output ``(B, A, L)`` (Conv1d layout, ``OneHotEncoder(channels_first=True)``)
+        instead of ``(B, L, A)``.
+    dtype : torch.dtype, default=torch.float32
+
+    Notes
+    -----
+    Input: an integer tensor of codes, any shape ``(..., L)``; output:
+    ``(..., L, A)`` or, with ``channels_first``, ``(..., A, L)``, contiguous.
+    One table lookup (a ``(A + 1, A)`` identity with a zero row); no
+    parameters, nothing to train.
+
+    Examples
+    --------
+    >>> import numpy as np, torch, deepbiop as dbp
+    >>> from deepbiop.torch import ExpandCodes
+    >>> codes = dbp.IntegerEncoder("dna", "unknown", dtype=np.uint8, pad_value=255)
+    >>> x = torch.from_numpy(codes.encode_batch(["ACN", "G"]))
+    >>> x
+    tensor([[  0,   1,   4],
+            [  2, 255, 255]], dtype=torch.uint8)
+    >>> ExpandCodes(4)(x)[1]
+    tensor([[0., 0., 1., 0.],
+            [0., 0., 0., 0.],
+            [0., 0., 0., 0.]])
+    >>> ExpandCodes(4, channels_first=True)(x).shape
+    torch.Size([2, 4, 3])
+    """
+
+    def __init__(
+        self, num_classes: int = 4, *, channels_first: bool = False, dtype: torch.dtype = torch.float32
+    ) -> None:
+        super().__init__()
+        if isinstance(num_classes, bool) or not isinstance(num_classes, Integral) or num_classes < 1:
+            raise ValueError(f"num_classes must be a positive integer, got {num_classes!r}")
+        if not (isinstance(dtype, torch.dtype) and (dtype.is_floating_point or dtype in
+                                                     (torch.uint8, torch.bool, torch.int64))):
+            raise ValueError(f"dtype must be a floating, uint8, bool or int64 torch.dtype, got {dtype!r}")
+        self.num_classes = int(num_classes)
+        self.channels_first = bool(channels_first)
+        self.dtype = dtype
+        table = torch.cat([torch.eye(self.num_classes), torch.zeros(1, self.num_classes)])
+        self.register_buffer("table", table.to(dtype), persistent=False)
+
+    def forward(self, codes: torch.Tensor) -> torch.Tensor:
+        """``codes`` (integer, ``(..., L)``) -> one-hot ``(..., L, A)`` or ``(..., A, L)``."""
+        if codes.dtype.is_floating_point or codes.dtype == torch.bool or codes.is_complex():
+            raise TypeError(f"ExpandCodes takes integer codes, got a {codes.dtype} tensor")
+        idx = codes.long()
+        idx = torch.where((idx >= 0) & (idx < self.num_classes), idx, self.num_classes)
+        out = self.table[idx]
+        if self.channels_first:
+            out = out.movedim(-1, -2).contiguous()
+        return out
+
+    def extra_repr(self) -> str:
+        return f"num_classes={self.num_classes}, channels_first={self.channels_first}, dtype={self.dtype}"

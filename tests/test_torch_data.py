@@ -4,6 +4,7 @@ and the spec's Use Case 1 trained through the dataset + DataLoader path."""
 from __future__ import annotations
 
 import collections
+import os
 import pickle
 
 import numpy as np
@@ -542,8 +543,9 @@ def _ddp_datasets(path, **shard):
     t = aug.RandomMutation(0.3)
     return torch.utils.data.ChainDataset([
         FastxDataset(path, transform=t, seed=5, return_ids=True, **shard),
+        # equal shares per rank (checked below) need shard="chunk"; "auto" splits by bytes
         FastxBatchDataset(path, dbp.IntegerEncoder(dtype="int64"), batch_size=4, transform=t,
-                          seed=5, return_ids=True, **shard),
+                          seed=5, return_ids=True, shard="chunk", **shard),
     ])
 
 
@@ -660,3 +662,184 @@ def test_rank_from_environment_as_fallback(tmp_path, monkeypatch):
         list(FastxDataset(p))
     monkeypatch.delenv("WORLD_SIZE")  # only one of the two: not a torchrun environment
     assert len(list(FastxDataset(p))) == 20
+
+
+# -- real sharding: byte ranges, file shards, the gzip limit, shuffle, compact path --------------
+def _batch_ids(ds, workers, **kw):
+    return [list(b["ids"]) for b in DataLoader(ds, batch_size=None, num_workers=workers, **kw)]
+
+
+@pytest.fixture(scope="module")
+def reads_bgzf(tmp_path_factory, reads_gz):
+    """The reads of ``reads_gz``, recompressed as BGZF (several blocks)."""
+    path = tmp_path_factory.mktemp("bgzf") / "reads.fq.gz"
+    dbp.io.to_bgzf(reads_gz[0], path)
+    return path
+
+
+@pytest.mark.parametrize("world", [1, 2, 3])
+@pytest.mark.parametrize("workers", [0, 1, 2])
+def test_batch_dataset_byte_ranges_each_record_once(reads_gz, reads_bgzf, world, workers):
+    _, seqs, y = reads_gz
+    enc = dbp.IntegerEncoder("dna", "unknown", dtype=np.uint8, pad_value=255)
+    seen = []
+    for rank in range(world):
+        ds = FastxBatchDataset(reads_bgzf, enc, batch_size=100, label_fn=HeaderLabel(),
+                               return_ids=True, rank=rank, world_size=world)
+        for b in DataLoader(ds, batch_size=None, num_workers=workers):
+            assert type(b) is dict and b["inputs"].dtype == torch.uint8  # as in-process
+            idx = [int(r[4:]) for r in b["ids"]]
+            seen += idx
+            assert b["labels"].tolist() == [int(y[i]) for i in idx]
+            np.testing.assert_array_equal(b["inputs"].numpy(),
+                                          enc.encode_batch([seqs[i] for i in idx]))
+    assert sorted(seen) == list(range(N_READS))
+    if workers == 0:  # byte ranges are runs of the file: ranks in order give the file in order
+        assert seen == sorted(seen)
+
+
+def test_batch_dataset_file_shards_read_only_their_files(tmp_path):
+    paths = []
+    for f in range(4):
+        p = tmp_path / f"part{f}.fa.gz"
+        write_fasta(p, make_motif_sequences(20 + f, 30, seed=f)[0])
+        paths.append(p)
+    enc = dbp.IntegerEncoder("dna", "unknown")
+    got = _batch_ids(FastxBatchDataset(paths, enc, batch_size=8, return_ids=True), 2)
+    flat = [i for b in got for i in b]
+    # shard 0 = files 0, 2 and shard 1 = files 1, 3, in full: each sees only its files
+    per_file = [[r.id for r in dbp.io.iter_records(p)] for p in paths]
+    shard0 = [i for b in got[0::2] for i in b]
+    assert len(flat) == sum(map(len, per_file))
+    assert shard0[: len(per_file[0])] == per_file[0]
+    assert shard0[len(per_file[0]):] == per_file[2]
+
+
+def test_one_gzip_file_warns_and_still_yields_each_record_once(reads_gz):
+    path = reads_gz[0]
+    enc = dbp.IntegerEncoder("dna", "unknown")
+    ids = []
+    with pytest.warns(UserWarning, match=r"reads\.fastq\.gz'.*cannot be entered in the middle"
+                                         r".*to_bgzf") as rec:
+        for rank in range(2):
+            ids += [i for b in FastxBatchDataset(path, enc, batch_size=64, return_ids=True,
+                                                 rank=rank, world_size=2) for i in b["ids"]]
+    assert len(rec) == 1  # rank 0's shard warns, once
+    assert sorted(ids) == sorted(f"read{i}" for i in range(N_READS))
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing to warn about
+        list(FastxBatchDataset(path, enc, rank=0, world_size=2, shard="chunk"))
+        list(FastxBatchDataset(path, enc))
+    with pytest.raises(ValueError, match="shard must be 'auto' or 'chunk', got 'file'"):
+        FastxBatchDataset(path, enc, shard="file")
+
+
+def test_batch_dataset_shuffle_buffer(reads_bgzf):
+    enc = dbp.IntegerEncoder("dna", "unknown")
+
+    def run(seed, epoch=0, workers=2, **kw):
+        ds = FastxBatchDataset(reads_bgzf, enc, batch_size=128, return_ids=True, seed=seed,
+                               shuffle_buffer=500, **kw)
+        ds.set_epoch(epoch)
+        return _batch_ids(ds, workers)
+
+    a = run(1)
+    flat = [i for b in a for i in b]
+    assert sorted(flat) == sorted(f"read{i}" for i in range(N_READS))
+    assert a == run(1)  # reproducible
+    assert a != run(2) and a != run(1, epoch=1)  # depends on the seed and the epoch
+    plain = _batch_ids(FastxBatchDataset(reads_bgzf, enc, batch_size=128, return_ids=True), 2)
+    assert [sorted(b) for b in a] != [sorted(b) for b in plain]  # records really moved
+    # worker 0 of 2 shuffles like shard 0 of 2 in-process (same records, same generator)
+    s0 = run(1, workers=0, rank=0, world_size=2)
+    assert [b for b in a if b in s0] == s0 and len(s0) >= len(a) // 2 - 1
+    with pytest.raises(ValueError, match="shuffle_buffer must be a non-negative integer"):
+        FastxBatchDataset(reads_bgzf, enc, shuffle_buffer=-1)
+
+
+@pytest.mark.parametrize("channels_first", [False, True])
+def test_expand_codes_equals_onehot_skip(channels_first):
+    from deepbiop.torch import ExpandCodes
+
+    rng = np.random.default_rng(0)
+    seqs = ["".join(rng.choice(list("ACGTNacgtnRY"), size=int(n))) for n in rng.integers(0, 40, 64)]
+    codes = dbp.IntegerEncoder("dna", "unknown", dtype=np.uint8, pad_value=255).encode_batch(seqs)
+    want = dbp.OneHotEncoder("dna", "skip", channels_first=channels_first).encode_batch(seqs)
+    got = ExpandCodes(4, channels_first=channels_first)(torch.from_numpy(codes))
+    assert got.dtype == torch.float32 and got.is_contiguous()
+    np.testing.assert_array_equal(got.numpy(), want)  # N, R, Y and padding: zero rows
+    # int64 codes with the default pad -1 expand the same way
+    signed = dbp.IntegerEncoder("dna", "unknown", dtype="int64").encode_batch(seqs)
+    np.testing.assert_array_equal(
+        ExpandCodes(4, channels_first=channels_first)(torch.from_numpy(signed)).numpy(), want)
+    with pytest.raises(TypeError, match="ExpandCodes takes integer codes, got a torch.float32"):
+        ExpandCodes()(torch.zeros(2, 3))
+    with pytest.raises(ValueError, match="num_classes must be a positive integer, got 0"):
+        ExpandCodes(0)
+
+
+_FORK_CHILD = """
+import sys, numpy as np, torch
+from torch.utils.data import DataLoader
+import deepbiop as dbp
+import deepbiop.encoders._base as base
+from deepbiop.torch import FastxBatchDataset
+
+base._MIN_BASES_PER_THREAD = 1  # small batches really use both threads
+path = sys.argv[1]
+enc = dbp.IntegerEncoder("dna", "unknown", dtype=np.uint8, pad_value=255, n_jobs=2)
+rng = np.random.default_rng(0)
+big = ["".join(rng.choice(list("ACGT"), size=150)) for _ in range(20000)]
+enc.encode_batch(big)  # the parent's OpenMP threads exist before the fork
+def batches(shard, **kw):
+    ds = FastxBatchDataset(path, enc, batch_size=64, return_ids=True, shard=shard)
+    return {tuple(b["ids"]): b["inputs"] for b in DataLoader(ds, batch_size=None, **kw)}
+def rows(batches):
+    return {i: x[x != 255].tolist() for ids, xs in batches.items() for i, x in zip(ids, xs)}
+want = batches("chunk", num_workers=0)
+fork = dict(num_workers=2, multiprocessing_context="fork", timeout=60)
+got = batches("chunk", **fork)  # every worker parses the file: the same batches
+assert got.keys() == want.keys(), "different batches"
+assert all(torch.equal(got[k], want[k]) for k in want), "different codes"
+assert rows(batches("auto", **fork)) == rows(want), "byte ranges: different records"
+print("OK", len(got))
+"""
+
+
+def test_fork_workers_encode_with_two_threads_after_parent_did(reads_bgzf):
+    import subprocess
+    import sys
+
+    from deepbiop._kernels import _config
+
+    if _config.sanitizer_enabled():
+        pytest.skip("fork with live threads under ASan can deadlock its allocator")
+    import deepbiop
+
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [os.path.dirname(os.path.dirname(deepbiop.__file__)), os.environ.get("PYTHONPATH", "")]))
+    try:
+        res = subprocess.run([sys.executable, "-c", _FORK_CHILD, str(reads_bgzf)], env=env,
+                             capture_output=True, text=True, timeout=240)
+    except subprocess.TimeoutExpired as exc:
+        raise AssertionError(f"forked DataLoader workers hung (no result in 240 s)\n{exc.stderr}")
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert res.stdout.startswith("OK")
+
+
+def test_worker_batches_cross_the_pipe_as_plain_dicts_of_tensors():
+    import torch.multiprocessing  # noqa: F401  (registers the tensor reducers)
+    from multiprocessing.reduction import ForkingPickler
+
+    from deepbiop.torch import _PipedBatch
+
+    small = torch.arange(600, dtype=torch.uint8).reshape(4, 150)
+    big = torch.zeros(3 << 20, dtype=torch.uint8)  # past the pipe limit: PyTorch's path
+    sent = _PipedBatch(inputs=small, lengths=torch.tensor([1, 2]), ids=["a", "b"], big=big)
+    got = pickle.loads(ForkingPickler.dumps(sent))
+    assert type(got) is dict and got.keys() == sent.keys() and got["ids"] == ["a", "b"]
+    assert all(torch.equal(got[k], sent[k]) for k in ("inputs", "lengths", "big"))
+    got["inputs"][0, 0] = 7  # writable, and not shared with the sender
+    assert int(small[0, 0]) == 0
