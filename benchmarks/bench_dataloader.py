@@ -14,7 +14,8 @@ run a fresh epoch (worker start-up included), with
 * ``float``: ``OneHotEncoder("dna", "skip", max_length=150)``, float32
   one-hot (16 bytes per base cross the process boundary);
 * ``compact``: ``IntegerEncoder("dna", "unknown", dtype=uint8, pad_value=255)``
-  and a bool mask (1 byte per base), expanded by ``deepbiop.torch.ExpandCodes``
+  and lengths (1 byte per base; no mask: built from the lengths on the device),
+  expanded by ``deepbiop.torch.ExpandCodes``
   on the training side (not timed here: it belongs to the model);
 * ``training``: the compact path while the main loop burns a fixed 2 ms of CPU
   per 512-read batch (a busy loop standing in for a training step); reported
@@ -85,7 +86,8 @@ def _dataset(paths: list[Path], path_kind: str, ids: bool = False):
         enc = dbp.OneHotEncoder("dna", "skip", max_length=LENGTH)
         return FastxBatchDataset(paths, enc, batch_size=BATCH, return_ids=ids)
     enc = dbp.IntegerEncoder("dna", "unknown", dtype=np.uint8, pad_value=255, max_length=LENGTH)
-    return FastxBatchDataset(paths, enc, batch_size=BATCH, mask_dtype=torch.bool, return_ids=ids)
+    # the compact path: uint8 codes and lengths; the mask is built on the device
+    return FastxBatchDataset(paths, enc, batch_size=BATCH, mask_dtype=None, return_ids=ids)
 
 
 def _burn(seconds: float) -> None:

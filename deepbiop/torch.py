@@ -524,8 +524,10 @@ class FastxBatchDataset(_FastxMixin, IterableDataset):
     max_length : int or None, default=None
         Truncate and pad every batch to exactly ``max_length`` positions.
     label_dtype : torch.dtype or None, default=None
-    mask_dtype : torch.dtype, default=torch.int64
-        ``torch.bool`` or ``torch.uint8`` for compact masks.
+    mask_dtype : torch.dtype or None, default=torch.int64
+        ``torch.bool`` or ``torch.uint8`` for compact masks; None for no
+        ``attention_mask`` (build it on the device from ``lengths``; see
+        :class:`EncodeCollate`).
     seed : int or None, default=None
         Base seed of the augmentation stream (see the module docstring).
     drop_last : bool, default=False
@@ -818,10 +820,13 @@ class EncodeCollate:
     label_dtype : torch.dtype or None, default=None
         dtype of ``labels``; by default int64 for integer labels and float32
         for floats.
-    mask_dtype : torch.dtype, default=torch.int64
+    mask_dtype : torch.dtype or None, default=torch.int64
         dtype of ``attention_mask``: ``torch.bool`` or ``torch.uint8`` move an
         eighth of the bytes between DataLoader worker processes (HuggingFace
-        models want int64 masks).
+        models want int64 masks). None leaves the mask out: build it where it
+        is used from ``lengths`` (``torch.arange(L, device=d) <
+        lengths.to(d)[:, None]``), so workers send half the bytes of the
+        compact path.
 
     Returns
     -------
@@ -860,9 +865,10 @@ class EncodeCollate:
         label_dtype: Any = None,
         mask_dtype: Any = torch.int64,
     ) -> None:
-        if mask_dtype not in _MASK_DTYPES:
+        if mask_dtype is not None and mask_dtype not in _MASK_DTYPES:
             raise ValueError(
-                f"mask_dtype must be one of {', '.join(map(str, _MASK_DTYPES))}; got {mask_dtype!r}"
+                f"mask_dtype must be None or one of {', '.join(map(str, _MASK_DTYPES))}; "
+                f"got {mask_dtype!r}"
             )
         if not hasattr(encoder, "encode_batch"):
             raise TypeError(
@@ -954,7 +960,7 @@ class EncodeCollate:
         else:
             out["inputs"] = torch.from_numpy(encoded)
             axis = self._axis
-            if axis is not None:
+            if axis is not None and self.mask_dtype is not None:
                 L = encoded.shape[axis]
                 mask = np.arange(L, dtype=np.int64)[None, :] < lengths[:, None]
                 np_dtype = _MASK_DTYPES[self.mask_dtype]

@@ -843,3 +843,23 @@ def test_worker_batches_cross_the_pipe_as_plain_dicts_of_tensors():
     assert all(torch.equal(got[k], sent[k]) for k in ("inputs", "lengths", "big"))
     got["inputs"][0, 0] = 7  # writable, and not shared with the sender
     assert int(small[0, 0]) == 0
+
+
+def test_mask_dtype_none_leaves_the_mask_out_and_lengths_rebuild_it():
+    import numpy as np
+    import torch
+
+    import deepbiop as dbp
+    from deepbiop.torch import EncodeCollate
+
+    seqs = ["ACGT", "GA", ""]
+    with_mask = EncodeCollate(dbp.IntegerEncoder(dtype=np.uint8, pad_value=255),
+                              max_length=5, mask_dtype=torch.bool)(seqs)
+    without = EncodeCollate(dbp.IntegerEncoder(dtype=np.uint8, pad_value=255),
+                            max_length=5, mask_dtype=None)(seqs)
+    assert "attention_mask" not in without
+    assert torch.equal(without["inputs"], with_mask["inputs"])
+    rebuilt = torch.arange(5) < without["lengths"][:, None]
+    assert torch.equal(rebuilt, with_mask["attention_mask"])
+    with pytest.raises(ValueError, match="mask_dtype"):
+        EncodeCollate(dbp.IntegerEncoder(), mask_dtype=torch.float16)
