@@ -480,7 +480,7 @@ def test_batch_dataset_per_item_transforms_and_labels_table(tmp_path):
         list(missing)
     with pytest.raises(ValueError, match="batch_size must be a positive integer, got 0"):
         FastxBatchDataset(p, enc, batch_size=0)
-    with pytest.raises(ValueError, match="mask_dtype must be one of"):
+    with pytest.raises(ValueError, match="mask_dtype must be None or one of"):
         FastxBatchDataset(p, enc, mask_dtype=torch.float16)
     with pytest.raises(ValueError, match="pass label_fn or labels, not both"):
         FastxBatchDataset(p, enc, labels={}, label_fn=HeaderLabel())
