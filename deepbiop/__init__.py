@@ -22,6 +22,7 @@ from deepbiop.alphabets import DNA, PROTEIN, RNA, Alphabet, get_alphabet
 from deepbiop.encoders import IntegerEncoder, KmerEncoder, OneHotEncoder
 from deepbiop import augment, io  # noqa: E402  (dbp.io, dbp.augment; deepbiop.torch stays opt-in)
 from deepbiop.encoders.tokens import TokenVocabulary, TransformerEncoder
+from deepbiop.kmers import kmer_names
 from deepbiop.spectrum import KmerSpectrum, kmer_spectrum, kmer_spectrum_file
 from deepbiop.transformer_utils import (
     add_special_tokens,
@@ -40,6 +41,7 @@ __all__ = [
     "OneHotEncoder",
     "IntegerEncoder",
     "KmerEncoder",
+    "kmer_names",
     "KmerSpectrum",
     "kmer_spectrum",
     "kmer_spectrum_file",
