@@ -81,7 +81,7 @@ def _private_source(module: str) -> bool:
 
 
 @pytest.mark.parametrize("path", ["deepbiop/kmers.py", "deepbiop/spectrum.py",
-                                  "deepbiop/encoders/kmer.py",
+                                  "deepbiop/encoders/kmer.py", "deepbiop/vocabularies.py",
                                   "deepbiop/encoders/tokens.py", "deepbiop/bpe.py",
                                   "deepbiop/transformer_utils.py", "deepbiop/hf.py"])
 def test_no_private_name_imported_from_a_public_module(path):
