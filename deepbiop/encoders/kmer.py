@@ -1,4 +1,10 @@
-"""K-mer count vectors: dense rows for small k, sparse CSR rows up to k = 31."""
+"""K-mer count vectors: dense rows for small k, sparse CSR rows up to k = 31.
+
+The column space the counts land in (names, codes, canonical rank, limits and
+the validation of k and ``canonical``) is :mod:`deepbiop.kmers`; its
+user-facing names (``kmer_names``, ``KmerNames``, ``kmer_codes``,
+``n_canonical_kmers``, ``max_sparse_k``) are re-exported here.
+"""
 
 from __future__ import annotations
 

@@ -23,6 +23,7 @@ from deepbiop.vocabularies import PRESETS, TokenVocabulary, default_vocabulary, 
 
 __all__ = ["TokenVocabulary", "TransformerEncoder", "PRESETS", "default_vocabulary"]
 
+
 class TransformerEncoder(SequenceEncoder):
     """Token ids, attention masks and special tokens for transformer models.
 
