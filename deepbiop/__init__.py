@@ -21,8 +21,10 @@ from deepbiop._config import effective_n_threads, openmp_enabled, show_config, t
 from deepbiop.alphabets import DNA, PROTEIN, RNA, Alphabet, get_alphabet
 from deepbiop.encoders import IntegerEncoder, KmerEncoder, OneHotEncoder
 from deepbiop import augment, io  # noqa: E402  (dbp.io, dbp.augment; deepbiop.torch stays opt-in)
-from deepbiop.encoders.tokens import TokenVocabulary, TransformerEncoder
+from deepbiop.encoders.tokens import TransformerEncoder
+from deepbiop.kmers import kmer_names
 from deepbiop.spectrum import KmerSpectrum, kmer_spectrum, kmer_spectrum_file
+from deepbiop.vocabularies import TokenVocabulary
 from deepbiop.transformer_utils import (
     add_special_tokens,
     create_attention_mask,
@@ -40,6 +42,7 @@ __all__ = [
     "OneHotEncoder",
     "IntegerEncoder",
     "KmerEncoder",
+    "kmer_names",
     "KmerSpectrum",
     "kmer_spectrum",
     "kmer_spectrum_file",

@@ -203,9 +203,6 @@ class Alphabet:
         w.flags.writeable = False
         return w
 
-    def describe_valid(self) -> str:
-        return self.symbols
-
 
 def _rna_iupac() -> dict[str, str]:
     return {code: bases.replace("T", "U") for code, bases in IUPAC_DNA.items()}

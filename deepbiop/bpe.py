@@ -27,10 +27,13 @@ import numpy as np
 
 from deepbiop._sequences import pack_batch
 from deepbiop.alphabets import Alphabet, get_alphabet
+from deepbiop.vocabularies import DEFAULT_SPECIAL_TOKENS, DEFAULT_SPECIALS
 
 __all__ = ["BPETokenizer", "train_bpe"]
 
-SPECIAL_TOKENS = ("[PAD]", "[CLS]", "[SEP]", "[MASK]", "[UNK]")
+#: deepbiop's special tokens in id order (:data:`deepbiop.vocabularies.DEFAULT_SPECIALS`).
+SPECIAL_TOKENS = DEFAULT_SPECIAL_TOKENS
+_UNK = DEFAULT_SPECIALS["unk"]
 
 
 def _texts(seqs: Any) -> list:
@@ -91,10 +94,8 @@ class BPETokenizer:
         from transformers import PreTrainedTokenizerFast
 
         kwargs.setdefault("model_max_length", self.max_length or 512)
-        return PreTrainedTokenizerFast(
-            tokenizer_object=self.tokenizer, pad_token="[PAD]", cls_token="[CLS]",
-            sep_token="[SEP]", mask_token="[MASK]", unk_token="[UNK]", **kwargs,
-        )
+        roles = {f"{role}_token": tok for role, tok in DEFAULT_SPECIALS.items()}
+        return PreTrainedTokenizerFast(tokenizer_object=self.tokenizer, **roles, **kwargs)
 
     # -- vocabulary --------------------------------------------------------------
     @property
@@ -111,7 +112,7 @@ class BPETokenizer:
         """Sequence text of one row of ids ([UNK] comes back as ``N``)."""
         out = []
         for tok in self.convert_ids_to_tokens(ids):
-            if tok == "[UNK]":
+            if tok == _UNK:
                 out.append("N")
             elif tok in SPECIAL_TOKENS:
                 if not skip_special_tokens:
@@ -235,7 +236,7 @@ def train_bpe(sequences: Any, vocab_size: int = 4096, *,
             f"vocab_size={vocab_size} is smaller than the {len(SPECIAL_TOKENS)} special "
             f"tokens plus the {alpha.size} {alpha.name} symbols ({floor})"
         )
-    tok = Tokenizer(models.BPE(unk_token="[UNK]"))
+    tok = Tokenizer(models.BPE(unk_token=_UNK))
     tok.decoder = decoders.BPEDecoder()
     trainer = trainers.BpeTrainer(
         vocab_size=int(vocab_size), min_frequency=int(min_frequency),

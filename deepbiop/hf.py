@@ -356,7 +356,7 @@ padding_strategy, truncation_strategy
             # anything else fails again here
             packed = pack_batch([kernel_text(t) for t in texts])
         side = padding_side or self.padding_side
-        out = self._encoder._run(
+        out = self._encoder.tokenize_packed(
             packed, add_cls=flag, add_sep=flag, max_length=limit,
             padding=padding, special=return_special_tokens_mask,
             offsets=bool(return_offsets_mapping), padding_side=side, truncation=True,

@@ -32,13 +32,13 @@ from deepbiop._config import effective_n_threads
 from deepbiop._kernels import _kmer_sparse
 from deepbiop._sequences import _as_1d_column, pack_batch
 from deepbiop.alphabets import Alphabet, get_alphabet
-from deepbiop.encoders.kmer import (
-    _canonical_complement,
-    _kernel_codes,
-    _spell,
+from deepbiop.kmers import (
+    MAX_DENSE_COLUMNS,
+    check_kmer_params,
     kmer_codes,
-    max_sparse_k,
-    n_canonical_kmers,
+    lookup_table,
+    n_kmer_columns,
+    spell_kmers,
 )
 
 __all__ = ["KmerSpectrum", "kmer_spectrum", "kmer_spectrum_file"]
@@ -94,7 +94,7 @@ class KmerSpectrum:
 
     def kmers(self) -> np.ndarray:
         """The distinct k-mers spelled out, in code order (object array of str)."""
-        return _spell(self.codes, self.alphabet, self.k)
+        return spell_kmers(self.codes, self.alphabet, self.k)
 
     def to_dict(self) -> dict[str, int]:
         """``{k-mer: count}`` for every distinct k-mer, in code order."""
@@ -132,7 +132,7 @@ class KmerSpectrum:
     def most_common(self, n: int = 10) -> list[tuple[str, int]]:
         """The ``n`` most frequent k-mers (ties in code order)."""
         order = np.argsort(-self.counts, kind="stable")[:n]
-        return list(zip(_spell(self.codes[order], self.alphabet, self.k).tolist(),
+        return list(zip(spell_kmers(self.codes[order], self.alphabet, self.k).tolist(),
                         self.counts[order].tolist()))
 
     def histogram(self) -> np.ndarray:
@@ -157,13 +157,10 @@ class KmerSpectrum:
             When the vector would exceed 4**12 entries, or for ``"canonical"``
             on a non-canonical spectrum.
         """
-        if columns not in ("all", "canonical"):
-            raise ValueError(f"columns must be 'all' or 'canonical', got {columns!r}")
         if columns == "canonical" and not self.canonical:
             raise ValueError("columns='canonical' needs a spectrum counted with canonical=True")
-        n = (self.alphabet.size**self.k if columns == "all"
-             else n_canonical_kmers(self.k, self.alphabet))
-        if n > 4**12:
+        n = n_kmer_columns(self.alphabet, self.k, columns)
+        if n > MAX_DENSE_COLUMNS:
             raise ValueError(
                 f"a dense vector of {n:,} entries is too large; use .codes/.counts or "
                 f".to_dict() for k={self.k}"
@@ -181,18 +178,7 @@ def _check(k: int, alphabet: Alphabet, canonical: bool,
     """Validate; return ``(k, canonical, chunk_bases)`` as exact int/bool/int
     values, read once (a subclass answering ``__int__`` or ``__bool__``
     differently each time cannot give the kernels another value)."""
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"k must be an int >= 1, got {k!r}")
-    k = operator.index(k)
-    canonical = bool(canonical)
-    k_max = max_sparse_k(alphabet.size)
-    if k > k_max:
-        raise ValueError(
-            f"k={k} is too large: {alphabet.size}**{k} codes do not fit 63 bits; use "
-            f"k <= {k_max} for alphabet '{alphabet.name}'"
-        )
-    if canonical:
-        _canonical_complement(alphabet, "canonical=True")
+    k, canonical = check_kmer_params(k, alphabet, bool(canonical))
     if not isinstance(chunk_bases, (int, np.integer)) or chunk_bases < 1:
         raise ValueError(f"chunk_bases must be a positive int, got {chunk_bases!r}")
     return k, canonical, operator.index(chunk_bases)
@@ -236,7 +222,7 @@ def count_packed(ptrs: np.ndarray, lens: np.ndarray, k: int, alphabet: Alphabet,
     keys = np.empty(n, dtype=np.uint64)
     scratch = np.empty(n, dtype=np.uint64)
     threads = max(1, min(n_threads, n // 65536 + 1))
-    _kmer_sparse.collect_codes(ptrs, lens, _kernel_codes(alphabet, canonical), k,
+    _kmer_sparse.collect_codes(ptrs, lens, lookup_table(alphabet, canonical), k,
                                alphabet.size, canonical, starts, keys, threads)
     key_bits = max(1, (alphabet.size**k - 1).bit_length())
     # the distinct codes overwrite scratch and their counts keys, front to back

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from deepbiop.alphabets import Alphabet, get_alphabet
+from deepbiop.vocabularies import DEFAULT_SPECIAL_IDS, DEFAULT_SPECIAL_TOKENS
 
 __all__ = [
     "create_attention_mask",
@@ -22,9 +23,10 @@ __all__ = [
     "sinusoidal_positional_encoding",
 ]
 
-# deepbiop's default transformer vocabulary (see TransformerEncoder)
-PAD_ID, CLS_ID, SEP_ID, MASK_ID, UNK_ID = 0, 1, 2, 3, 4
-N_SPECIAL = 5
+# ids of deepbiop's default transformer vocabulary (see deepbiop.vocabularies)
+PAD_ID, CLS_ID, SEP_ID, MASK_ID, UNK_ID = (
+    DEFAULT_SPECIAL_IDS[role] for role in ("pad", "cls", "sep", "mask", "unk"))
+N_SPECIAL = len(DEFAULT_SPECIAL_TOKENS)
 
 
 def _as_2d(x: Any, name: str) -> np.ndarray:

@@ -401,11 +401,12 @@ def test_long_rows_use_spectrum_path(monkeypatch, canonical):
 def test_dense_output_larger_than_memory_is_refused(monkeypatch):
     """A dense protein 5-mer matrix for many rows would exceed memory: a clear
     ValueError before allocating, not an out-of-memory kill while writing."""
-    import deepbiop.encoders.kmer as kmer_mod
+    import deepbiop.encoders._base as base
 
-    monkeypatch.setattr(kmer_mod, "_physical_memory", lambda: 1 << 30)  # 1 GiB
+    monkeypatch.setattr(base, "physical_memory", lambda: 1 << 30)  # 1 GiB
     enc = dbp.KmerEncoder(k=5, encoding_type="protein")  # 3.2M float32 columns
-    with pytest.raises(ValueError, match=r"100 x 3,200,000 float32 needs 1\.2 GiB.*sparse=True"):
+    with pytest.raises(ValueError, match=r"shape \(100, 3200000\) and dtype float32 needs "
+                                         r"1\.2 GiB.*pass sparse=True"):
         enc.encode_batch(["ACDEFGHIK"] * 100)
     # below the limit the same encoder works
     assert enc.encode_batch(["ACDEFGHIK"] * 2).shape == (2, 20**5)

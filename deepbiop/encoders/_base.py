@@ -25,12 +25,12 @@ _CACHEABLE = (type(None), bool, int, float, str, bytes)  # exact types only
 _CACHEABLE_KINDS = (type, np.dtype, np.generic, Alphabet)  # and their subclasses
 _PARAM_NAMES: dict = {}
 
-# Each extra thread needs this many bases of work. Measured on 2 cores: on an
-# idle machine a second thread starts paying around 300k bases (1024 x 150 bp
-# one-hot: 0.14 ms on 1 thread, no faster on 2), and when the other core is
-# busy (a training loop, another process) waking the second thread costs
-# ~10 ms, 70x the whole 1-thread encode. Typical DataLoader batches stay
-# single-threaded; W1-sized batches still use every thread.
+# Each extra thread needs this many bases of work. Below that, waking a
+# second thread costs more than it saves: on an idle machine a second thread
+# starts paying only at a few hundred thousand bases, and when the other cores
+# are busy (a training loop, another process) a helper's wake-up can cost more
+# than the whole single-threaded encode. So typical DataLoader batches stay
+# single-threaded while large batches use every thread (benchmarks/ measures it).
 _MIN_BASES_PER_THREAD = 262_144
 
 
@@ -54,8 +54,19 @@ def _exact(v: Any) -> Any:
     return str.__getitem__(v, slice(None))
 
 
-def _seed_value(seed: Any) -> int:
-    """A 64-bit seed for the counter-based kernel RNG."""
+def seed_value(seed: Any) -> int:
+    """A 64-bit seed for the counter-based kernel RNG.
+
+    Parameters
+    ----------
+    seed : None, int, numpy Generator or RandomState
+        None draws a fresh seed; a generator gives one draw from it.
+
+    Returns
+    -------
+    int
+        In ``0 .. 2**64 - 1``.
+    """
     if seed is None:
         return int(np.random.default_rng().integers(0, 2**63))
     if isinstance(seed, np.random.Generator):
@@ -183,8 +194,8 @@ class SequenceEncoder(TransformerMixin, BaseEstimator):
         return snap
 
     def _check_params(self) -> None:
-        # scikit-learn's declarative validation costs ~0.1 ms, more than
-        # encoding a 256-read batch; skip it while the parameters are the same
+        # scikit-learn's declarative validation can cost more than encoding a
+        # small batch; skip it while the parameters are the same
         # objects/values that last passed (set_params or assignment changes them).
         key = self._params_key()
         if key is not None and self.__dict__.get("_validated_params") == key:
@@ -342,8 +353,28 @@ def check_output_fits(shape: tuple, dtype: Any, hint: str) -> None:
         )
 
 
-def check_max_length(max_length: Integral | None, packed: Packed) -> tuple[Packed, int]:
-    """Apply ``max_length`` truncation; return the packed batch and the width."""
+def apply_max_length(max_length: Integral | None, packed: Packed) -> tuple[Packed, int]:
+    """Cut every row of ``packed`` to ``max_length`` positions.
+
+    Parameters
+    ----------
+    max_length : int or None
+        The encoder's ``max_length`` (already validated as >= 0); None keeps
+        the rows whole.
+    packed : Packed
+
+    Returns
+    -------
+    packed : Packed
+        The rows, each at most ``max_length`` long (views of the same bytes).
+    width : int
+        The output's position axis: ``max_length``, or the longest row.
+
+    Raises
+    ------
+    ValueError
+        For a ``max_length`` above 2**62, larger than any output can be.
+    """
     if max_length is None:
         return packed, packed.max_len
     if max_length > 2**62:

@@ -13,9 +13,9 @@ from deepbiop._sequences import Packed, pack_batch
 from deepbiop.alphabets import Alphabet
 from deepbiop.encoders._base import (
     SequenceEncoder,
-    _seed_value,
-    check_max_length,
+    apply_max_length,
     check_output_fits,
+    seed_value,
 )
 
 __all__ = ["IntegerEncoder"]
@@ -164,7 +164,7 @@ class IntegerEncoder(SequenceEncoder):
         self, packed: Packed, *, single: bool, out: np.ndarray | None = None
     ) -> np.ndarray:
         dt = np.dtype(self.dtype)
-        packed, L = check_max_length(self.max_length, packed)
+        packed, L = apply_max_length(self.max_length, packed)
         B = len(packed)
         if out is None:
             check_output_fits((B, L), dt, "pass a smaller max_length or encode in smaller batches")
@@ -183,7 +183,7 @@ class IntegerEncoder(SequenceEncoder):
             mode,
             float(self.pad_value),
             result,
-            _seed_value(self.seed) if mode == 2 else 0,
+            seed_value(self.seed) if mode == 2 else 0,
             status,
             self._n_threads(packed),
         )

@@ -13,9 +13,9 @@ from deepbiop._sequences import Packed, pack_batch
 from deepbiop.alphabets import Alphabet
 from deepbiop.encoders._base import (
     SequenceEncoder,
-    _seed_value,
-    check_max_length,
+    apply_max_length,
     check_output_fits,
+    seed_value,
 )
 
 __all__ = ["OneHotEncoder"]
@@ -205,7 +205,7 @@ default="skip"
         self, packed: Packed, *, single: bool, out: np.ndarray | None = None
     ) -> np.ndarray:
         dt = np.dtype(self.dtype)
-        packed, L = check_max_length(self.max_length, packed)
+        packed, L = apply_max_length(self.max_length, packed)
         B = len(packed)
         A = self._alphabet.size
         shape = (B, A, L) if self.channels_first else (B, L, A)
@@ -223,7 +223,7 @@ default="skip"
         kernel_dtype = _DTYPES[dt]
         one = np.ones(1, dtype=dt).view(kernel_dtype)[0]
         mode = _MODE.get(self.ambiguous_strategy, 0)
-        seed = _seed_value(self.seed) if mode == 1 else 0
+        seed = seed_value(self.seed) if mode == 1 else 0
         if self.ambiguous_strategy != "error":
             self._warn_if_foreign(packed)
         _onehot.onehot_batch(

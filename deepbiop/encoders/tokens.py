@@ -1,288 +1,27 @@
-"""Transformer inputs: token ids, attention masks and special tokens, with the
-id layouts of published DNA language models available as presets.
+"""Transformer inputs: token ids, attention masks and special tokens.
 
-A :class:`TokenVocabulary` is data (the ordered token strings plus the
-tokenisation scheme); :class:`TransformerEncoder` turns it into 256-entry
-lookup tables and hands packed sequences to the ``_tokens`` kernel.
+:class:`TransformerEncoder` reads a :class:`~deepbiop.vocabularies.TokenVocabulary`
+(deepbiop's default layout or a published model's preset, both in
+:mod:`deepbiop.vocabularies`) as 256-entry lookup tables and hands packed
+sequences to the ``_tokens`` kernel. ``TokenVocabulary``, ``PRESETS`` and
+``default_vocabulary`` are re-exported here.
 """
 
 from __future__ import annotations
 
-import itertools
-from dataclasses import dataclass, field
-from functools import cached_property
 from numbers import Integral
-from types import MappingProxyType
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from deepbiop._kernels import _tokens
 from deepbiop._sequences import Packed, pack_batch, pack_one
-from deepbiop.alphabets import Alphabet, get_alphabet
+from deepbiop.alphabets import Alphabet
 from deepbiop.encoders._base import SequenceEncoder, check_output_fits
+from deepbiop.vocabularies import PRESETS, TokenVocabulary, default_vocabulary, preset_vocabulary
 
 __all__ = ["TokenVocabulary", "TransformerEncoder", "PRESETS", "default_vocabulary"]
-
-_ROLES = ("pad", "unk", "cls", "sep", "mask", "bos", "eos")
-
-
-@dataclass(frozen=True)
-class TokenVocabulary:
-    """A token id layout and the tokenisation scheme that produces it.
-
-    Parameters
-    ----------
-    name : str
-        Short name used in messages and ``repr``.
-    tokens : sequence of str
-        Token strings; token ``tokens[i]`` has id ``i``.
-    special : mapping of str to str
-        Role -> token string for ``"pad"`` and ``"unk"`` (required) and
-        optionally ``"cls"``, ``"sep"``, ``"mask"``, ``"bos"``, ``"eos"``.
-    symbols : str
-        Upper-case alphabet in k-mer rank order (``"ATCG"`` for DNABERT). The
-        k-mers must appear in ``tokens`` as one block in lexicographic order of
-        ``symbols`` (first base most significant).
-    k : int, default=1
-        Bases per k-mer token.
-    stride : int or None, default=None
-        Step between k-mer tokens: 1 overlapping (DNABERT), ``k``
-        non-overlapping. ``None`` means 1. Ignored when ``greedy``.
-    greedy : bool, default=False
-        Nucleotide Transformer scheme: non-overlapping k-mers read left to
-        right, falling back to single-character tokens where a k-mer would run
-        past the end or hold a character outside ``symbols``.
-    add_cls, add_sep : bool, default=True
-        Whether the model adds its ``cls``/``sep`` token by default.
-    padding_side : {"right", "left"}, default="right"
-        The side the model pads on by default.
-
-    Notes
-    -----
-    Single-character tokens (strings of length 1 that are not special) give
-    the id of that character in either case; any other character becomes the
-    ``unk`` token.
-
-    Examples
-    --------
-    >>> from deepbiop.encoders.tokens import default_vocabulary
-    >>> v = default_vocabulary("dna")
-    >>> v.tokens[:9]
-    ('[PAD]', '[CLS]', '[SEP]', '[MASK]', '[UNK]', 'A', 'C', 'G', 'T')
-    """
-
-    name: str
-    tokens: tuple
-    special: Mapping[str, str]
-    symbols: str
-    k: int = 1
-    stride: int | None = None
-    greedy: bool = False
-    add_cls: bool = True
-    add_sep: bool = True
-    padding_side: str = "right"
-    _index: Mapping[str, int] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        tokens = tuple(self.tokens)
-        object.__setattr__(self, "tokens", tokens)
-        object.__setattr__(self, "special", MappingProxyType(dict(self.special)))
-        index = {t: i for i, t in enumerate(tokens)}
-        if len(index) != len(tokens):
-            raise ValueError(f"vocabulary {self.name!r}: token strings must be unique")
-        object.__setattr__(self, "_index", MappingProxyType(index))
-        for role, tok in self.special.items():
-            if role not in _ROLES:
-                raise ValueError(f"vocabulary {self.name!r}: unknown role {role!r}")
-            if tok not in index:
-                raise ValueError(
-                    f"vocabulary {self.name!r}: {role} token {tok!r} is not a token"
-                )
-        for role in ("pad", "unk"):
-            if role not in self.special:
-                raise ValueError(f"vocabulary {self.name!r} needs a {role!r} token")
-        if self.padding_side not in ("left", "right"):
-            raise ValueError("padding_side must be 'left' or 'right'")
-        if self.k < 1 or not (1 <= self.step <= self.k):
-            raise ValueError(
-                f"vocabulary {self.name!r}: need k >= 1 and 1 <= stride <= k "
-                f"(got k={self.k}, stride={self.stride})"
-            )
-        if self.k > 1:
-            first = self.symbols[0] * self.k
-            if first not in index:
-                raise ValueError(
-                    f"vocabulary {self.name!r}: k-mer {first!r} is not a token"
-                )
-            off = index[first]
-            for r, kmer in enumerate(_kmers(self.symbols, self.k)):
-                if index.get(kmer) != off + r:
-                    raise ValueError(
-                        f"vocabulary {self.name!r}: k-mer {kmer!r} should have id "
-                        f"{off + r} (k-mers in order of {self.symbols!r})"
-                    )
-
-    def __reduce__(self):
-        return (
-            TokenVocabulary,
-            (self.name, self.tokens, dict(self.special), self.symbols, self.k,
-             self.stride, self.greedy, self.add_cls, self.add_sep, self.padding_side),
-        )
-
-    # -- derived data ----------------------------------------------------------
-    @property
-    def step(self) -> int:
-        """Bases between consecutive k-mer tokens (``stride``, default 1)."""
-        return 1 if self.stride is None else int(self.stride)
-
-    @property
-    def size(self) -> int:
-        """Number of tokens (the model's ``vocab_size``)."""
-        return len(self.tokens)
-
-    def id_of(self, role: str) -> int | None:
-        """Id of the token playing ``role`` (``"pad"``, ``"cls"``, ...), or None."""
-        tok = self.special.get(role)
-        return None if tok is None else self._index[tok]
-
-    def token_to_id(self, token: str) -> int:
-        """Id of ``token``; raises ``KeyError`` naming it when absent."""
-        try:
-            return self._index[token]
-        except KeyError:
-            raise KeyError(f"token {token!r} is not in vocabulary {self.name!r}") from None
-
-    @cached_property
-    def kmer_offset(self) -> int:
-        """Id of the k-mer of rank 0 (of the first symbol when ``k == 1``)."""
-        return self._index.get(self.symbols[0] * self.k, -1)
-
-    @cached_property
-    def codes(self) -> np.ndarray:
-        """int16 (256,): rank of each byte in ``symbols`` (either case), -1 outside."""
-        table = np.full(256, -1, dtype=np.int16)
-        for i, s in enumerate(self.symbols):
-            table[ord(s)] = table[ord(s.lower())] = i
-        table.flags.writeable = False
-        return table
-
-    @cached_property
-    def char_ids(self) -> np.ndarray:
-        """int64 (256,): single-character token id of each byte (either case)."""
-        table = np.full(256, self.id_of("unk"), dtype=np.int64)
-        specials = set(self.special.values())
-        for i, tok in enumerate(self.tokens):
-            if len(tok) == 1 and tok not in specials and tok.isascii():
-                table[ord(tok.upper())] = table[ord(tok.lower())] = i
-        table.flags.writeable = False
-        return table
-
-    @cached_property
-    def valid(self) -> np.ndarray:
-        """uint8 (256,): 1 for bytes that never turn into the unknown token."""
-        if self.k > 1 and not self.greedy:
-            v = self.codes >= 0
-        else:
-            v = self.char_ids != self.id_of("unk")
-        out = v.astype(np.uint8)
-        out.flags.writeable = False
-        return out
-
-    @cached_property
-    def special_ids(self) -> frozenset:
-        return frozenset(self._index[t] for t in self.special.values())
-
-    def get_vocab(self) -> dict:
-        """Token string -> id (a fresh dict)."""
-        return dict(self._index)
-
-
-def _kmers(symbols: str, k: int) -> Iterable[str]:
-    return ("".join(p) for p in itertools.product(symbols, repeat=k))
-
-
-_DEFAULT_SPECIALS = ("[PAD]", "[CLS]", "[SEP]", "[MASK]", "[UNK]")
-
-
-def default_vocabulary(encoding_type: str | Alphabet = "dna", k: int = 1,
-                       stride: int | None = None) -> TokenVocabulary:
-    """deepbiop's own layout: ``[PAD]=0 [CLS]=1 [SEP]=2 [MASK]=3 [UNK]=4``,
-    then the alphabet (or its k-mers, lexicographic) from 5.
-
-    Examples
-    --------
-    >>> default_vocabulary("dna").size
-    9
-    >>> default_vocabulary("dna", k=3).size
-    69
-    """
-    alpha = get_alphabet(encoding_type)
-    if k < 1:
-        raise ValueError(f"k must be >= 1, got {k}")
-    if alpha.size ** k > 2**24:
-        raise ValueError(
-            f"a {alpha.name} vocabulary of {alpha.size}**{k} k-mers is too large; "
-            f"k may be at most {int(np.log(2**24) / np.log(alpha.size))}"
-        )
-    tokens = _DEFAULT_SPECIALS + tuple(_kmers(alpha.symbols, k))
-    special = {"pad": "[PAD]", "cls": "[CLS]", "sep": "[SEP]", "mask": "[MASK]",
-               "unk": "[UNK]"}
-    return TokenVocabulary(f"deepbiop-{alpha.name}" + (f"-k{k}" if k > 1 else ""),
-                           tokens, special, alpha.symbols, k, stride)
-
-
-# -- published layouts -----------------------------------------------------------
-# DNABERT (Ji et al. 2021): src/transformers/dnabert-config/bert-config-{3,4,5,6}/vocab.txt
-# in github.com/jerryji1993/DNABERT: [PAD] [UNK] [CLS] [SEP] [MASK], then every
-# k-mer in lexicographic order of the bases A, T, C, G. Sequences are overlapping
-# k-mers (stride 1) wrapped in [CLS] ... [SEP]; a k-mer with N is [UNK].
-def _dnabert(k: int) -> TokenVocabulary:
-    tokens = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]") + tuple(_kmers("ATCG", k))
-    special = {"pad": "[PAD]", "unk": "[UNK]", "cls": "[CLS]", "sep": "[SEP]",
-               "mask": "[MASK]"}
-    return TokenVocabulary(f"dnabert-{k}", tokens, special, "ATCG", k, 1)
-
-
-# Nucleotide Transformer (InstaDeep): the Hugging Face tokenizers of the
-# InstaDeepAI/nucleotide-transformer-* checkpoints use <unk>0 <pad>1 <mask>2 <cls>3
-# <eos>4 <bos>5, the 4096 6-mers from 6 (itertools.product over A, T, C, G, as in
-# nucleotide_transformer/tokenizers.py of github.com/instadeepai/nucleotide-transformer),
-# then the single bases A T C G N (4102..4106): 4107 tokens. Tokenisation is
-# greedy non-overlapping 6-mers with single-base fallback at N and at the end;
-# only <cls> is prepended.
-def _nucleotide_transformer() -> TokenVocabulary:
-    tokens = ("<unk>", "<pad>", "<mask>", "<cls>", "<eos>", "<bos>") + tuple(
-        _kmers("ATCG", 6)
-    ) + ("A", "T", "C", "G", "N")
-    special = {"unk": "<unk>", "pad": "<pad>", "mask": "<mask>", "cls": "<cls>",
-               "eos": "<eos>", "bos": "<bos>", "sep": "<eos>"}
-    return TokenVocabulary("nucleotide-transformer", tokens, special, "ATCG", 6, 6,
-                           greedy=True, add_cls=True, add_sep=False)
-
-
-# HyenaDNA (LongSafari/hyenadna-*-hf, tokenization_hyena.py) and Caduceus
-# (kuleshov-group/caduceus-*, tokenization_caduceus.py) share one character
-# layout: [CLS]0 [SEP]1 [BOS]2 [MASK]3 [PAD]4 [RESERVED]5 [UNK]6, then A C G T N
-# from 7. Both append [SEP] only and pad on the left.
-def _char_lm(name: str) -> TokenVocabulary:
-    tokens = ("[CLS]", "[SEP]", "[BOS]", "[MASK]", "[PAD]", "[RESERVED]", "[UNK]",
-              "A", "C", "G", "T", "N")
-    special = {"cls": "[CLS]", "sep": "[SEP]", "bos": "[BOS]", "mask": "[MASK]",
-               "pad": "[PAD]", "unk": "[UNK]", "eos": "[SEP]"}
-    return TokenVocabulary(name, tokens, special, "ACGT", 1, None, add_cls=False,
-                           add_sep=True, padding_side="left")
-
-
-PRESETS: Mapping[str, TokenVocabulary] = MappingProxyType(
-    {
-        **{f"dnabert-{k}": _dnabert(k) for k in (3, 4, 5, 6)},
-        "nucleotide-transformer": _nucleotide_transformer(),
-        "hyenadna": _char_lm("hyenadna"),
-        "caduceus": _char_lm("caduceus"),
-    }
-)
 
 
 class TransformerEncoder(SequenceEncoder):
@@ -419,14 +158,7 @@ class TransformerEncoder(SequenceEncoder):
         array([[ 7,  8,  9, 11,  1],
                [ 4,  4,  4,  7,  1]])
         """
-        key = str(name).lower().replace("_", "-")
-        if key == "dnabert":
-            key = "dnabert-6"
-        if key not in PRESETS:
-            raise ValueError(
-                f"unknown preset {name!r}; expected one of {sorted(PRESETS)}"
-            )
-        vocab = PRESETS[key]
+        vocab = preset_vocabulary(name)
         params.setdefault("k", vocab.k)
         params.setdefault("stride", vocab.stride)
         return cls("dna", vocabulary=vocab, **params)
@@ -457,7 +189,7 @@ class TransformerEncoder(SequenceEncoder):
         """The id layout in use (the default one unless ``vocabulary`` is set)."""
         if self.vocabulary is not None:
             return self.vocabulary
-        return _default_cached(self.encoding_type, int(self.k), self.stride)
+        return default_vocabulary(self.encoding_type, int(self.k), self.stride)
 
     @property
     def vocab_size(self) -> int:
@@ -508,10 +240,46 @@ class TransformerEncoder(SequenceEncoder):
                 "to encode it as the unknown token"
             )
 
-    def _run(self, packed: Packed, *, add_cls=None, add_sep=None, max_length=-1,
-             padding=None, special=False, offsets=False, padding_side=None,
-             truncation=None) -> dict:
-        """Tokenise a packed batch; returns a dict of int64 arrays."""
+    def tokenize_packed(self, packed: Packed, *, add_cls: bool | None = None,
+                        add_sep: bool | None = None, max_length: int | None = -1,
+                        padding: str | None = None, special: bool = False,
+                        offsets: bool = False, padding_side: str | None = None,
+                        truncation: bool | None = None) -> dict:
+        """Tokenise a batch already packed by ``deepbiop._sequences``.
+
+        The one path every tokenising call takes (``encode``, ``encode_batch``,
+        ``__call__``, ``encode_windows``); integrations that pack their input
+        themselves (:class:`deepbiop.hf.DeepBioPTokenizer`) call it directly.
+        The encoder's parameters are read once for the whole call.
+
+        Parameters
+        ----------
+        packed : Packed
+            The batch (``pack_batch``/``pack_one`` output; kept alive by the caller).
+        add_cls, add_sep : bool or None, default=None
+            See :meth:`encode_batch`.
+        max_length : int or None, default=-1
+            Row length limit including special tokens; -1: the encoder's.
+        padding : {"longest", "max_length"} or None, default=None
+            None: the encoder's.
+        special, offsets : bool, default=False
+            Also return ``special_tokens_mask`` / ``offset_mapping``.
+        padding_side : {"right", "left"} or None, default=None
+            None: the encoder's, else the vocabulary's.
+        truncation : bool or None, default=None
+            None: the encoder's.
+
+        Returns
+        -------
+        dict of str to ndarray of int64
+            ``input_ids`` and ``attention_mask`` (B, L); ``special_tokens_mask``
+            (B, L) and ``offset_mapping`` (B, L, 2) when asked for.
+
+        Raises
+        ------
+        ValueError
+            See :meth:`encode_batch`.
+        """
         self = self._snapshot()  # the parameters, read once for the whole call
         v = self.vocab
         if max_length == -1:
@@ -577,7 +345,7 @@ class TransformerEncoder(SequenceEncoder):
         -------
         ndarray of int64, shape (n_tokens,)
         """
-        return self._run(pack_one(seq), add_cls=add_cls, add_sep=add_sep)["input_ids"][0]
+        return self.tokenize_packed(pack_one(seq), add_cls=add_cls, add_sep=add_sep)["input_ids"][0]
 
     def encode_batch(self, seqs: Any, add_cls: bool | None = None,
                      add_sep: bool | None = None,
@@ -608,13 +376,13 @@ class TransformerEncoder(SequenceEncoder):
         TypeError
             An element that is not a sequence (naming its index and type).
         """
-        out = self._run(pack_batch(seqs), add_cls=add_cls, add_sep=add_sep,
+        out = self.tokenize_packed(pack_batch(seqs), add_cls=add_cls, add_sep=add_sep,
                         max_length=max_length)
         return out["input_ids"], out["attention_mask"]
 
     def transform(self, X: Any) -> np.ndarray:
         """``input_ids`` of a batch (so the encoder works in a ``Pipeline``)."""
-        return self._run(pack_batch(X))["input_ids"]
+        return self.tokenize_packed(pack_batch(X))["input_ids"]
 
     def __call__(self, seqs: Any, *, add_cls: bool | None = None,
                  add_sep: bool | None = None, max_length: int | None = -1,
@@ -655,7 +423,7 @@ class TransformerEncoder(SequenceEncoder):
             raise ValueError(f"padding must be 'longest' or 'max_length', got {padding!r}")
         packed = (pack_one(seqs) if isinstance(seqs, (str, bytes, bytearray, memoryview))
                   else pack_batch(seqs))
-        out = self._run(packed, add_cls=add_cls, add_sep=add_sep, max_length=max_length,
+        out = self.tokenize_packed(packed, add_cls=add_cls, add_sep=add_sep, max_length=max_length,
                         padding=padding, special=return_special_tokens_mask,
                         offsets=return_offsets_mapping)
         if return_tensors == "pt":
@@ -730,7 +498,7 @@ class TransformerEncoder(SequenceEncoder):
             end = np.where(last_tok > first_tok, (last_tok - 1) * v.step + v.k, start)
         else:
             # token boundaries depend on the content: read them off the offsets
-            full = self._run(packed, add_cls=False, add_sep=False, max_length=None,
+            full = self.tokenize_packed(packed, add_cls=False, add_sep=False, max_length=None,
                              padding="longest", offsets=True)["offset_mapping"]
             ends = np.concatenate([full[:, :, 1], np.zeros((len(packed), 1), np.int64)], 1)
             starts = np.concatenate([full[:, :, 0], np.zeros((len(packed), 1), np.int64)], 1)
@@ -740,7 +508,7 @@ class TransformerEncoder(SequenceEncoder):
         start = np.minimum(start, lens)
         end = np.minimum(end, lens)
         windows = Packed(packed.ptrs[seq_index] + start, end - start, packed.keep)
-        out = self._run(windows, max_length=max_length, padding=padding)
+        out = self.tokenize_packed(windows, max_length=max_length, padding=padding)
         out["sequence_index"] = seq_index
         out["base_offsets"] = np.ascontiguousarray(np.stack([start, end], axis=1))
         if return_tensors == "pt":
@@ -754,19 +522,9 @@ class TransformerEncoder(SequenceEncoder):
         """Token string -> id."""
         return self.vocab.get_vocab()
 
-    def convert_ids_to_tokens(self, ids: Any) -> list:
+    def convert_ids_to_tokens(self, ids: Any) -> Any:
         """Token strings of a sequence of ids (an int gives one string)."""
-        toks = self.vocab.tokens
-        if isinstance(ids, Integral):
-            return toks[int(ids)]
-        arr = np.asarray(ids).ravel()
-        bad = np.flatnonzero((arr < 0) | (arr >= len(toks)))
-        if bad.size:
-            raise ValueError(
-                f"id {int(arr[bad[0]])} at position {int(bad[0])} is outside the "
-                f"vocabulary (0..{len(toks) - 1})"
-            )
-        return [toks[int(i)] for i in arr]
+        return self.vocab.ids_to_tokens(ids)
 
     def convert_tokens_to_ids(self, tokens: str | Sequence[str]) -> Any:
         """Ids of token strings (a str gives one id)."""
@@ -775,30 +533,8 @@ class TransformerEncoder(SequenceEncoder):
         return [self.vocab.token_to_id(t) for t in tokens]
 
     def decode(self, ids: Any, skip_special_tokens: bool = True) -> str:
-        """The sequence text of one row of ids.
-
-        Special tokens and padding are dropped (with ``skip_special_tokens``);
-        overlapping k-mers are merged back into bases; [UNK] comes back as
-        ``N`` for every base it stands for.
-        """
-        v = self.vocab
-        tokens = self.convert_ids_to_tokens(np.asarray(ids).ravel())
-        unk = v.special["unk"]
-        specials = set(v.special.values())
-        parts: list[str] = []
-        first = True
-        for tok in tokens:
-            if tok in specials and tok != unk:
-                if not skip_special_tokens:
-                    parts.append(tok)
-                continue
-            if tok == unk:
-                tok = "N" * (v.k if (v.k > 1 and not v.greedy) else 1)
-            if v.k > 1 and not v.greedy and not first:
-                tok = tok[len(tok) - v.step:]
-            parts.append(tok)
-            first = False
-        return "".join(parts)
+        """The sequence text of one row of ids (see :meth:`TokenVocabulary.decode`)."""
+        return self.vocab.decode(ids, skip_special_tokens)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Column names ``tok0``, ``tok1``, ... (needs ``padding="max_length"``)."""
@@ -810,16 +546,6 @@ class TransformerEncoder(SequenceEncoder):
         return np.asarray([f"tok{p}" for p in range(int(self.max_length))], dtype=object)
 
     def _encode_packed(self, packed: Packed, *, single: bool) -> np.ndarray:
-        ids = self._run(packed)["input_ids"]
+        ids = self.tokenize_packed(packed)["input_ids"]
         return ids[0] if single else ids
 
-
-_DEFAULT_CACHE: dict = {}
-
-
-def _default_cached(encoding_type: Any, k: int, stride: int | None) -> TokenVocabulary:
-    key = (get_alphabet(encoding_type), k, stride)
-    v = _DEFAULT_CACHE.get(key)
-    if v is None:
-        v = _DEFAULT_CACHE[key] = default_vocabulary(encoding_type, k, stride)
-    return v
