@@ -202,6 +202,11 @@ def main(argv: list[str] | None = None) -> dict:
     dl = {"status": "skipped (--skip-dataloader)"} if args.skip_dataloader else dataloader(args.quick)
     if dl["status"] != "ok":
         print(f"\nDataLoader: {dl['status']}")
+    else:
+        import bench_dataloader
+
+        print("\nDataLoader (bench_dataloader.py):")
+        print(bench_dataloader.format_table(dl["results"]))
     result = {"contention": rows, "fork": fork, "dataloader": dl}
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1, default=str))

@@ -20,7 +20,8 @@ the JSON as ``first_epoch_s``), with
   expanded by ``deepbiop.torch.ExpandCodes``
   on the training side (not timed here: it belongs to the model);
 * ``training``: the compact path while the main loop burns a fixed 2 ms of CPU
-  per 512-read batch (a busy loop standing in for a training step); reported
+  per 512-read batch (64 x 64 torch matrix products on one thread, standing
+  in for a training step; they release the GIL as a model's ops do); reported
   as wall time over the main loop's own work (batches x 2 ms).
 
 Before timing, every layout and path is checked to yield every read exactly
@@ -91,11 +92,22 @@ def _dataset(paths: list[Path], path_kind: str, ids: bool = False):
     return FastxBatchDataset(paths, enc, batch_size=BATCH, mask_dtype=None, return_ids=ids)
 
 
+_STEP_A = None
+
+
 def _burn(seconds: float) -> None:
-    """Busy CPU (not sleep) for ``seconds``, like a training step on the CPU."""
+    """Busy CPU (not sleep) for ``seconds``, like a training step on the CPU:
+    small torch matrix products, which release the GIL as a model's ops do
+    (a pure-Python loop would hold the GIL and starve the DataLoader's own
+    feeder thread, which no real training step does)."""
+    import torch
+
+    global _STEP_A
+    if _STEP_A is None:
+        _STEP_A = torch.randn(64, 64)
     end = time.perf_counter() + seconds
     while time.perf_counter() < end:
-        pass
+        torch.mm(_STEP_A, _STEP_A)
 
 
 def _epochs(paths: list[Path], path_kind: str, workers: int, epochs: int,
