@@ -24,10 +24,12 @@
  *   - a decision at each call (dbp_go_serial): a helper that the OS preempts
  *     while it holds a chunk makes the caller wait until it is scheduled
  *     again, a whole time slice on a busy node (measured: 1.6 ms of work took
- *     6.5 ms with one busy process per core). The pool measures that excess
- *     wait at every join and each body's cost per item; while the recent
- *     excess (halved every 100 ms without news) is large, a job whose serial
- *     cost is under 8 times it runs on the caller alone. An idle machine has
+ *     6.5 ms with one busy process per core). Helpers measure, per chunk, the
+ *     time they held it without running (wall minus thread CPU time); the
+ *     part of the caller's wait it explains is the penalty, kept with each
+ *     body's cost per unit of work. While the recent penalty (halved every
+ *     100 ms without news) is large, a job whose serial cost is under 8 times
+ *     it runs on the caller alone. An idle machine has
  *     no excess, so every job keeps its threads; large jobs keep them under
  *     load too, where the helper's share outweighs one slice of waiting.
  *
@@ -85,6 +87,8 @@ typedef struct {
     /* the per-call decision (relaxed atomics: a lost update is harmless) */
     int64_t penalty_ns;      /* recent excess wait at a join */
     int64_t penalty_at;      /* when it was measured (CLOCK_MONOTONIC ns) */
+    int64_t stolen_ns;       /* this job: longest time a helper spent inside
+                              * one chunk without running (wall - CPU time) */
     void *rate_body[16];     /* a body and its cost per item (ns * 1024) */
     int64_t rate_ns1024[16];
 } dbp_pool_t;
@@ -149,6 +153,17 @@ static int64_t dbp_now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* CPU time of the calling thread (0 where the clock is missing: then no
+ * helper ever looks preempted and the pool keeps its threads). */
+static int64_t dbp_thread_cpu_ns(void) {
+#if defined(CLOCK_THREAD_CPUTIME_ID)
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
+        return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+#endif
+    return 0;
 }
 
 /* The slot of `body` in the cost table (-1 when the table is full). */
@@ -241,11 +256,21 @@ static void dbp_pool_share(void) {
     if (DBP_LOAD(&P->open)) {
         int wid = DBP_ADD(&P->next_wid, 1);
         if (wid < P->n_threads) {
-            int64_t c, lo, hi, taken = 0;
+            int64_t c, lo, hi, taken = 0, w0, c0, stolen, seen_max;
             while ((c = DBP_FETCH_ADD(&P->next, 1)) < P->n_chunks) {
                 lo = c * P->grain;
                 hi = dbp_chunk_end(lo, P->grain, P->n);
+                w0 = dbp_now_ns();
+                c0 = dbp_thread_cpu_ns();
                 P->body(P->ctx, lo, hi, wid);
+                /* time this chunk was held without this thread running:
+                 * the OS preempted it (page faults count as CPU time) */
+                stolen = (dbp_now_ns() - w0) - (dbp_thread_cpu_ns() - c0);
+                seen_max = DBP_LOAD(&P->stolen_ns);
+                while (stolen > seen_max &&
+                       !__atomic_compare_exchange_n(&P->stolen_ns, &seen_max, stolen, 0,
+                                                    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+                }
                 taken++;
             }
             if (taken)
@@ -328,7 +353,7 @@ static int dbp_pool_grow(int want) {
 static int dbp_parallel_for(int64_t n, int64_t grain, int n_threads, int64_t work,
                             dbp_body_t body, void *ctx) {
     dbp_pool_t *P = &dbp_pool;
-    int64_t n_chunks, c, lo, hi, t0, t1, t2, mine = 0, mine_items = 0;
+    int64_t n_chunks, c, lo, hi, t0, t1, t2, mine_items = 0;
     int helpers, i;
     if (n <= 0)
         return 1;
@@ -378,6 +403,7 @@ static int dbp_parallel_for(int64_t n, int64_t grain, int n_threads, int64_t wor
     P->n_threads = n_threads;
     DBP_STORE(&P->next, 0);
     DBP_STORE(&P->next_wid, 0);
+    DBP_STORE(&P->stolen_ns, 0);
     DBP_STORE(&P->open, 1);
     P->gen++;
     for (i = 0; i < n_threads - 1; i++)
@@ -390,7 +416,6 @@ static int dbp_parallel_for(int64_t n, int64_t grain, int n_threads, int64_t wor
         lo = c * grain;
         hi = dbp_chunk_end(lo, grain, n);
         body(ctx, lo, hi, 0);
-        mine++;
         mine_items += hi - lo;
     }
     DBP_STORE(&P->open, 0);
@@ -410,12 +435,12 @@ static int dbp_parallel_for(int64_t n, int64_t grain, int n_threads, int64_t wor
         DBP_STORE(&P->waiting, 0);
     }
     {
-        /* the wait beyond two of the caller's own chunks is the price of a
-         * helper the OS preempted while it held one */
+        /* the price of contention: the part of the caller's wait that a
+         * helper spent preempted while holding a chunk (a helper that is
+         * running, however slow its chunk, costs nothing extra) */
         int64_t t3 = dbp_now_ns();
-        int64_t chunk_ns = mine ? (t2 - t1) / mine : 0;
-        int64_t excess = (t3 - t2) - 2 * chunk_ns;
-        dbp_penalty_note(t3, excess > 0 ? excess : 0);
+        int64_t wait = t3 - t2, stolen = DBP_LOAD(&P->stolen_ns);
+        dbp_penalty_note(t3, stolen < wait ? stolen : wait);
         if (mine_items)  /* the caller's share of the work, items taken as equal */
             dbp_rate_note(body, t2 - t1,
                           (int64_t)((double)work * (double)mine_items / (double)n));
