@@ -22,16 +22,19 @@
  *   - after fork() the child resets the pool (a pthread_atfork handler) and
  *     starts fresh helpers on its first parallel call;
  *   - a decision at each call (dbp_go_serial): a helper that the OS preempts
- *     while it holds a chunk makes the caller wait until it is scheduled
- *     again, a whole time slice on a busy node (measured: 1.6 ms of work took
- *     6.5 ms with one busy process per core). Helpers measure, per chunk, the
- *     time they held it without running (wall minus thread CPU time); the
- *     part of the caller's wait it explains is the penalty, kept with each
- *     body's cost per unit of work. While the recent penalty (halved every
- *     100 ms without news) is large, a job whose serial cost is under 8 times
- *     it runs on the caller alone. An idle machine has
- *     no excess, so every job keeps its threads; large jobs keep them under
- *     load too, where the helper's share outweighs one slice of waiting.
+ *     inside a job (holding a chunk, or just joined) makes the caller wait
+ *     until it is scheduled again, a whole time slice on a busy node
+ *     (measured: 1.6 ms of work took 6.5 ms with one busy process per core).
+ *     Helpers measure the time they spent inside a job without running (wall
+ *     minus thread CPU time); the part of the caller's wait it explains is
+ *     the penalty, kept with each body's cost per unit of work. While the
+ *     recent penalty (halved every 500 ms without news) is large, a job whose
+ *     serial cost is under 8 times it runs on the caller alone. A probe
+ *     after the penalty has decayed costs one time slice, so the half-life
+ *     keeps probes rare (a 1 ms job re-tries threads about every 3 s under
+ *     steady load). An idle machine has no penalty, so every job keeps its
+ *     threads; large jobs keep them under load too, where the helper's share
+ *     outweighs one slice of waiting.
  *
  * The closing protocol: a helper increments `active` and then reads `open`;
  * the caller stores open = 0 and then reads `active` (all sequentially
@@ -88,14 +91,14 @@ typedef struct {
     int64_t penalty_ns;      /* recent excess wait at a join */
     int64_t penalty_at;      /* when it was measured (CLOCK_MONOTONIC ns) */
     int64_t stolen_ns;       /* this job: longest time a helper spent inside
-                              * one chunk without running (wall - CPU time) */
+                              * it without running (wall - CPU time) */
     void *rate_body[16];     /* a body and its cost per item (ns * 1024) */
     int64_t rate_ns1024[16];
 } dbp_pool_t;
 
 #define DBP_RELAXED_LOAD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
 #define DBP_RELAXED_STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
-#define DBP_HALF_LIFE_NS 100000000LL   /* the penalty halves every 100 ms */
+#define DBP_HALF_LIFE_NS 500000000LL   /* the penalty halves every 500 ms */
 #define DBP_SERIAL_FACTOR 8            /* serial below 8 x the penalty */
 
 static dbp_pool_t dbp_pool;
@@ -250,33 +253,39 @@ static int dbp_go_serial(dbp_body_t body, int64_t n, int64_t now) {
     return (double)n * (double)rate / 1024.0 < (double)DBP_SERIAL_FACTOR * (double)pen;
 }
 
+/* Lift the job's record of the longest time a helper was not running. */
+static void dbp_note_stolen(int64_t stolen) {
+    dbp_pool_t *P = &dbp_pool;
+    int64_t seen = DBP_LOAD(&P->stolen_ns);
+    while (stolen > seen &&
+           !__atomic_compare_exchange_n(&P->stolen_ns, &seen, stolen, 0, __ATOMIC_SEQ_CST,
+                                        __ATOMIC_SEQ_CST)) {
+    }
+}
+
 static void dbp_pool_share(void) {
     dbp_pool_t *P = &dbp_pool;
+    /* time this helper spends inside the job without running (wall minus
+     * thread CPU time; page faults count as CPU time): the OS preempted it,
+     * and the caller may be waiting for it */
+    int64_t w0 = dbp_now_ns(), c0 = dbp_thread_cpu_ns();
     DBP_ADD(&P->active, 1);
     if (DBP_LOAD(&P->open)) {
         int wid = DBP_ADD(&P->next_wid, 1);
         if (wid < P->n_threads) {
-            int64_t c, lo, hi, taken = 0, w0, c0, stolen, seen_max;
+            int64_t c, lo, hi, taken = 0;
             while ((c = DBP_FETCH_ADD(&P->next, 1)) < P->n_chunks) {
                 lo = c * P->grain;
                 hi = dbp_chunk_end(lo, P->grain, P->n);
-                w0 = dbp_now_ns();
-                c0 = dbp_thread_cpu_ns();
                 P->body(P->ctx, lo, hi, wid);
-                /* time this chunk was held without this thread running:
-                 * the OS preempted it (page faults count as CPU time) */
-                stolen = (dbp_now_ns() - w0) - (dbp_thread_cpu_ns() - c0);
-                seen_max = DBP_LOAD(&P->stolen_ns);
-                while (stolen > seen_max &&
-                       !__atomic_compare_exchange_n(&P->stolen_ns, &seen_max, stolen, 0,
-                                                    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
-                }
                 taken++;
             }
             if (taken)
                 DBP_ADD(&P->helper_chunks, taken);
         }
     }
+    /* before leaving the job, so the caller reads it after its wait */
+    dbp_note_stolen((dbp_now_ns() - w0) - (dbp_thread_cpu_ns() - c0));
     if (DBP_ADD(&P->active, -1) == 0 && DBP_LOAD(&P->waiting)) {
         pthread_mutex_lock(&P->mu);
         pthread_cond_signal(&P->done_cv);
