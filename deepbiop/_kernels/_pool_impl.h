@@ -28,13 +28,13 @@
  *     Helpers measure the time they spent inside a job without running (wall
  *     minus thread CPU time); the part of the caller's wait it explains is
  *     the penalty, kept with each body's cost per unit of work. While the
- *     recent penalty (halved every 500 ms without news) is large, a job whose
- *     serial cost is under 8 times it runs on the caller alone. A probe
+ *     expected penalty of a parallel job (a running average, halved every
+ *     500 ms without news) exceeds what a second thread could save (half
+ *     the job's serial cost), the job runs on the caller alone. A probe
  *     after the penalty has decayed costs one time slice, so the half-life
- *     keeps probes rare (a 1 ms job re-tries threads about every 3 s under
- *     steady load). An idle machine has no penalty, so every job keeps its
- *     threads; large jobs keep them under load too, where the helper's share
- *     outweighs one slice of waiting.
+ *     keeps probes rare. A quiet machine has (almost) no penalty, so jobs
+ *     keep their threads; large jobs keep them under load too, where the
+ *     helper's share outweighs the expected wait.
  *
  * The closing protocol: a helper increments `active` and then reads `open`;
  * the caller stores open = 0 and then reads `active` (all sequentially
@@ -92,14 +92,15 @@ typedef struct {
     int64_t penalty_at;      /* when it was measured (CLOCK_MONOTONIC ns) */
     int64_t stolen_ns;       /* this job: longest time a helper spent inside
                               * it without running (wall - CPU time) */
-    void *rate_body[16];     /* a body and its cost per item (ns * 1024) */
-    int64_t rate_ns1024[16];
+    uint64_t rate_key[64];   /* (body, work per item class) and its cost per */
+    int64_t rate_ns1024[64]; /* unit of work (ns * 1024) */
 } dbp_pool_t;
 
 #define DBP_RELAXED_LOAD(p) __atomic_load_n((p), __ATOMIC_RELAXED)
 #define DBP_RELAXED_STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
 #define DBP_HALF_LIFE_NS 500000000LL   /* the penalty halves every 500 ms */
-#define DBP_SERIAL_FACTOR 8            /* serial below 8 x the penalty */
+#define DBP_SERIAL_FACTOR 2            /* serial below 2 x the penalty: a second
+                                        * thread saves at most half the job */
 
 static dbp_pool_t dbp_pool;
 static pthread_once_t dbp_pool_once = PTHREAD_ONCE_INIT;
@@ -169,34 +170,48 @@ static int64_t dbp_thread_cpu_ns(void) {
     return 0;
 }
 
-/* The slot of `body` in the cost table (-1 when the table is full). */
-static int dbp_rate_slot(dbp_body_t body) {
+/* The cost table's key of a body for jobs of about 2**bucket units of work
+ * per item: one kernel's cost per unit differs with its parameters (k-mer
+ * rows of k = 3 and k = 6 weigh bases and output columns differently), and
+ * the work per item tells such jobs apart. */
+static uint64_t dbp_rate_key(dbp_body_t body, int64_t work, int64_t n) {
+    int64_t per = n > 0 ? work / n : work;
+    uint64_t bucket = 0;
+    while (per > 1 && bucket < 63) {
+        per >>= 1;
+        bucket++;
+    }
+    return ((uint64_t)(uintptr_t)body << 6) ^ bucket ^ ((uint64_t)1 << 63);
+}
+
+/* The slot of `key` in the cost table (-1 when the table is full). */
+static int dbp_rate_slot(uint64_t key) {
     dbp_pool_t *P = &dbp_pool;
     int i;
-    for (i = 0; i < 16; i++) {
-        void *b = __atomic_load_n(&P->rate_body[i], __ATOMIC_ACQUIRE);
-        if (b == (void *)body)
+    for (i = 0; i < 64; i++) {
+        uint64_t k = __atomic_load_n(&P->rate_key[i], __ATOMIC_ACQUIRE);
+        if (k == key)
             return i;
-        if (b == NULL) {
-            void *expected = NULL;
-            if (__atomic_compare_exchange_n(&P->rate_body[i], &expected, (void *)body, 0,
+        if (k == 0) {
+            uint64_t expected = 0;
+            if (__atomic_compare_exchange_n(&P->rate_key[i], &expected, key, 0,
                                             __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
                 return i;
-            if (expected == (void *)body)
+            if (expected == key)
                 return i;
         }
     }
     return -1;
 }
 
-/* Fold a measured cost (ns for `items` units of work) into the body's estimate. */
-static void dbp_rate_note(dbp_body_t body, int64_t ns, int64_t items) {
+/* Fold a measured cost (ns for `items` units of work) into the estimate. */
+static void dbp_rate_note(uint64_t key, int64_t ns, int64_t items) {
     dbp_pool_t *P = &dbp_pool;
     int slot;
     double r, old;
     if (items <= 0 || ns <= 0)
         return;
-    slot = dbp_rate_slot(body);
+    slot = dbp_rate_slot(key);
     if (slot < 0)
         return;
     r = (double)ns * 1024.0 / (double)items;
@@ -223,30 +238,28 @@ static int64_t dbp_penalty_now(int64_t now) {
     return pen;
 }
 
-/* After a parallel job: the caller waited `excess` ns beyond what the
- * helpers' last chunks explain. One long wait sets the penalty at once;
- * short ones pull it down. */
+/* After a parallel job: `excess` ns of the caller's wait were spent on
+ * helpers the OS had preempted. The penalty is the expected such cost of a
+ * parallel job: a running average over jobs (zeros included), so one
+ * stray preemption on a quiet machine moves it by a quarter only. */
 static void dbp_penalty_note(int64_t now, int64_t excess) {
     dbp_pool_t *P = &dbp_pool;
     int64_t pen = dbp_penalty_now(now);
-    if (excess > pen)
-        pen = excess;
-    else
-        pen = (3 * pen + excess) / 4;
+    pen = (3 * pen + excess) / 4;
     DBP_RELAXED_STORE(&P->penalty_ns, pen);
     DBP_RELAXED_STORE(&P->penalty_at, now);
 }
 
 /* The per-call decision: 1 when this job (n units of work) should run on the
  * caller alone. */
-static int dbp_go_serial(dbp_body_t body, int64_t n, int64_t now) {
+static int dbp_go_serial(uint64_t key, int64_t n, int64_t now) {
     dbp_pool_t *P = &dbp_pool;
     int64_t pen = dbp_penalty_now(now);
     int slot;
     int64_t rate;
     if (pen <= 0)
         return 0;
-    slot = dbp_rate_slot(body);
+    slot = dbp_rate_slot(key);
     rate = slot < 0 ? 0 : DBP_RELAXED_LOAD(&P->rate_ns1024[slot]);
     if (rate <= 0)
         return 1; /* cost unknown while the machine is contended: learn it */
@@ -363,6 +376,7 @@ static int dbp_parallel_for(int64_t n, int64_t grain, int n_threads, int64_t wor
                             dbp_body_t body, void *ctx) {
     dbp_pool_t *P = &dbp_pool;
     int64_t n_chunks, c, lo, hi, t0, t1, t2, mine_items = 0;
+    uint64_t key;
     int helpers, i;
     if (n <= 0)
         return 1;
@@ -380,7 +394,8 @@ static int dbp_parallel_for(int64_t n, int64_t grain, int n_threads, int64_t wor
         n_threads = (int)n_chunks;
     pthread_once(&dbp_pool_once, dbp_pool_init);
     t0 = dbp_now_ns();
-    if (n_threads > 1 && DBP_RELAXED_LOAD(&dbp_decide) && dbp_go_serial(body, work, t0)) {
+    key = dbp_rate_key(body, work, n);
+    if (n_threads > 1 && DBP_RELAXED_LOAD(&dbp_decide) && dbp_go_serial(key, work, t0)) {
         DBP_ADD(&P->serial_contended, 1);
         n_threads = 1;
     }
@@ -390,7 +405,7 @@ static int dbp_parallel_for(int64_t n, int64_t grain, int n_threads, int64_t wor
     }
     if (n_threads <= 1) {
         body(ctx, 0, n, 0);
-        dbp_rate_note(body, dbp_now_ns() - t0, work);
+        dbp_rate_note(key, dbp_now_ns() - t0, work);
         return 1;
     }
     pthread_mutex_lock(&P->mu);
@@ -399,7 +414,7 @@ static int dbp_parallel_for(int64_t n, int64_t grain, int n_threads, int64_t wor
         pthread_mutex_unlock(&P->mu);
         pthread_mutex_unlock(&P->busy);
         body(ctx, 0, n, 0);
-        dbp_rate_note(body, dbp_now_ns() - t0, work);
+        dbp_rate_note(key, dbp_now_ns() - t0, work);
         return 1;
     }
     if (n_threads > helpers + 1)
@@ -451,7 +466,7 @@ static int dbp_parallel_for(int64_t n, int64_t grain, int n_threads, int64_t wor
         int64_t wait = t3 - t2, stolen = DBP_LOAD(&P->stolen_ns);
         dbp_penalty_note(t3, stolen < wait ? stolen : wait);
         if (mine_items)  /* the caller's share of the work, items taken as equal */
-            dbp_rate_note(body, t2 - t1,
+            dbp_rate_note(key, t2 - t1,
                           (int64_t)((double)work * (double)mine_items / (double)n));
     }
     pthread_mutex_unlock(&P->busy);
