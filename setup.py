@@ -92,9 +92,7 @@ def _openmp_flags() -> list[str]:
                 capture_output=True,
                 timeout=60,
             )
-            out = subprocess.run(
-                [str(exe)], check=True, capture_output=True, text=True, timeout=60
-            )
+            out = subprocess.run([str(exe)], check=True, capture_output=True, text=True, timeout=60)
             if out.stdout.strip() == "1":
                 return flags
         except (OSError, subprocess.SubprocessError):
@@ -140,8 +138,11 @@ def _extensions() -> list[Extension]:
         ("DEEPBIOP_SANITIZE", "1" if sanitize else "0"),
     ]
     if _truthy("DEEPBIOP_DISABLE_THREADS"):
-        warnings.warn("deepbiop: DEEPBIOP_DISABLE_THREADS is set; the kernels run on "
-                      "one thread (no thread pool).", stacklevel=1)
+        warnings.warn(
+            "deepbiop: DEEPBIOP_DISABLE_THREADS is set; the kernels run on "
+            "one thread (no thread pool).",
+            stacklevel=1,
+        )
         macros.append(("DEEPBIOP_NO_POOL", "1"))
     pthread = [] if sys.platform == "win32" else ["-pthread"]
     extra_compile = ["-O3"] if sys.platform != "win32" else []

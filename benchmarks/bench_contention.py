@@ -114,8 +114,11 @@ def _time_pair(seqs: list[str], make, reps: int, rng: np.random.Generator) -> di
 
 
 def contention(quick: bool, load_per_core: int) -> list[dict]:
-    sizes = ([(5_000, 200), (20_000, 200), (40_000, 150)] if quick
-             else [(5_000, 200), (100_000, 200), (200_000, 150)])
+    sizes = (
+        [(5_000, 200), (20_000, 200), (40_000, 150)]
+        if quick
+        else [(5_000, 200), (100_000, 200), (200_000, 150)]
+    )
     cells = [(n, L, _reads(n, L, seed=i)) for i, (n, L) in enumerate(sizes)]
     encs = _encoders()
     cores = os.cpu_count() or 1
@@ -128,10 +131,19 @@ def contention(quick: bool, load_per_core: int) -> list[dict]:
                 for name, make in encs.items():
                     t = _time_pair(seqs, make, reps, rng)
                     (dm, dmed), (om, omed) = t["default"], t["one"]
-                    rows.append({"machine": label, "batch": f"{n:,} x {L}", "encoder": name,
-                                 "default_ms": dm * 1e3, "one_thread_ms": om * 1e3,
-                                 "ratio": dm / om, "median_ratio": dmed / omed,
-                                 "busy_processes": n_load, "calls": reps})
+                    rows.append(
+                        {
+                            "machine": label,
+                            "batch": f"{n:,} x {L}",
+                            "encoder": name,
+                            "default_ms": dm * 1e3,
+                            "one_thread_ms": om * 1e3,
+                            "ratio": dm / om,
+                            "median_ratio": dmed / omed,
+                            "busy_processes": n_load,
+                            "calls": reps,
+                        }
+                    )
     return rows
 
 
@@ -174,44 +186,64 @@ def dataloader(quick: bool) -> dict:
 
 
 def print_contention(rows: list[dict]) -> None:
-    print(f"\n{'machine':<18} {'batch':<14} {'encoder':<8} {'default ms':>11} "
-          f"{'1 thread ms':>12} {'default/1':>10}   (means of randomly ordered calls)")
+    print(
+        f"\n{'machine':<18} {'batch':<14} {'encoder':<8} {'default ms':>11} "
+        f"{'1 thread ms':>12} {'default/1':>10}   (means of randomly ordered calls)"
+    )
     for r in rows:
-        print(f"{r['machine']:<18} {r['batch']:<14} {r['encoder']:<8} {r['default_ms']:>11.2f} "
-              f"{r['one_thread_ms']:>12.2f} {r['ratio']:>10.2f}")
+        print(
+            f"{r['machine']:<18} {r['batch']:<14} {r['encoder']:<8} {r['default_ms']:>11.2f} "
+            f"{r['one_thread_ms']:>12.2f} {r['ratio']:>10.2f}"
+        )
     loaded = [r for r in rows if r["busy_processes"]]
     idle = [r for r in rows if not r["busy_processes"]]
     if loaded:
         worst = max(loaded, key=lambda r: r["ratio"])
-        print(f"\nloaded: worst default/1-thread {worst['ratio']:.2f} ({worst['batch']}, "
-              f"{worst['encoder']}); target <= {TARGET_LOADED} in every cell: "
-              f"{'met' if worst['ratio'] <= TARGET_LOADED else 'NOT met'}")
+        print(
+            f"\nloaded: worst default/1-thread {worst['ratio']:.2f} ({worst['batch']}, "
+            f"{worst['encoder']}); target <= {TARGET_LOADED} in every cell: "
+            f"{'met' if worst['ratio'] <= TARGET_LOADED else 'NOT met'}"
+        )
     if idle:
         best = min(idle, key=lambda r: r["ratio"])
-        print(f"idle: default/1-thread from {best['ratio']:.2f} to "
-              f"{max(r['ratio'] for r in idle):.2f} (speed-up {1 / best['ratio']:.2f}x at best)")
+        print(
+            f"idle: default/1-thread from {best['ratio']:.2f} to "
+            f"{max(r['ratio'] for r in idle):.2f} (speed-up {1 / best['ratio']:.2f}x at best)"
+        )
 
 
 def main(argv: list[str] | None = None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="smaller batches (CI)")
     p.add_argument("--json", metavar="PATH", help="write the results as JSON")
-    p.add_argument("--load-per-core", type=int, default=1,
-                   help="busy processes per core in the loaded runs (default 1)")
+    p.add_argument(
+        "--load-per-core",
+        type=int,
+        default=1,
+        help="busy processes per core in the loaded runs (default 1)",
+    )
     p.add_argument("--skip-dataloader", action="store_true")
     args = p.parse_args(argv)
 
     import deepbiop as dbp
 
-    print(f"bench_contention: {os.cpu_count()} cores, "
-          f"default threads {dbp.effective_n_threads(None)}, "
-          f"thread pool {'on' if dbp.threads_enabled() else 'off'}")
+    print(
+        f"bench_contention: {os.cpu_count()} cores, "
+        f"default threads {dbp.effective_n_threads(None)}, "
+        f"thread pool {'on' if dbp.threads_enabled() else 'off'}"
+    )
     rows = contention(args.quick, args.load_per_core)
     print_contention(rows)
     fork = fork_check()
-    print(f"\nfork child after the parent used threads (n_jobs=2): {fork['status']}"
-          + (f" in {fork['seconds']:.2f} s" if "seconds" in fork else ""))
-    dl = {"status": "skipped (--skip-dataloader)"} if args.skip_dataloader else dataloader(args.quick)
+    print(
+        f"\nfork child after the parent used threads (n_jobs=2): {fork['status']}"
+        + (f" in {fork['seconds']:.2f} s" if "seconds" in fork else "")
+    )
+    dl = (
+        {"status": "skipped (--skip-dataloader)"}
+        if args.skip_dataloader
+        else dataloader(args.quick)
+    )
     if dl["status"] != "ok":
         print(f"\nDataLoader: {dl['status']}")
     else:

@@ -64,12 +64,16 @@ def write_layouts(tmp: Path, n: int, seed: int = 0) -> dict[str, list[Path]]:
     from deepbiop.io import to_bgzf
 
     rng = np.random.default_rng(seed)
-    quarters = [_fastq_bytes(q * (n // 4), n // 4 if q < 3 else n - 3 * (n // 4), rng)
-                for q in range(4)]
+    quarters = [
+        _fastq_bytes(q * (n // 4), n // 4 if q < 3 else n - 3 * (n // 4), rng) for q in range(4)
+    ]
     plain = tmp / "all.fastq"
     plain.write_bytes(b"".join(quarters))
-    layouts = {"bgzf": [tmp / "bgzf.fastq.gz"], "1 gzip": [tmp / "one.fastq.gz"],
-               "4 gzip": [tmp / f"part{q}.fastq.gz" for q in range(4)]}
+    layouts = {
+        "bgzf": [tmp / "bgzf.fastq.gz"],
+        "1 gzip": [tmp / "one.fastq.gz"],
+        "4 gzip": [tmp / f"part{q}.fastq.gz" for q in range(4)],
+    }
     to_bgzf(plain, layouts["bgzf"][0], level=1)
     layouts["1 gzip"][0].write_bytes(gzip.compress(plain.read_bytes(), compresslevel=1))
     for q, path in enumerate(layouts["4 gzip"]):
@@ -110,8 +114,9 @@ def _burn(seconds: float) -> None:
         torch.mm(_STEP_A, _STEP_A)
 
 
-def _epochs(paths: list[Path], path_kind: str, workers: int, epochs: int,
-            step: float = 0.0) -> tuple[list[float], int, int]:
+def _epochs(
+    paths: list[Path], path_kind: str, workers: int, epochs: int, step: float = 0.0
+) -> tuple[list[float], int, int]:
     """``epochs`` epochs through one DataLoader (workers kept between epochs,
     as a training run keeps them): (seconds of each epoch, reads, batches of
     the last). The first epoch includes starting the workers."""
@@ -120,8 +125,7 @@ def _epochs(paths: list[Path], path_kind: str, workers: int, epochs: int,
     from torch.utils.data import DataLoader
 
     ds = _dataset(paths, path_kind)
-    loader = DataLoader(ds, batch_size=None, num_workers=workers,
-                        persistent_workers=workers > 0)
+    loader = DataLoader(ds, batch_size=None, num_workers=workers, persistent_workers=workers > 0)
     times = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # the 1-gzip layout's warning is expected
@@ -192,13 +196,23 @@ def measure_dataloader(quick: bool, repeat: int | None = None) -> dict:
             for kind in ("float", "compact", "training"):
                 for w in WORKERS:
                     times, reads, batches = _epochs(
-                        layouts[name], "compact" if kind == "training" else kind, w,
-                        repeat + 1, STEP_SECONDS if kind == "training" else 0.0)
+                        layouts[name],
+                        "compact" if kind == "training" else kind,
+                        w,
+                        repeat + 1,
+                        STEP_SECONDS if kind == "training" else 0.0,
+                    )
                     assert reads == n
                     secs = statistics.median(times[1:])
-                    row = {"layout": name, "path": kind, "workers": w, "seconds": secs,
-                           "reads_per_s": n / secs, "first_epoch_s": times[0],
-                           "runs": times[1:]}
+                    row = {
+                        "layout": name,
+                        "path": kind,
+                        "workers": w,
+                        "seconds": secs,
+                        "reads_per_s": n / secs,
+                        "first_epoch_s": times[0],
+                        "runs": times[1:],
+                    }
                     if kind == "training":
                         row["own_work_s"] = batches * STEP_SECONDS
                         row["wall_over_own"] = secs / row["own_work_s"]
@@ -216,12 +230,22 @@ def measure_dataloader(quick: bool, repeat: int | None = None) -> dict:
         }
     targets = {
         "compact_1w_over_0w >= 0.8 (bgzf, 4 gzip)": all(
-            ratios[k]["compact_1w_over_0w"] >= 0.8 for k in ("bgzf", "4 gzip")),
+            ratios[k]["compact_1w_over_0w"] >= 0.8 for k in ("bgzf", "4 gzip")
+        ),
         "training_2w_over_own <= 1.1 (bgzf, 4 gzip)": all(
-            ratios[k]["training_2w_over_own"] <= 1.1 for k in ("bgzf", "4 gzip")),
+            ratios[k]["training_2w_over_own"] <= 1.1 for k in ("bgzf", "4 gzip")
+        ),
     }
-    return {"reads": n, "length": LENGTH, "batch": BATCH, "repeat": repeat,
-            "cpus": os.cpu_count(), "rows": rows, "ratios": ratios, "targets": targets}
+    return {
+        "reads": n,
+        "length": LENGTH,
+        "batch": BATCH,
+        "repeat": repeat,
+        "cpus": os.cpu_count(),
+        "rows": rows,
+        "ratios": ratios,
+        "targets": targets,
+    }
 
 
 def format_table(res: dict) -> str:
@@ -240,9 +264,11 @@ def format_table(res: dict) -> str:
             lines.append(f"{name:<8} {kind:<9} " + " ".join(f"{c:>18}" for c in cells))
     lines.append("ratios (this run):")
     for name, r in res["ratios"].items():
-        lines.append(f"  {name:<7} compact 1 worker / 0 workers {r['compact_1w_over_0w']:5.2f}x   "
-                     f"float 1 / 0 {r['float_1w_over_0w']:5.2f}x   training 2 workers / own "
-                     f"work {r['training_2w_over_own']:5.2f}x")
+        lines.append(
+            f"  {name:<7} compact 1 worker / 0 workers {r['compact_1w_over_0w']:5.2f}x   "
+            f"float 1 / 0 {r['float_1w_over_0w']:5.2f}x   training 2 workers / own "
+            f"work {r['training_2w_over_own']:5.2f}x"
+        )
     for name, ok in res["targets"].items():
         lines.append(f"  target {name}: {'met' if ok else 'NOT met'}")
     return "\n".join(lines)
@@ -255,10 +281,12 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--repeat", type=int, default=None, help="timed epochs per cell (median)")
     args = p.parse_args(argv)
     res = measure_dataloader(args.quick, args.repeat)
-    print(f"bench_dataloader: {res['reads']:,} x {LENGTH} bp reads, batches of {BATCH}, "
-          f"{res['cpus']} CPUs, median of {res['repeat']} epochs after the first "
-          f"(persistent workers; the first, with worker start-up, is in the JSON); training = "
-          f"{STEP_SECONDS * 1e3:.0f} ms busy CPU per batch in the main loop")
+    print(
+        f"bench_dataloader: {res['reads']:,} x {LENGTH} bp reads, batches of {BATCH}, "
+        f"{res['cpus']} CPUs, median of {res['repeat']} epochs after the first "
+        f"(persistent workers; the first, with worker start-up, is in the JSON); training = "
+        f"{STEP_SECONDS * 1e3:.0f} ms busy CPU per batch in the main loop"
+    )
     print(format_table(res))
     if args.json:
         Path(args.json).write_text(json.dumps(res, indent=1))

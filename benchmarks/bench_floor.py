@@ -79,7 +79,7 @@ def faults_only(shape: tuple, dtype, n_threads: int) -> np.ndarray:
     cuts = [int(c) * PAGE for c in np.linspace(0, pages, n_threads + 1).astype(np.int64)]
 
     def touch(ab):
-        raw[ab[0]:ab[1]:PAGE] = 0
+        raw[ab[0] : ab[1] : PAGE] = 0
 
     list(_POOL.map(touch, zip(cuts[:-1], cuts[1:])))
     return out
@@ -95,7 +95,7 @@ def write_mapped(buf: np.ndarray, n_threads: int) -> np.ndarray:
     if _POOL is None:
         _POOL = ThreadPoolExecutor(max_workers=n_threads)
     cuts = np.linspace(0, flat.size, n_threads + 1).astype(np.int64)
-    list(_POOL.map(lambda ab: flat[int(ab[0]):int(ab[1])].fill(1), zip(cuts[:-1], cuts[1:])))
+    list(_POOL.map(lambda ab: flat[int(ab[0]) : int(ab[1])].fill(1), zip(cuts[:-1], cuts[1:])))
     return buf
 
 
@@ -160,11 +160,15 @@ def run(names: tuple, quick: bool, repeat: int) -> list[dict]:
     results = []
     for name in names:
         w = ws.pop(name)
-        print(f"\n=== {w.name}: {w.description} ({w.n_bases / 1e6:.1f} Mbases), "
-              f"{n_all} threads; median ms ===")
-        print(f"  {'encoder':18s} {'floor':>8s} {'faults':>8s} {'write':>7s} {'input':>7s} "
-              f"{'work':>8s} {'fresh':>8s} {'x floor':>7s} {'fresh/(faults+work)':>19s} "
-              f"{'best x floor':>12s} {'serial input':>12s}")
+        print(
+            f"\n=== {w.name}: {w.description} ({w.n_bases / 1e6:.1f} Mbases), "
+            f"{n_all} threads; median ms ==="
+        )
+        print(
+            f"  {'encoder':18s} {'floor':>8s} {'faults':>8s} {'write':>7s} {'input':>7s} "
+            f"{'work':>8s} {'fresh':>8s} {'x floor':>7s} {'fresh/(faults+work)':>19s} "
+            f"{'best x floor':>12s} {'serial input':>12s}"
+        )
         for label, enc, shape in _encoders(w, n_all):
             buf = np.zeros(shape, dtype=np.float32)
             scratch = np.zeros(shape, dtype=np.float32)
@@ -173,7 +177,8 @@ def run(names: tuple, quick: bool, repeat: int) -> list[dict]:
             fns = {
                 "floor": lambda: bl.floor(shape, np.float32, n_all),
                 "count": count_only(sum(max(0, len(s) - 4) for s in seqs), shape[1], n_all)
-                if label.startswith("k-mer") else None,
+                if label.startswith("k-mer")
+                else None,
                 "faults": lambda: faults_only(shape, np.float32, n_all),
                 "write": lambda: write_mapped(scratch, n_all),
                 "input": lambda: _input(enc, seqs),
@@ -194,7 +199,9 @@ def run(names: tuple, quick: bool, repeat: int) -> list[dict]:
             med = {k: statistics.median(v) for k, v in times.items()}
             summed = med["faults"] + med["work"]
             res = {
-                "workload": w.name, "encoder": label, "threads": n_all,
+                "workload": w.name,
+                "encoder": label,
+                "threads": n_all,
                 **{f"{k}_ms": v * 1e3 for k, v in med.items()},
                 "x_floor": med["floor"] / med["fresh"],
                 "fresh_over_sum": med["fresh"] / summed,
@@ -202,16 +209,20 @@ def run(names: tuple, quick: bool, repeat: int) -> list[dict]:
                 "serial_input_x_floor": med["floor"] / (med["floor"] + med["input"]),
             }
             results.append(res)
-            print(f"  {label:18s} {med['floor'] * 1e3:8.2f} {med['faults'] * 1e3:8.2f} "
-                  f"{med['write'] * 1e3:7.2f} {med['input'] * 1e3:7.2f} "
-                  f"{med['work'] * 1e3:8.2f} {med['fresh'] * 1e3:8.2f} {res['x_floor']:7.2f} "
-                  f"{res['fresh_over_sum']:19.2f} {res['best_x_floor']:12.2f} "
-                  f"{res['serial_input_x_floor']:12.2f}")
+            print(
+                f"  {label:18s} {med['floor'] * 1e3:8.2f} {med['faults'] * 1e3:8.2f} "
+                f"{med['write'] * 1e3:7.2f} {med['input'] * 1e3:7.2f} "
+                f"{med['work'] * 1e3:8.2f} {med['fresh'] * 1e3:8.2f} {res['x_floor']:7.2f} "
+                f"{res['fresh_over_sum']:19.2f} {res['best_x_floor']:12.2f} "
+                f"{res['serial_input_x_floor']:12.2f}"
+            )
             if "count" in med:
                 res["count_bound_x_floor"] = med["floor"] / (med["floor"] + med["count"])
-                print(f"  {'':18s} counting alone (numba, one hot row per thread): "
-                      f"{med['count'] * 1e3:.2f} ms; floor / (floor + count) = "
-                      f"{res['count_bound_x_floor']:.2f} bounds any dense counter")
+                print(
+                    f"  {'':18s} counting alone (numba, one hot row per thread): "
+                    f"{med['count'] * 1e3:.2f} ms; floor / (floor + count) = "
+                    f"{res['count_bound_x_floor']:.2f} bounds any dense counter"
+                )
             del buf, scratch
     return results
 
@@ -220,18 +231,17 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="10x smaller inputs (CI)")
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON")
-    p.add_argument("--workloads", default="W1,W5",
-                   help="comma-separated workload names (default W1,W5)")
-    p.add_argument("--repeat", type=int, default=None,
-                   help="timed rounds (default 7, --quick 5)")
+    p.add_argument(
+        "--workloads", default="W1,W5", help="comma-separated workload names (default W1,W5)"
+    )
+    p.add_argument("--repeat", type=int, default=None, help="timed rounds (default 7, --quick 5)")
     args = p.parse_args(argv)
     _fresh_mmap()
     names = tuple(n.strip() for n in args.workloads.split(",") if n.strip())
     repeat = args.repeat or (5 if args.quick else 7)
     results = run(names, args.quick, repeat)
     if args.json:
-        Path(args.json).write_text(json.dumps({"quick": args.quick, "results": results},
-                                              indent=1))
+        Path(args.json).write_text(json.dumps({"quick": args.quick, "results": results}, indent=1))
     return 0
 
 

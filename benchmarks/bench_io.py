@@ -46,9 +46,13 @@ def write_reads(path: Path, n: int, length: int, seed: int = 0) -> None:
     labels = rng.integers(0, 2, size=n)
     with dnaio.open(path, mode="w", compression_level=1) as out:
         for i in range(n):
-            out.write(dnaio.SequenceRecord(
-                f"read{i} label={labels[i]}", seqs[i].tobytes().decode(), quals[i].tobytes().decode()
-            ))
+            out.write(
+                dnaio.SequenceRecord(
+                    f"read{i} label={labels[i]}",
+                    seqs[i].tobytes().decode(),
+                    quals[i].tobytes().decode(),
+                )
+            )
 
 
 def _floor(path: Path) -> dict:
@@ -125,7 +129,9 @@ def _loader(path: Path, num_workers: int, augment: bool = False) -> dict:
     return _summarise((b["inputs"], b["lengths"]) for b in loader)
 
 
-def _batch_loader(path: Path, num_workers: int, augment: bool = False, compact: bool = False) -> dict:
+def _batch_loader(
+    path: Path, num_workers: int, augment: bool = False, compact: bool = False
+) -> dict:
     from torch.utils.data import DataLoader
 
     import deepbiop as dbp
@@ -134,9 +140,13 @@ def _batch_loader(path: Path, num_workers: int, augment: bool = False, compact: 
     from deepbiop.torch import FastxBatchDataset
 
     dtype = np.uint8 if compact else np.float32
-    transform = dbp.augment.Compose(
-        [dbp.augment.RandomReverseComplement(0.5), dbp.augment.RandomMutation(0.01)]
-    ) if augment else None
+    transform = (
+        dbp.augment.Compose(
+            [dbp.augment.RandomReverseComplement(0.5), dbp.augment.RandomMutation(0.01)]
+        )
+        if augment
+        else None
+    )
     ds = FastxBatchDataset(
         path,
         dbp.OneHotEncoder("dna", "skip", channels_first=True, dtype=dtype),
@@ -161,16 +171,35 @@ def _mutate_rows(n: int, length: int) -> list[dict]:
     one = aug.mutate_batch(seqs, 0.01, random_state=0, n_jobs=1)
     assert [len(s) for s in one] == [len(s) for s in seqs]
     cases = [
-        ("mutate() per read (numpy)", lambda: [aug.mutate(s, 0.01, random_state=rng) for s in seqs]),
-        ("mutate_batch (kernel, 1 thread)", lambda: aug.mutate_batch(seqs, 0.01, random_state=rng, n_jobs=1)),
-        ("random_reverse_complement() per read", lambda: [aug.random_reverse_complement(s, 0.5, random_state=rng) for s in seqs]),
-        ("random_reverse_complement_batch (1 thread)", lambda: aug.random_reverse_complement_batch(seqs, 0.5, random_state=rng, n_jobs=1)),
+        (
+            "mutate() per read (numpy)",
+            lambda: [aug.mutate(s, 0.01, random_state=rng) for s in seqs],
+        ),
+        (
+            "mutate_batch (kernel, 1 thread)",
+            lambda: aug.mutate_batch(seqs, 0.01, random_state=rng, n_jobs=1),
+        ),
+        (
+            "random_reverse_complement() per read",
+            lambda: [aug.random_reverse_complement(s, 0.5, random_state=rng) for s in seqs],
+        ),
+        (
+            "random_reverse_complement_batch (1 thread)",
+            lambda: aug.random_reverse_complement_batch(seqs, 0.5, random_state=rng, n_jobs=1),
+        ),
     ]
     rows = []
     for name, fn in cases:
         secs, _ = _time(fn, 3)
-        rows.append({"name": name, "records": n, "length": length, "seconds": secs,
-                     "us_per_read": secs / n * 1e6})
+        rows.append(
+            {
+                "name": name,
+                "records": n,
+                "length": length,
+                "seconds": secs,
+                "us_per_read": secs / n * 1e6,
+            }
+        )
         print(f"  {name:<44} {secs / n * 1e6:8.2f} us/read")
     return rows
 
@@ -201,8 +230,10 @@ def main(argv: list[str] | None = None) -> list[dict]:
         path = Path(tmp) / "reads.fastq.gz"
         write_reads(path, n, length)
         size_mb = os.path.getsize(path) / 1e6
-        print(f"bench_io: {n:,} x {length} bp reads, FASTQ.gz {size_mb:.1f} MB, "
-              f"batches of {BATCH}, best of {repeat}")
+        print(
+            f"bench_io: {n:,} x {length} bp reads, FASTQ.gz {size_mb:.1f} MB, "
+            f"batches of {BATCH}, best of {repeat}"
+        )
 
         cases = [
             ("dnaio iteration (floor)", lambda: _floor(path)),
@@ -213,8 +244,14 @@ def main(argv: list[str] | None = None) -> list[dict]:
             ("  ... workers=2 + RandomReverseComplement", lambda: _loader(path, 2, True)),
             ("FastxBatchDataset, workers=0", lambda: _batch_loader(path, 0)),
             ("FastxBatchDataset, workers=2", lambda: _batch_loader(path, 2)),
-            ("  ... workers=2, uint8 one-hot + bool mask", lambda: _batch_loader(path, 2, compact=True)),
-            ("  ... workers=2, uint8 + RC 0.5 + mutation 0.01", lambda: _batch_loader(path, 2, True, True)),
+            (
+                "  ... workers=2, uint8 one-hot + bool mask",
+                lambda: _batch_loader(path, 2, compact=True),
+            ),
+            (
+                "  ... workers=2, uint8 + RC 0.5 + mutation 0.01",
+                lambda: _batch_loader(path, 2, True, True),
+            ),
         ]
         # outputs agree before anything is timed
         ref = _hand_loop(path)
@@ -232,13 +269,21 @@ def main(argv: list[str] | None = None) -> list[dict]:
             secs, _ = _time(fn, repeat)
             rate = n / secs
             floor = floor or rate
-            results.append({
-                "name": name, "records": n, "length": length, "seconds": secs,
-                "records_per_s": rate, "bases_per_s": rate * length,
-                "ratio_to_floor": rate / floor,
-            })
-            print(f"  {name:<44} {secs:7.3f} s  {rate / 1e3:8.1f} k rec/s  "
-                  f"{rate * length / 1e6:7.1f} Mbases/s  {rate / floor:5.2f} x floor")
+            results.append(
+                {
+                    "name": name,
+                    "records": n,
+                    "length": length,
+                    "seconds": secs,
+                    "records_per_s": rate,
+                    "bases_per_s": rate * length,
+                    "ratio_to_floor": rate / floor,
+                }
+            )
+            print(
+                f"  {name:<44} {secs:7.3f} s  {rate / 1e3:8.1f} k rec/s  "
+                f"{rate * length / 1e6:7.1f} Mbases/s  {rate / floor:5.2f} x floor"
+            )
         print(f"augmentation cost, {min(n, 20_000):,} x {length} bp reads, best of 3:")
         results += _mutate_rows(min(n, 20_000), length)
     if args.json:

@@ -165,8 +165,7 @@ def countvectorizer_dicts(seqs: list, k: int) -> list[dict]:
     out = []
     for i in range(X.shape[0]):
         row = X[i]
-        out.append({names[j]: int(v) for j, v in zip(row.indices, row.data)
-                    if "N" not in names[j]})
+        out.append({names[j]: int(v) for j, v in zip(row.indices, row.data) if "N" not in names[j]})
     return out
 
 
@@ -174,7 +173,8 @@ def countvectorizer_time(seqs: list, k: int) -> None:
     from sklearn.feature_extraction.text import CountVectorizer
 
     CountVectorizer(analyzer="char", ngram_range=(k, k), lowercase=False).fit_transform(
-        [s.upper() for s in seqs])
+        [s.upper() for s in seqs]
+    )
 
 
 # ------------------------------------------------------------------- helpers
@@ -191,8 +191,12 @@ def _same_csr(a: sp.csr_matrix, b: sp.csr_matrix) -> bool:
     a, b = a.tocsr(), b.tocsr()
     a.sort_indices()
     b.sort_indices()
-    return (a.shape == b.shape and np.array_equal(a.indptr, b.indptr)
-            and np.array_equal(a.indices, b.indices) and np.array_equal(a.data, b.data))
+    return (
+        a.shape == b.shape
+        and np.array_equal(a.indptr, b.indptr)
+        and np.array_equal(a.indices, b.indices)
+        and np.array_equal(a.data, b.data)
+    )
 
 
 def _row_dicts(X: sp.csr_matrix, names, n: int) -> list[dict]:
@@ -233,24 +237,32 @@ def bench_sparse(seqs: list, ks: list, threads: int, cv_rows: int, repeat: int) 
             rows["deepbiop (1 thr)"] = _median_time(lambda: one.transform(seqs), repeat)
         rows["numpy rolling hash + unique"] = _median_time(lambda: numpy_csr(seqs, k), repeat)
         if have_numba:
-            rows[f"numba njit ({threads} thr)"] = _median_time(lambda: numba_csr(seqs, k),
-                                                              repeat)
+            rows[f"numba njit ({threads} thr)"] = _median_time(lambda: numba_csr(seqs, k), repeat)
         cv_seqs = seqs[:cv_rows]
         t_cv = _median_time(lambda: countvectorizer_time(cv_seqs, k), 1)
-        rows[f"CountVectorizer (first {len(cv_seqs):,})"] = t_cv * n_bases / sum(
-            map(len, cv_seqs))  # scaled to the whole workload
+        rows[f"CountVectorizer (first {len(cv_seqs):,})"] = (
+            t_cv * n_bases / sum(map(len, cv_seqs))
+        )  # scaled to the whole workload
         ours_t = rows[f"deepbiop ({threads} thr)"]
         best_base = min(v for name, v in rows.items() if not name.startswith("deepbiop"))
-        print(f"\nsparse k={k}: {len(seqs):,} x 200 bp, nnz={ours.nnz:,}, "
-              f"{ours.shape[1]:,} columns")
+        print(
+            f"\nsparse k={k}: {len(seqs):,} x 200 bp, nnz={ours.nnz:,}, {ours.shape[1]:,} columns"
+        )
         print(f"  {'method':36s} {'ms':>9s} {'Mb/s':>8s} {'db x':>7s}")
         for name, t in rows.items():
             scaled = " (scaled)" if name.startswith("CountVectorizer") else ""
-            print(f"  {name:36s} {t * 1e3:9.1f} {n_bases / t / 1e6:8.1f} "
-                  f"{t / ours_t:7.2f}{scaled}")
+            print(f"  {name:36s} {t * 1e3:9.1f} {n_bases / t / 1e6:8.1f} {t / ours_t:7.2f}{scaled}")
         print(f"  deepbiop vs best baseline: {best_base / ours_t:.2f}x (target >= 5x)")
-        results.append({"k": k, "n_seqs": len(seqs), "n_bases": n_bases, "nnz": int(ours.nnz),
-                        "seconds": rows, "ratio_vs_best_baseline": best_base / ours_t})
+        results.append(
+            {
+                "k": k,
+                "n_seqs": len(seqs),
+                "n_bases": n_bases,
+                "nnz": int(ours.nnz),
+                "seconds": rows,
+                "ratio_vs_best_baseline": best_base / ours_t,
+            }
+        )
     return results
 
 
@@ -272,34 +284,69 @@ def bench_spectrum(seq: str, k: int, threads: int, repeat: int, tool_repeat: int
         hist = ours.histogram()
         t = out["seconds"]
         t[f"deepbiop kmer_spectrum_file ({threads} thr)"] = _median_time(
-            lambda: dbp.kmer_spectrum_file(fasta, k, canonical=True, n_jobs=threads), repeat)
+            lambda: dbp.kmer_spectrum_file(fasta, k, canonical=True, n_jobs=threads), repeat
+        )
         if threads > 1:
             t["deepbiop kmer_spectrum_file (1 thr)"] = _median_time(
-                lambda: dbp.kmer_spectrum_file(fasta, k, canonical=True, n_jobs=1), repeat)
+                lambda: dbp.kmer_spectrum_file(fasta, k, canonical=True, n_jobs=1), repeat
+            )
         if shutil.which("jellyfish"):
             db = tmp / "w3.jf"
-            cmd = ["jellyfish", "count", "-m", str(k), "-s", str(2 * len(seq)), "-C",
-                   "-t", str(threads), "-o", str(db), str(fasta)]
+            cmd = [
+                "jellyfish",
+                "count",
+                "-m",
+                str(k),
+                "-s",
+                str(2 * len(seq)),
+                "-C",
+                "-t",
+                str(threads),
+                "-o",
+                str(db),
+                str(fasta),
+            ]
             subprocess.run(cmd, check=True, capture_output=True)
-            dump = subprocess.run(["jellyfish", "dump", "-c", str(db)], check=True,
-                                  capture_output=True, text=True).stdout
+            dump = subprocess.run(
+                ["jellyfish", "dump", "-c", str(db)], check=True, capture_output=True, text=True
+            ).stdout
             jf = {a: int(b) for a, b in (line.split() for line in dump.splitlines())}
             if jf != ours.to_dict():
                 raise AssertionError("jellyfish disagrees with kmer_spectrum_file")
             t[f"jellyfish count -C ({threads} thr)"] = _median_time(
-                lambda: subprocess.run(cmd, check=True, capture_output=True), tool_repeat)
+                lambda: subprocess.run(cmd, check=True, capture_output=True), tool_repeat
+            )
         else:
             out["skipped"]["jellyfish"] = "not installed (apt-get install jellyfish)"
         if shutil.which("kmc") and shutil.which("kmc_tools"):
             work = tmp / "kmc_tmp"
             work.mkdir()
             db = tmp / "w3kmc"
-            cmd = ["kmc", f"-k{k}", "-ci1", "-cs1000000000", f"-t{threads}", "-fm",
-                   str(fasta), str(db), str(work)]
+            cmd = [
+                "kmc",
+                f"-k{k}",
+                "-ci1",
+                "-cs1000000000",
+                f"-t{threads}",
+                "-fm",
+                str(fasta),
+                str(db),
+                str(work),
+            ]
             subprocess.run(cmd, check=True, capture_output=True)
             histo = tmp / "histo.txt"
-            subprocess.run(["kmc_tools", "transform", str(db), "histogram", str(histo),
-                            f"-cx{int(ours.counts.max())}"], check=True, capture_output=True)
+            subprocess.run(
+                [
+                    "kmc_tools",
+                    "transform",
+                    str(db),
+                    "histogram",
+                    str(histo),
+                    f"-cx{int(ours.counts.max())}",
+                ],
+                check=True,
+                capture_output=True,
+            )
             kh = {}
             for line in histo.read_text().split("\n"):
                 if line.strip():
@@ -309,12 +356,15 @@ def bench_spectrum(seq: str, k: int, threads: int, repeat: int, tool_repeat: int
             if kh != {c: int(n) for c, n in enumerate(hist) if n}:
                 raise AssertionError("KMC's histogram disagrees with kmer_spectrum_file")
             t[f"kmc ({threads} thr)"] = _median_time(
-                lambda: subprocess.run(cmd, check=True, capture_output=True), tool_repeat)
+                lambda: subprocess.run(cmd, check=True, capture_output=True), tool_repeat
+            )
         else:
             out["skipped"]["kmc"] = "not installed (apt-get install kmc)"
     ours_t = t[f"deepbiop kmer_spectrum_file ({threads} thr)"]
-    print(f"\nwhole-file canonical {k}-mers: one {len(seq):,} bp sequence (FASTA), "
-          f"{len(ours):,} distinct")
+    print(
+        f"\nwhole-file canonical {k}-mers: one {len(seq):,} bp sequence (FASTA), "
+        f"{len(ours):,} distinct"
+    )
     print(f"  {'method':40s} {'ms':>9s} {'Mb/s':>8s} {'db x':>7s}")
     for name, s in t.items():
         print(f"  {name:40s} {s * 1e3:9.1f} {len(seq) / s / 1e6:8.1f} {s / ours_t:7.2f}")
@@ -327,10 +377,18 @@ def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="10x smaller inputs")
     ap.add_argument("--json", metavar="PATH", help="write the results as JSON")
-    ap.add_argument("--threads", type=int, default=None,
-                    help="threads for deepbiop, numba and the k-mer counters (default: all)")
-    ap.add_argument("--cv-rows", type=int, default=None,
-                    help="sequences given to CountVectorizer (default 5,000; quick 500)")
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="threads for deepbiop, numba and the k-mer counters (default: all)",
+    )
+    ap.add_argument(
+        "--cv-rows",
+        type=int,
+        default=None,
+        help="sequences given to CountVectorizer (default 5,000; quick 500)",
+    )
     args = ap.parse_args(argv)
     threads = args.threads or dbp.effective_n_threads(None)
     try:
@@ -342,13 +400,16 @@ def main(argv: list[str] | None = None) -> dict:
     w = make_workloads(quick=args.quick, names=("W1", "W3"))
     cv_rows = args.cv_rows or (500 if args.quick else 5_000)
     repeat = 3
-    print(f"deepbiop {dbp.__version__}, {threads} threads, "
-          f"{'quick' if args.quick else 'full'} sizes; os.cpu_count()={os.cpu_count()}")
+    print(
+        f"deepbiop {dbp.__version__}, {threads} threads, "
+        f"{'quick' if args.quick else 'full'} sizes; os.cpu_count()={os.cpu_count()}"
+    )
     results = {
         "sparse": bench_sparse(w["W1"].seqs, [8, 12, 21], threads, cv_rows, repeat),
         # KMC has a fixed start-up cost of seconds: time the tools once in --quick
-        "spectrum": bench_spectrum(w["W3"].seqs[0], 21, threads, repeat,
-                                   1 if args.quick else repeat),
+        "spectrum": bench_spectrum(
+            w["W3"].seqs[0], 21, threads, repeat, 1 if args.quick else repeat
+        ),
         "threads": threads,
         "quick": args.quick,
     }

@@ -47,7 +47,8 @@ def _wordlevel_chars(vocab: dict):
     tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token="[UNK]"))
     tok.pre_tokenizer = pre_tokenizers.Split(Regex("."), behavior="isolated")
     tok.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]", special_tokens=[("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])]
+        single="[CLS] $A [SEP]",
+        special_tokens=[("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])],
     )
     tok.enable_padding(pad_id=vocab["[PAD]"], pad_token="[PAD]")
     return tok
@@ -112,16 +113,20 @@ def main(argv: list[str] | None = None) -> list[dict]:
     kv = kmer.vocab
     kmer_ids, _ = kmer.encode_batch(seqs)
     wl6 = _wordlevel_words(kv.get_vocab(), kv.id_of("cls"), kv.id_of("sep"), kv.id_of("pad"))
-    kmer_words = [" ".join(s[i:i + 6] for i in range(len(s) - 5)) for s in seqs]
+    kmer_words = [" ".join(s[i : i + 6] for i in range(len(s) - 5)) for s in seqs]
 
     cases = {
         "TransformerEncoder (all threads)": (lambda: enc.encode_batch(seqs), seqs),
         "TransformerEncoder (1 thread)": (lambda: enc1.encode_batch(seqs), seqs),
         "DeepBioPTokenizer, kernel path": (
-            lambda: hf_tok(seqs, padding=True, return_tensors="np")["input_ids"], seqs),
+            lambda: hf_tok(seqs, padding=True, return_tensors="np")["input_ids"],
+            seqs,
+        ),
         "tokenizers WordLevel per char -> np": (lambda: _hf_arrays(wl, seqs), seqs),
         "PreTrainedTokenizer python path (1/20)": (
-            lambda: py_tok(subset, padding=True, return_tensors="np")["input_ids"], subset),
+            lambda: py_tok(subset, padding=True, return_tensors="np")["input_ids"],
+            subset,
+        ),
     }
     # outputs agree before anything is timed
     np.testing.assert_array_equal(enc1.encode_batch(seqs)[0], ref_ids)
@@ -129,25 +134,45 @@ def main(argv: list[str] | None = None) -> list[dict]:
     got_ids, got_mask = _hf_arrays(wl, seqs)
     np.testing.assert_array_equal(got_ids, ref_ids)
     np.testing.assert_array_equal(got_mask, ref_mask)
-    np.testing.assert_array_equal(cases["PreTrainedTokenizer python path (1/20)"][0](),
-                                  ref_ids[: len(subset)])
+    np.testing.assert_array_equal(
+        cases["PreTrainedTokenizer python path (1/20)"][0](), ref_ids[: len(subset)]
+    )
     np.testing.assert_array_equal(_hf_arrays(wl6, kmer_words)[0], kmer_ids)
 
-    print(f"bench_tokens: {n:,} x {length} bp DNA (1% N), one token per base, "
-          f"[CLS]/[SEP], int64 out; best of {repeat}; threads: {dbp.effective_n_threads(None)}")
+    print(
+        f"bench_tokens: {n:,} x {length} bp DNA (1% N), one token per base, "
+        f"[CLS]/[SEP], int64 out; best of {repeat}; threads: {dbp.effective_n_threads(None)}"
+    )
     results = []
     for name, (fn, inputs) in cases.items():
         secs = _best(fn, repeat if len(inputs) == n else 1)
         rate = sum(map(len, inputs)) / secs
-        results.append({"name": name, "sequences": len(inputs), "length": length,
-                        "seconds": secs, "bases_per_s": rate})
+        results.append(
+            {
+                "name": name,
+                "sequences": len(inputs),
+                "length": length,
+                "seconds": secs,
+                "bases_per_s": rate,
+            }
+        )
     for name, fn in [
         ("DNABERT 6-mers: TransformerEncoder preset", lambda: kmer.encode_batch(seqs)),
-        ("DNABERT 6-mers: tokenizers WordLevel on k-mer words", lambda: _hf_arrays(wl6, kmer_words)),
+        (
+            "DNABERT 6-mers: tokenizers WordLevel on k-mer words",
+            lambda: _hf_arrays(wl6, kmer_words),
+        ),
     ]:
         secs = _best(fn, repeat)
-        results.append({"name": name, "sequences": n, "length": length, "seconds": secs,
-                        "bases_per_s": bases / secs})
+        results.append(
+            {
+                "name": name,
+                "sequences": n,
+                "length": length,
+                "seconds": secs,
+                "bases_per_s": bases / secs,
+            }
+        )
     # deepbiop's rate: the faster of its all-threads and 1-thread rows (on a
     # machine shared with other jobs, waking a second thread can cost more
     # than it saves at these sizes)
@@ -158,12 +183,18 @@ def main(argv: list[str] | None = None) -> list[dict]:
     results[-1]["deepbiop_speedup"] = k_ours / results[-1]["bases_per_s"]
     results[-2]["deepbiop_speedup"] = 1.0
     for r in results:
-        print(f"  {r['name']:<52} {r['seconds'] * 1e3:9.1f} ms  "
-              f"{r['bases_per_s'] / 1e6:9.1f} Mbases/s  deepbiop x{r['deepbiop_speedup']:7.1f}")
-    ratio = next(r["deepbiop_speedup"] for r in results if r["name"].startswith("tokenizers WordLevel"))
+        print(
+            f"  {r['name']:<52} {r['seconds'] * 1e3:9.1f} ms  "
+            f"{r['bases_per_s'] / 1e6:9.1f} Mbases/s  deepbiop x{r['deepbiop_speedup']:7.1f}"
+        )
+    ratio = next(
+        r["deepbiop_speedup"] for r in results if r["name"].startswith("tokenizers WordLevel")
+    )
     ratio1 = results[1]["bases_per_s"] / results[3]["bases_per_s"]
-    print(f"TransformerEncoder vs tokenizers (one token per base): {ratio:.1f}x "
-          f"(1 thread vs tokenizers' thread pool: {ratio1:.1f}x; target >= 50x)")
+    print(
+        f"TransformerEncoder vs tokenizers (one token per base): {ratio:.1f}x "
+        f"(1 thread vs tokenizers' thread pool: {ratio1:.1f}x; target >= 50x)"
+    )
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
     return results

@@ -200,22 +200,27 @@ def _tasks(w: Workload, quick: bool, n_all: int) -> list[tuple[str, tuple, Any, 
 
     def floors(shape, dtype):
         return [
-            Impl(f"floor (fresh {np.dtype(dtype).name} output)",
-                 lambda seqs, t=t: bl.floor(shape, dtype, t), threads=t, kind="floor")
+            Impl(
+                f"floor (fresh {np.dtype(dtype).name} output)",
+                lambda seqs, t=t: bl.floor(shape, dtype, t),
+                threads=t,
+                kind="floor",
+            )
             for t in threads
         ]
 
     def deepbiop_rows(make, shape, dtype):
         name = "deepbiop"
-        rows = [
-            Impl(name, _db_call(make(t), w), threads=t, kind="deepbiop")
-            for t in threads
-        ]
+        rows = [Impl(name, _db_call(make(t), w), threads=t, kind="deepbiop") for t in threads]
         if not w.single:
             rows.append(
-                Impl("deepbiop out=", None, threads=n_all, kind="deepbiop",
-                     prepare=lambda seqs, t=n_all: _db_call(
-                         make(t), w, out=np.empty(shape, dtype)))
+                Impl(
+                    "deepbiop out=",
+                    None,
+                    threads=n_all,
+                    kind="deepbiop",
+                    prepare=lambda seqs, t=n_all: _db_call(make(t), w, out=np.empty(shape, dtype)),
+                )
             )
         return rows
 
@@ -224,26 +229,48 @@ def _tasks(w: Workload, quick: bool, n_all: int) -> list[tuple[str, tuple, Any, 
         shape = (L, A) if w.single else (B, L, A)
         ref = _db_call(dbp.OneHotEncoder(a, "skip"), w)
         impls = floors(shape, np.float32) + deepbiop_rows(
-            lambda t: dbp.OneHotEncoder(a, "skip", n_jobs=t), shape, np.float32)
+            lambda t: dbp.OneHotEncoder(a, "skip", n_jobs=t), shape, np.float32
+        )
         impls += [
-            Impl("numpy", _single(lambda s: bl.numpy_onehot(s, a), w), ref=ref,
-                 subset=heavy),
-            Impl("numba", _single(lambda s: bl.numba_onehot(s, a), w), threads=n_all,
-                 subset=heavy,
-                 ref=ref, skip=nb_skip),
+            Impl("numpy", _single(lambda s: bl.numpy_onehot(s, a), w), ref=ref, subset=heavy),
+            Impl(
+                "numba",
+                _single(lambda s: bl.numba_onehot(s, a), w),
+                threads=n_all,
+                subset=heavy,
+                ref=ref,
+                skip=nb_skip,
+            ),
         ]
         if w.name == "W1":
             u8 = dbp.OneHotEncoder(a, "skip", dtype=np.uint8)
             u8cf = dbp.OneHotEncoder(a, "skip", dtype=np.uint8, channels_first=True)
             impls += [
                 Impl("deepbiop uint8", _db_call(u8, w), threads=n_all, kind="deepbiop"),
-                _peer_impl("seqpro.ohe (uint8)", "seqpro", bl.seqpro_ohe, threads=n_all,
-                           ref=_db_call(u8, w), upper=True, vs="deepbiop uint8"),
-                Impl("deepbiop uint8 channels_first", _db_call(u8cf, w), threads=n_all,
-                     kind="deepbiop"),
-                _peer_impl("tangermeme (int8, (B,4,L))", "tangermeme", bl.tangermeme_ohe,
-                           ref=_db_call(u8cf, w), upper=True, subset=slow_subset,
-                           vs="deepbiop uint8 channels_first"),
+                _peer_impl(
+                    "seqpro.ohe (uint8)",
+                    "seqpro",
+                    bl.seqpro_ohe,
+                    threads=n_all,
+                    ref=_db_call(u8, w),
+                    upper=True,
+                    vs="deepbiop uint8",
+                ),
+                Impl(
+                    "deepbiop uint8 channels_first",
+                    _db_call(u8cf, w),
+                    threads=n_all,
+                    kind="deepbiop",
+                ),
+                _peer_impl(
+                    "tangermeme (int8, (B,4,L))",
+                    "tangermeme",
+                    bl.tangermeme_ohe,
+                    ref=_db_call(u8cf, w),
+                    upper=True,
+                    subset=slow_subset,
+                    vs="deepbiop uint8 channels_first",
+                ),
             ]
         tasks.append(("one-hot float32", shape, np.float32, impls))
 
@@ -252,20 +279,31 @@ def _tasks(w: Workload, quick: bool, n_all: int) -> list[tuple[str, tuple, Any, 
         shape = (L,) if w.single else (B, L)
         ref = _db_call(dbp.IntegerEncoder(a, "unknown"), w)
         impls = floors(shape, np.float32) + deepbiop_rows(
-            lambda t: dbp.IntegerEncoder(a, "unknown", n_jobs=t), shape, np.float32)
+            lambda t: dbp.IntegerEncoder(a, "unknown", n_jobs=t), shape, np.float32
+        )
         impls += [
-            Impl("numpy", _single(lambda s: bl.numpy_integer(s, a), w), ref=ref,
-                 subset=heavy),
-            Impl("numba", _single(lambda s: bl.numba_integer(s, a), w), threads=n_all,
-                 subset=heavy,
-                 ref=ref, skip=nb_skip),
+            Impl("numpy", _single(lambda s: bl.numpy_integer(s, a), w), ref=ref, subset=heavy),
+            Impl(
+                "numba",
+                _single(lambda s: bl.numba_integer(s, a), w),
+                threads=n_all,
+                subset=heavy,
+                ref=ref,
+                skip=nb_skip,
+            ),
         ]
         if a == "dna" and fixed and not w.single:
             i32 = dbp.IntegerEncoder(a, "unknown", dtype=np.int32)
             impls += [
                 Impl("deepbiop int32", _db_call(i32, w), threads=n_all, kind="deepbiop"),
-                _peer_impl("seqpro.tokenize (int32)", "seqpro", bl.seqpro_tokenize,
-                           threads=n_all, ref=_db_call(i32, w), vs="deepbiop int32"),
+                _peer_impl(
+                    "seqpro.tokenize (int32)",
+                    "seqpro",
+                    bl.seqpro_tokenize,
+                    threads=n_all,
+                    ref=_db_call(i32, w),
+                    vs="deepbiop int32",
+                ),
             ]
         tasks.append(("integer float32", shape, np.float32, impls))
 
@@ -275,22 +313,40 @@ def _tasks(w: Workload, quick: bool, n_all: int) -> list[tuple[str, tuple, Any, 
         shape = (A**k,) if w.single else (B, A**k)
         ref = _db_call(dbp.KmerEncoder(k, encoding_type=a), w)
         impls = floors(shape, np.float32) + [
-            Impl("deepbiop", _db_call(dbp.KmerEncoder(k, encoding_type=a, n_jobs=t), w),
-                 threads=t, kind="deepbiop")
+            Impl(
+                "deepbiop",
+                _db_call(dbp.KmerEncoder(k, encoding_type=a, n_jobs=t), w),
+                threads=t,
+                kind="deepbiop",
+            )
             for t in threads
         ]
         impls += [
-            Impl("numpy", _single(lambda s, k=k: bl.numpy_kmer(s, a, k), w), ref=ref,
-                 subset=heavy or (B // 5 if k >= 6 else None)),
-            Impl("numba", _single(lambda s, k=k: bl.numba_kmer(s, a, k), w), threads=n_all,
-                 subset=heavy,
-                 ref=ref, skip=nb_skip),
+            Impl(
+                "numpy",
+                _single(lambda s, k=k: bl.numpy_kmer(s, a, k), w),
+                ref=ref,
+                subset=heavy or (B // 5 if k >= 6 else None),
+            ),
+            Impl(
+                "numba",
+                _single(lambda s, k=k: bl.numba_kmer(s, a, k), w),
+                threads=n_all,
+                subset=heavy,
+                ref=ref,
+                skip=nb_skip,
+            ),
         ]
         if w.name == "W1":
             impls.append(
-                _peer_impl("CountVectorizer", "sklearn",
-                           lambda s, k=k: bl.countvectorizer_kmer(s, a, k), ref=ref,
-                           upper=True, subset=slow_subset // 5)
+                _peer_impl(
+                    "CountVectorizer",
+                    "sklearn",
+                    lambda s, k=k: bl.countvectorizer_kmer(s, a, k),
+                    ref=ref,
+                    upper=True,
+                    subset=slow_subset // 5,
+                )
             )
         tasks.append((f"k-mer k={k} float32", shape, np.float32, impls))
     return tasks
@@ -302,8 +358,9 @@ def _agree(got, want) -> bool:
     return got.shape == want.shape and bool(np.array_equal(got, want))
 
 
-def _run_task(w: Workload, task: str, shape: tuple, dtype, impls: list[Impl], repeat: int,
-              check_n: int) -> list[Row]:
+def _run_task(
+    w: Workload, task: str, shape: tuple, dtype, impls: list[Impl], repeat: int, check_n: int
+) -> list[Row]:
     """Check every implementation against deepbiop, then time them in
     interleaved rounds (one call of each per round), so that a burst of load
     from other users of the machine hits all rows alike rather than one."""
@@ -314,8 +371,21 @@ def _run_task(w: Workload, task: str, shape: tuple, dtype, impls: list[Impl], re
         seqs = seqs_all[: im.subset] if im.subset else seqs_all
         n_bases = sum(map(len, seqs)) if im.subset else w.n_bases
         if im.skip:
-            slots.append(Row(w.name, task, im.name, im.threads, float("nan"), n_bases,
-                             len(seqs), out_mb, None, "skipped", im.skip))
+            slots.append(
+                Row(
+                    w.name,
+                    task,
+                    im.name,
+                    im.threads,
+                    float("nan"),
+                    n_bases,
+                    len(seqs),
+                    out_mb,
+                    None,
+                    "skipped",
+                    im.skip,
+                )
+            )
             continue
         bl.set_numba_threads(im.threads)
         fn = im.fn if im.prepare is None else im.prepare(seqs)
@@ -335,17 +405,28 @@ def _run_task(w: Workload, task: str, shape: tuple, dtype, impls: list[Impl], re
         except Exception as exc:  # a peer failing on this input is reported, not fatal
             if im.kind != "peer":
                 raise
-            slots.append(Row(w.name, task, im.name, im.threads, float("nan"), n_bases,
-                             len(seqs), out_mb, None, "skipped",
-                             f"{type(exc).__name__}: {exc}"[:80]))
+            slots.append(
+                Row(
+                    w.name,
+                    task,
+                    im.name,
+                    im.threads,
+                    float("nan"),
+                    n_bases,
+                    len(seqs),
+                    out_mb,
+                    None,
+                    "skipped",
+                    f"{type(exc).__name__}: {exc}"[:80],
+                )
+            )
             continue
         # baselines and peers are timed as often as deepbiop (a median of as
         # many samples, so one burst of load cannot skew theirs more) unless a
         # full call would take over a second; the first call compiled numba,
         # so the estimate from it errs on the slow side
         est = check_s * len(seqs) / max(1, min(check_n, len(seqs)))
-        n_rep = (repeat if im.kind in ("floor", "deepbiop") or est < 1.0
-                 else max(2, repeat - 2))
+        n_rep = repeat if im.kind in ("floor", "deepbiop") or est < 1.0 else max(2, repeat - 2)
         slots.append([im, fn, seqs, n_bases, n_rep, checked, [], None, 0])
     # One untimed call of the floor and deepbiop rows first: on a virtual
     # machine the first touch of guest memory the host has not backed yet costs
@@ -376,9 +457,22 @@ def _run_task(w: Workload, task: str, shape: tuple, dtype, impls: list[Impl], re
             note = (note + "; " if note else "") + "upper-cased input"
         # out= writes into a buffer the caller already holds: no new output
         new_out = 0.0 if im.prepare is not None else (nbytes / 2**20 if nbytes else out_mb)
-        row = Row(w.name, task, im.name, im.threads, sec, n_bases, len(seqs),
-                  new_out, peak, checked, note,
-                  mbases_s=n_bases / sec / 1e6, reads_s=len(seqs) / sec, times=times)
+        row = Row(
+            w.name,
+            task,
+            im.name,
+            im.threads,
+            sec,
+            n_bases,
+            len(seqs),
+            new_out,
+            peak,
+            checked,
+            note,
+            mbases_s=n_bases / sec / 1e6,
+            reads_s=len(seqs) / sec,
+            times=times,
+        )
         row.vs = im.vs  # type: ignore[attr-defined]
         rows.append(row)
     return rows
@@ -403,29 +497,46 @@ def run_workload(w: Workload, quick: bool, repeat: int, n_all: int) -> tuple[lis
         _print_task(task, task_rows)
         rows.extend(task_rows)
     if "pack_seconds" in info:
-        main = [r for r in rows if r.impl == "deepbiop" and r.threads == n_all
-                and r.task.startswith("integer")]
+        main = [
+            r
+            for r in rows
+            if r.impl == "deepbiop" and r.threads == n_all and r.task.startswith("integer")
+        ]
         if main:
             info["pack_share_integer"] = info["pack_seconds"] / main[0].seconds
-        main = [r for r in rows if r.impl == "deepbiop" and r.threads == n_all
-                and r.task.startswith("one-hot")]
+        main = [
+            r
+            for r in rows
+            if r.impl == "deepbiop" and r.threads == n_all and r.task.startswith("one-hot")
+        ]
         if main:
             info["pack_share_onehot"] = info["pack_seconds"] / main[0].seconds
         shares = ", ".join(
             f"{k.split('_')[-1]} {v:.0%}" for k, v in info.items() if k.startswith("pack_share")
         )
-        print(f"input handling (before the integer kernel): "
-              f"{info['pack_seconds'] * 1e3:.2f} ms"
-              + (f" = share of deepbiop total: {shares}" if shares else ""))
+        print(
+            f"input handling (before the integer kernel): "
+            f"{info['pack_seconds'] * 1e3:.2f} ms"
+            + (f" = share of deepbiop total: {shares}" if shares else "")
+        )
     return rows, info
 
 
 def _ratios(rows: list[Row], n_all: int) -> None:
     floors = {r.threads: r for r in rows if r.impl.startswith("floor") and r.seconds == r.seconds}
-    db = {r.impl: r for r in rows if r.impl.startswith("deepbiop") and r.threads == n_all
-          and r.seconds == r.seconds}
-    main = next((r for r in rows if r.impl.strip() == "deepbiop" and r.threads == n_all
-                 and r.seconds == r.seconds), None)
+    db = {
+        r.impl: r
+        for r in rows
+        if r.impl.startswith("deepbiop") and r.threads == n_all and r.seconds == r.seconds
+    }
+    main = next(
+        (
+            r
+            for r in rows
+            if r.impl.strip() == "deepbiop" and r.threads == n_all and r.seconds == r.seconds
+        ),
+        None,
+    )
     for r in rows:
         if r.seconds != r.seconds:
             continue
@@ -443,8 +554,10 @@ def _fmt(v, spec, none="-"):
 
 def _print_task(task: str, rows: list[Row]) -> None:
     print(f"\n  {task}")
-    hdr = f"  {'implementation':34s} {'thr':>3s} {'ms':>9s} {'Mb/s':>8s} {'Mreads/s':>8s} " \
-          f"{'x floor':>7s} {'db x':>7s} {'peak MB':>8s} {'extra MB':>8s}  check"
+    hdr = (
+        f"  {'implementation':34s} {'thr':>3s} {'ms':>9s} {'Mb/s':>8s} {'Mreads/s':>8s} "
+        f"{'x floor':>7s} {'db x':>7s} {'peak MB':>8s} {'extra MB':>8s}  check"
+    )
     print(hdr)
     for r in rows:
         if r.checked == "skipped":
@@ -529,8 +642,10 @@ def summary_table(rows: list[Row], n_all: int) -> str:
     groups: dict = {}
     for r in rows:
         groups.setdefault((r.workload, r.task), []).append(r)
-    head = (f"| workload | encoder | Mb/s 1 thr | Mb/s {n_all} thr | Mreads/s | x floor "
-            f"| x numba | x numpy | x peers | extra MB |")
+    head = (
+        f"| workload | encoder | Mb/s 1 thr | Mb/s {n_all} thr | Mreads/s | x floor "
+        f"| x numba | x numpy | x peers | extra MB |"
+    )
     lines = [head, "|---|---|---:|---:|---:|---:|---:|---:|---|---:|"]
     for (wl, task), rs in groups.items():
         ok = [r for r in rs if r.seconds == r.seconds]
@@ -545,14 +660,21 @@ def summary_table(rows: list[Row], n_all: int) -> str:
             r = next((r for r in ok if r.impl == name), None)
             return "-" if r is None or r.deepbiop_x is None else f"{r.deepbiop_x:.1f}"
 
-        peers = ", ".join(
-            f"{r.impl.split(' ')[0]} {r.deepbiop_x:.1f}" for r in ok
-            if not r.impl.startswith(("deepbiop", "floor", "numpy", "numba"))
-            and r.deepbiop_x is not None
-        ) or "-"
+        peers = (
+            ", ".join(
+                f"{r.impl.split(' ')[0]} {r.deepbiop_x:.1f}"
+                for r in ok
+                if not r.impl.startswith(("deepbiop", "floor", "numpy", "numba"))
+                and r.deepbiop_x is not None
+            )
+            or "-"
+        )
         # a floor for an output of a few KB (one k-mer row) means nothing
-        xf = ("-" if floor_all is None or allt.out_mb < 1
-              else f"{floor_all.seconds / allt.seconds:.2f}")
+        xf = (
+            "-"
+            if floor_all is None or allt.out_mb < 1
+            else f"{floor_all.seconds / allt.seconds:.2f}"
+        )
         extra = "-" if allt.peak_mb is None else f"{allt.peak_mb - allt.out_mb:.1f}"
         lines.append(
             f"| {wl} | {task.replace(' float32', '')} | "
@@ -580,8 +702,16 @@ def target_checks(rows: list[Row], infos: list[dict], n_all: int) -> list[dict]:
         if value is None:
             return
         met = value >= need if higher else value < need
-        checks.append({"target": target, "workload": workload, "value": value,
-                       "required": need, "higher_is_better": higher, "met": met})
+        checks.append(
+            {
+                "target": target,
+                "workload": workload,
+                "value": value,
+                "required": need,
+                "higher_is_better": higher,
+                "met": met,
+            }
+        )
 
     def main_row(rs):
         return next((r for r in rs if r.impl == "deepbiop" and r.threads == n_all), None)
@@ -623,8 +753,13 @@ def target_checks(rows: list[Row], infos: list[dict], n_all: int) -> list[dict]:
             add(f"k-mer k={k} x CountVectorizer", wl, vs(rs, "CountVectorizer"), 100.0)
     for info in infos:
         if info.get("workload") == "W1" and "pack_share_integer" in info:
-            add("input share of the integer call", "W1", info["pack_share_integer"], 0.25,
-                higher=False)
+            add(
+                "input share of the integer call",
+                "W1",
+                info["pack_share_integer"],
+                0.25,
+                higher=False,
+            )
     return checks
 
 
@@ -634,11 +769,15 @@ def targets_table(checks: list[dict]) -> str:
         v, need = c["value"], c["required"]
         fmt = (lambda x: f"{x / 1e6:.2f}M") if need >= 1e6 else (lambda x: f"{x:.2f}")
         op = ">=" if c["higher_is_better"] else "<"
-        lines.append(f"| {c['target']} | {c['workload']} | {fmt(v)} | {op} {fmt(need)} | "
-                     f"{'yes' if c['met'] else 'NO'} |")
+        lines.append(
+            f"| {c['target']} | {c['workload']} | {fmt(v)} | {op} {fmt(need)} | "
+            f"{'yes' if c['met'] else 'NO'} |"
+        )
     n_met = sum(c["met"] for c in checks)
-    lines.append(f"\n{n_met} of {len(checks)} targets met in this run "
-                 "(ratios move +-30% run to run on a shared machine)")
+    lines.append(
+        f"\n{n_met} of {len(checks)} targets met in this run "
+        "(ratios move +-30% run to run on a shared machine)"
+    )
     return "\n".join(lines)
 
 
@@ -684,8 +823,11 @@ def run_suite(name: str, quick: bool, want_json: bool) -> dict:
     except ImportError as exc:
         result = {"status": "skipped", "reason": f"missing optional dependency ({exc})"}
     except SystemExit as exc:
-        result = ({"status": "ok"} if exc.code in (None, 0)
-                  else {"status": "failed", "reason": f"exit {exc.code}"})
+        result = (
+            {"status": "ok"}
+            if exc.code in (None, 0)
+            else {"status": "failed", "reason": f"exit {exc.code}"}
+        )
     except Exception as exc:
         traceback.print_exc()
         result = {"status": "failed", "reason": f"{type(exc).__name__}: {exc}"}
@@ -699,13 +841,15 @@ def run_suite(name: str, quick: bool, want_json: bool) -> dict:
         finally:
             Path(tmp).unlink(missing_ok=True)
     result["elapsed_seconds"] = time.perf_counter() - t0
-    print(f"suite {name}: {result['status']} in {result['elapsed_seconds']:.1f} s"
-          + (f" ({result['reason']})" if "reason" in result else ""))
+    print(
+        f"suite {name}: {result['status']} in {result['elapsed_seconds']:.1f} s"
+        + (f" ({result['reason']})" if "reason" in result else "")
+    )
     return result
 
 
 def _suite_names() -> list[str]:
-    found = {p.stem[len("bench_"):] for p in HERE.glob("bench_*.py")}
+    found = {p.stem[len("bench_") :] for p in HERE.glob("bench_*.py")}
     return sorted(found | set(EXPECTED_SUITES))
 
 
@@ -721,11 +865,15 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="10x smaller inputs (CI)")
     p.add_argument("--json", metavar="PATH", help="also write every result as JSON")
-    p.add_argument("--suite", default="core",
-                   help="core (default), all, a workload (W1..W5, P) or a "
-                        "benchmarks/bench_<name>.py module name")
-    p.add_argument("--repeat", type=int, default=None,
-                   help="timed runs per measurement (default 5, --quick 3)")
+    p.add_argument(
+        "--suite",
+        default="core",
+        help="core (default), all, a workload (W1..W5, P) or a "
+        "benchmarks/bench_<name>.py module name",
+    )
+    p.add_argument(
+        "--repeat", type=int, default=None, help="timed runs per measurement (default 5, --quick 3)"
+    )
     args = p.parse_args(argv)
 
     fresh = _fresh_large_allocations()
@@ -733,9 +881,11 @@ def main(argv: list[str] | None = None) -> int:
     info["fresh_mmap_allocations"] = fresh
     cmd = "python benchmarks/run.py " + " ".join(sys.argv[1:] if argv is None else argv)
     print(f"deepbiop benchmarks: {cmd.strip()}")
-    print(f"machine: {info['cpu']}, {info['cpus']} CPUs, deepbiop threads "
-          f"{info['deepbiop_threads']} (OpenMP {'on' if info['openmp'] else 'off'}), "
-          f"THP {info['transparent_hugepage']}")
+    print(
+        f"machine: {info['cpu']}, {info['cpus']} CPUs, deepbiop threads "
+        f"{info['deepbiop_threads']} (OpenMP {'on' if info['openmp'] else 'off'}), "
+        f"THP {info['transparent_hugepage']}"
+    )
 
     suite = args.suite
     rows: list[Row] = []
@@ -745,14 +895,22 @@ def main(argv: list[str] | None = None) -> int:
         names = WORKLOAD_NAMES if suite in ("core", "all") else (suite,)
         rows, infos = run_core(args, names)
     if rows:
-        print("\n=== summary (deepbiop; x = times faster than the baseline; x floor: "
-              f"deepbiop with {info['deepbiop_threads']} threads over the faster floor) ===")
+        print(
+            "\n=== summary (deepbiop; x = times faster than the baseline; x floor: "
+            f"deepbiop with {info['deepbiop_threads']} threads over the faster floor) ==="
+        )
         print(summary_table(rows, info["deepbiop_threads"]))
         checks = target_checks(rows, infos, info["deepbiop_threads"])
         if checks:
-            print("\n=== targets (this run"
-                  + (", --quick sizes: the targets are set for the full workloads" if args.quick
-                     else "") + ") ===")
+            print(
+                "\n=== targets (this run"
+                + (
+                    ", --quick sizes: the targets are set for the full workloads"
+                    if args.quick
+                    else ""
+                )
+                + ") ==="
+            )
             print(targets_table(checks))
     if suite == "all":
         for name in _suite_names():
@@ -760,8 +918,10 @@ def main(argv: list[str] | None = None) -> int:
     elif suite not in ("core",) and suite not in WORKLOAD_NAMES:
         suites[suite] = run_suite(suite, args.quick, bool(args.json))
         if suites[suite]["status"] == "skipped" and suite not in EXPECTED_SUITES:
-            print(f"unknown suite {suite!r}: choose core, all, one of {WORKLOAD_NAMES} "
-                  f"or one of {_suite_names()}")
+            print(
+                f"unknown suite {suite!r}: choose core, all, one of {WORKLOAD_NAMES} "
+                f"or one of {_suite_names()}"
+            )
             return 2
 
     info["versions"].update(machine_info()["versions"])

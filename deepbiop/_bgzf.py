@@ -21,7 +21,13 @@ except ImportError:  # pragma: no cover - isal comes with dnaio's xopen
     _inflater = zlib
 
 __all__ = [
-    "MAX_BLOCK", "EOF_BLOCK", "BgzfError", "is_bgzf", "inflate", "find_block", "iter_blocks",
+    "MAX_BLOCK",
+    "EOF_BLOCK",
+    "BgzfError",
+    "is_bgzf",
+    "inflate",
+    "find_block",
+    "iter_blocks",
     "to_bgzf",
 ]
 
@@ -51,7 +57,7 @@ def _block_size(head: bytes) -> int | None:
     end = _FIXED + xlen
     while i + 4 <= end:
         slen = struct.unpack_from("<H", head, i + 2)[0]
-        if head[i:i + 2] == b"BC" and slen == 2 and i + 6 <= end:
+        if head[i : i + 2] == b"BC" and slen == 2 and i + 6 <= end:
             return struct.unpack_from("<H", head, i + 4)[0] + 1
         i += 4 + slen
     return None
@@ -68,7 +74,7 @@ def inflate(block: bytes, where: str) -> bytes:
     (xlen,) = struct.unpack_from("<H", block, 10)
     crc, isize = struct.unpack_from("<II", block, len(block) - 8)
     try:
-        data = _inflater.decompress(block[_FIXED + xlen:-8], -15)
+        data = _inflater.decompress(block[_FIXED + xlen : -8], -15)
     except Exception as exc:  # zlib.error / isal_zlib.error
         raise BgzfError(f"{where}: corrupt BGZF block ({exc})") from exc
     if len(data) != isize or zlib.crc32(data) != crc:
@@ -150,8 +156,12 @@ def _block(data: bytes, level: int) -> bytes:
     payload = comp.compress(data) + comp.flush()
     header = _MAGIC + b"\x00\x00\x00\x00\x00\xff\x06\x00BC\x02\x00"
     size = len(header) + 2 + len(payload) + 8
-    return (header + struct.pack("<H", size - 1) + payload
-            + struct.pack("<II", zlib.crc32(data), len(data)))
+    return (
+        header
+        + struct.pack("<H", size - 1)
+        + payload
+        + struct.pack("<II", zlib.crc32(data), len(data))
+    )
 
 
 def to_bgzf(src: str | os.PathLike, dst: str | os.PathLike, *, level: int = 6) -> None:

@@ -135,8 +135,7 @@ def _coerce_item(x: Any, index: int) -> np.ndarray:
     if isinstance(x, (bytearray, memoryview)):
         # copy: a bytearray can be resized (and its buffer freed) by another
         # thread while a kernel reads it
-        return np.frombuffer(x.tobytes() if isinstance(x, memoryview) else bytes(x),
-                             dtype=np.uint8)
+        return np.frombuffer(x.tobytes() if isinstance(x, memoryview) else bytes(x), dtype=np.uint8)
     if isinstance(x, np.ndarray):
         if x.ndim != 1 or x.dtype != np.uint8:
             raise TypeError(
@@ -156,7 +155,6 @@ def _pack_items(items: list | tuple) -> Packed:
     return Packed(ptrs, lens, (held, keep))
 
 
-
 def pack_one(seq: SequenceLike) -> Packed:
     """Pack a single sequence as a batch of one.
 
@@ -167,9 +165,7 @@ def pack_one(seq: SequenceLike) -> Packed:
     ValueError
         For a ``str`` holding a non-ASCII character.
     """
-    if isinstance(seq, (list, tuple)) or (
-        isinstance(seq, np.ndarray) and seq.dtype.kind in "SUO"
-    ):
+    if isinstance(seq, (list, tuple)) or (isinstance(seq, np.ndarray) and seq.dtype.kind in "SUO"):
         raise TypeError(
             f"encode() takes one sequence ({_ACCEPTED}); got a "
             f"{type(seq).__name__} of sequences, use encode_batch() instead"
@@ -223,18 +219,14 @@ def as_items(X: BatchLike) -> list | tuple:
                 f"{X.dtype}; a single encoded sequence goes to encode()"
             )
         if X.ndim != 1:
-            raise ValueError(
-                f"expected a 1-D array of sequences, got an array of shape {X.shape}"
-            )
+            raise ValueError(f"expected a 1-D array of sequences, got an array of shape {X.shape}")
         return X.tolist()
     if type(X) in (list, tuple):
         return X
     try:
         return tuple(X)
     except TypeError:
-        raise TypeError(
-            f"expected a collection of sequences, got {type(X).__name__}"
-        ) from None
+        raise TypeError(f"expected a collection of sequences, got {type(X).__name__}") from None
 
 
 def pack_batch(X: BatchLike) -> Packed:
@@ -268,8 +260,13 @@ def pack_batch(X: BatchLike) -> Packed:
             f"{type(X).__name__}. Wrap it in a list or use encode()"
         )
     X = _as_1d_column(X)
-    if (isinstance(X, np.ndarray) and X.dtype.kind == "S" and X.ndim == 1
-            and X.dtype.itemsize and len(X)):
+    if (
+        isinstance(X, np.ndarray)
+        and X.dtype.kind == "S"
+        and X.ndim == 1
+        and X.dtype.itemsize
+        and len(X)
+    ):
         # read in place (like any numpy function, a thread writing the
         # array meanwhile is a data race: see README, "Threads")
         raw = np.ascontiguousarray(X).view(np.uint8).reshape(len(X), X.dtype.itemsize)

@@ -248,7 +248,7 @@ def _bgzf_range(path: str, start: tuple[int, int], stop: tuple[int, int] | None)
         lo = start[1] if first else 0
         first = False
         if stop is not None and blk >= stop[0]:
-            yield data[lo: stop[1]]
+            yield data[lo : stop[1]]
             return
         yield data[lo:] if lo else data
 

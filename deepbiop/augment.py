@@ -85,8 +85,7 @@ def _nucleotide(alphabet: str | Alphabet) -> Alphabet:
     alpha = get_alphabet(alphabet)
     if not alpha.is_nucleotide:
         raise ValueError(
-            f"alphabet {alpha.name!r} has no complement; reverse complements need "
-            "'dna' or 'rna'"
+            f"alphabet {alpha.name!r} has no complement; reverse complements need 'dna' or 'rna'"
         )
     return alpha
 
@@ -123,9 +122,12 @@ def _text_bytes(seq: Any) -> tuple[bytes, Callable[[bytes], Any]]:
     raise TypeError(
         "expected a sequence as str, bytes, bytearray, memoryview or a 1-D uint8 "
         f"array; got {type(seq).__name__}"
-        + (f" of shape {seq.shape} dtype {seq.dtype} (integer codes: use "
-           "reverse_complement_codes / mutate_codes; one-hot: reverse_complement_onehot)"
-           if isinstance(seq, np.ndarray) else "")
+        + (
+            f" of shape {seq.shape} dtype {seq.dtype} (integer codes: use "
+            "reverse_complement_codes / mutate_codes; one-hot: reverse_complement_onehot)"
+            if isinstance(seq, np.ndarray)
+            else ""
+        )
     )
 
 
@@ -204,9 +206,7 @@ def _row_lengths(lengths: Any, n: int, width: int) -> np.ndarray:
     bad = np.flatnonzero((lens < 0) | (lens > width))
     if bad.size:
         i = int(bad[0])
-        raise ValueError(
-            f"lengths[{i}] = {int(lens[i])} is outside 0..{width} (the padded width)"
-        )
+        raise ValueError(f"lengths[{i}] = {int(lens[i])} is outside 0..{width} (the padded width)")
     return lens
 
 
@@ -508,18 +508,36 @@ def _augment_packed(
     total = int(offsets[-1] + lens[-1])
     out = np.empty(total, dtype=np.uint8)
     threshold = min(int(round(rate * 2**32)), 2**32)
-    n_threads = max(1, min(effective_n_threads(n_jobs), total // _encoder_base._MIN_BASES_PER_THREAD + 1))
+    n_threads = max(
+        1, min(effective_n_threads(n_jobs), total // _encoder_base._MIN_BASES_PER_THREAD + 1)
+    )
     _augment.augment_packed(
-        packed.ptrs, lens, offsets, out, codes, upper, lower, is_lower, alpha.size,
-        threshold, seed & (2**64 - 1), flip, comp_dna, comp_rna, auto, n_threads,
+        packed.ptrs,
+        lens,
+        offsets,
+        out,
+        codes,
+        upper,
+        lower,
+        is_lower,
+        alpha.size,
+        threshold,
+        seed & (2**64 - 1),
+        flip,
+        comp_dna,
+        comp_rna,
+        auto,
+        n_threads,
     )
     raw = out.tobytes()
     bounds = zip(offsets.tolist(), (offsets + lens).tolist())
     if all(type(x) is str for x in items):
         text = raw.decode("ascii")
         return [text[a:b] for a, b in bounds]
-    return [raw[a:b].decode("ascii") if isinstance(x, str) else raw[a:b]
-            for x, (a, b) in zip(items, bounds)]
+    return [
+        raw[a:b].decode("ascii") if isinstance(x, str) else raw[a:b]
+        for x, (a, b) in zip(items, bounds)
+    ]
 
 
 def mutate_batch(
@@ -578,8 +596,9 @@ def mutate_batch(
     rate = _check_rate(rate)
     items = _batch_items(seqs)
     seed = _seed64(random_state) if rate > 0.0 else 0
-    return _augment_packed(items, rate=rate, seed=seed, flip=None, alphabet=alphabet,
-                           rc_alphabet="dna", n_jobs=n_jobs)
+    return _augment_packed(
+        items, rate=rate, seed=seed, flip=None, alphabet=alphabet, rc_alphabet="dna", n_jobs=n_jobs
+    )
 
 
 def reverse_complement_batch(
@@ -599,8 +618,9 @@ def reverse_complement_batch(
     """
     items = _batch_items(seqs)
     flip = np.ones(len(items), dtype=np.uint8)
-    return _augment_packed(items, rate=0.0, seed=0, flip=flip, alphabet="dna",
-                           rc_alphabet=alphabet, n_jobs=n_jobs)
+    return _augment_packed(
+        items, rate=0.0, seed=0, flip=flip, alphabet="dna", rc_alphabet=alphabet, n_jobs=n_jobs
+    )
 
 
 def random_reverse_complement_batch(
@@ -624,8 +644,9 @@ def random_reverse_complement_batch(
     p = _check_rate(p, "p")
     items = _batch_items(seqs)
     flip = (_as_rng(random_state).random(len(items)) < p).astype(np.uint8)
-    return _augment_packed(items, rate=0.0, seed=0, flip=flip, alphabet="dna",
-                           rc_alphabet=alphabet, n_jobs=n_jobs)
+    return _augment_packed(
+        items, rate=0.0, seed=0, flip=flip, alphabet="dna", rc_alphabet=alphabet, n_jobs=n_jobs
+    )
 
 
 # -- crops ------------------------------------------------------------------------------
@@ -819,7 +840,9 @@ class Augmentation:
     def __call__(self, x: Any, random_state: RandomState = None) -> Any:  # pragma: no cover
         raise NotImplementedError
 
-    def batch(self, seqs: Any, random_state: RandomState = None, *, n_jobs: int | None = None) -> list:
+    def batch(
+        self, seqs: Any, random_state: RandomState = None, *, n_jobs: int | None = None
+    ) -> list:
         """Apply the transform to every sequence of a batch.
 
         The base implementation calls the transform on each item with one
@@ -881,7 +904,9 @@ class ReverseComplement(Augmentation):
         kind = _check_kind(self.kind)
         if kind == "text":
             return reverse_complement(x, self.alphabet)
-        alpha = "dna" if isinstance(self.alphabet, str) and self.alphabet == "auto" else self.alphabet
+        alpha = (
+            "dna" if isinstance(self.alphabet, str) and self.alphabet == "auto" else self.alphabet
+        )
         if kind == "codes":
             return reverse_complement_codes(x, alpha)
         return reverse_complement_onehot(x, alpha)
@@ -889,7 +914,9 @@ class ReverseComplement(Augmentation):
     def __call__(self, x: Any, random_state: RandomState = None) -> Any:
         return self._apply(x)
 
-    def batch(self, seqs: Any, random_state: RandomState = None, *, n_jobs: int | None = None) -> list:
+    def batch(
+        self, seqs: Any, random_state: RandomState = None, *, n_jobs: int | None = None
+    ) -> list:
         if _check_kind(self.kind) == "text":
             return reverse_complement_batch(seqs, self.alphabet, n_jobs=n_jobs)
         return [self._apply(x) for x in _batch_items(seqs)]
@@ -905,7 +932,9 @@ class RandomReverseComplement(ReverseComplement):
     'CGTT'
     """
 
-    def __init__(self, p: float = 0.5, alphabet: str | Alphabet = "auto", kind: str = "text") -> None:
+    def __init__(
+        self, p: float = 0.5, alphabet: str | Alphabet = "auto", kind: str = "text"
+    ) -> None:
         self.p = p
         super().__init__(alphabet, kind)
 
@@ -915,7 +944,9 @@ class RandomReverseComplement(ReverseComplement):
             return self._apply(x)
         return x
 
-    def batch(self, seqs: Any, random_state: RandomState = None, *, n_jobs: int | None = None) -> list:
+    def batch(
+        self, seqs: Any, random_state: RandomState = None, *, n_jobs: int | None = None
+    ) -> list:
         if _check_kind(self.kind) == "text":
             return random_reverse_complement_batch(
                 seqs, self.p, alphabet=self.alphabet, random_state=random_state, n_jobs=n_jobs
@@ -947,15 +978,20 @@ class RandomMutation(Augmentation):
     def __call__(self, x: Any, random_state: RandomState = None) -> Any:
         kind = _check_kind(self.kind)
         if kind == "onehot":
-            raise ValueError("RandomMutation works on text or codes; mutate before one-hot encoding")
+            raise ValueError(
+                "RandomMutation works on text or codes; mutate before one-hot encoding"
+            )
         if kind == "codes":
             return mutate_codes(x, self.rate, alphabet=self.alphabet, random_state=random_state)
         return mutate(x, self.rate, alphabet=self.alphabet, random_state=random_state)
 
-    def batch(self, seqs: Any, random_state: RandomState = None, *, n_jobs: int | None = None) -> list:
+    def batch(
+        self, seqs: Any, random_state: RandomState = None, *, n_jobs: int | None = None
+    ) -> list:
         if _check_kind(self.kind) == "text":
-            return mutate_batch(seqs, self.rate, alphabet=self.alphabet,
-                                random_state=random_state, n_jobs=n_jobs)
+            return mutate_batch(
+                seqs, self.rate, alphabet=self.alphabet, random_state=random_state, n_jobs=n_jobs
+            )
         return super().batch(seqs, random_state, n_jobs=n_jobs)
 
 
@@ -998,14 +1034,18 @@ class Compose(Augmentation):
         self.transforms = list(transforms)
 
     def __call__(self, x: Any, random_state: RandomState = None) -> Any:
-        rng = _as_rng(random_state) if any(
-            isinstance(t, Augmentation) for t in self.transforms
-        ) else None
+        rng = (
+            _as_rng(random_state)
+            if any(isinstance(t, Augmentation) for t in self.transforms)
+            else None
+        )
         for t in self.transforms:
             x = t(x, random_state=rng) if isinstance(t, Augmentation) else t(x)
         return x
 
-    def batch(self, seqs: Any, random_state: RandomState = None, *, n_jobs: int | None = None) -> list:
+    def batch(
+        self, seqs: Any, random_state: RandomState = None, *, n_jobs: int | None = None
+    ) -> list:
         """Each transform's :meth:`Augmentation.batch` in turn, with one generator."""
         rng = _as_rng(random_state)
         items = _batch_items(seqs)

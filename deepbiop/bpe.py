@@ -122,10 +122,17 @@ class BPETokenizer:
         return "".join(out)
 
     # -- encoding ------------------------------------------------------------------
-    def __call__(self, seqs: Any, *, add_cls: bool = True, add_sep: bool = True,
-                 max_length: int | None = -1, padding: str = "longest",
-                 return_tensors: str | None = "np",
-                 return_offsets_mapping: bool = False) -> dict:
+    def __call__(
+        self,
+        seqs: Any,
+        *,
+        add_cls: bool = True,
+        add_sep: bool = True,
+        max_length: int | None = -1,
+        padding: str = "longest",
+        return_tensors: str | None = "np",
+        return_offsets_mapping: bool = False,
+    ) -> dict:
         """Tokenise a batch: ``input_ids``, ``attention_mask`` (int64, right
         padded) and optionally ``offset_mapping`` (B, L, 2), each token's base
         ``[start, end)`` in its sequence ((0, 0) for special tokens).
@@ -141,7 +148,9 @@ class BPETokenizer:
         texts = _texts([seqs] if isinstance(seqs, (str, bytes)) else seqs)
         n_spec = int(add_cls) + int(add_sep)
         if max_length is not None and max_length < n_spec:
-            raise ValueError(f"max_length={max_length} leaves no room for {n_spec} special token(s)")
+            raise ValueError(
+                f"max_length={max_length} leaves no room for {n_spec} special token(s)"
+            )
         encs = self.tokenizer.encode_batch(texts, add_special_tokens=False)
         rows, offs = [], []
         for e in encs:
@@ -174,8 +183,9 @@ class BPETokenizer:
 
     tokenize = __call__
 
-    def encode_batch(self, seqs: Any, add_cls: bool = True, add_sep: bool = True,
-                     max_length: int | None = -1) -> tuple[np.ndarray, np.ndarray]:
+    def encode_batch(
+        self, seqs: Any, add_cls: bool = True, add_sep: bool = True, max_length: int | None = -1
+    ) -> tuple[np.ndarray, np.ndarray]:
         """``(input_ids, attention_mask)``, int64 ``(B, L)``, like
         :meth:`deepbiop.TransformerEncoder.encode_batch`."""
         out = self(seqs, add_cls=add_cls, add_sep=add_sep, max_length=max_length)
@@ -189,15 +199,21 @@ class BPETokenizer:
         """``(n_tokens, 2)`` base ``[start, end)`` of each token of one sequence
         (no special tokens): map token positions (attention, saliency) back to
         bases."""
-        out = self([seq], add_cls=False, add_sep=False, max_length=None,
-                   return_offsets_mapping=True)
+        out = self(
+            [seq], add_cls=False, add_sep=False, max_length=None, return_offsets_mapping=True
+        )
         return np.ascontiguousarray(out["offset_mapping"][0])
 
 
-def train_bpe(sequences: Any, vocab_size: int = 4096, *,
-              encoding_type: str | Alphabet = "dna", min_frequency: int = 2,
-              max_token_length: int | None = None,
-              max_length: int | None = 512) -> BPETokenizer:
+def train_bpe(
+    sequences: Any,
+    vocab_size: int = 4096,
+    *,
+    encoding_type: str | Alphabet = "dna",
+    min_frequency: int = 2,
+    max_token_length: int | None = None,
+    max_length: int | None = 512,
+) -> BPETokenizer:
     """Learn a BPE vocabulary from sequences (DNABERT-2 style).
 
     Each sequence is one word (no pre-splitting); merges grow tokens of
@@ -239,9 +255,12 @@ def train_bpe(sequences: Any, vocab_size: int = 4096, *,
     tok = Tokenizer(models.BPE(unk_token=_UNK))
     tok.decoder = decoders.BPEDecoder()
     trainer = trainers.BpeTrainer(
-        vocab_size=int(vocab_size), min_frequency=int(min_frequency),
-        special_tokens=list(SPECIAL_TOKENS), initial_alphabet=list(alpha.symbols),
-        limit_alphabet=alpha.size, show_progress=False,
+        vocab_size=int(vocab_size),
+        min_frequency=int(min_frequency),
+        special_tokens=list(SPECIAL_TOKENS),
+        initial_alphabet=list(alpha.symbols),
+        limit_alphabet=alpha.size,
+        show_progress=False,
         max_token_length=max_token_length,
     )
     texts = _texts(sequences)

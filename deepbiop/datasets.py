@@ -105,9 +105,11 @@ def _open_text(path: Path):
         with open(path, "w") as fh:
             yield fh
         return
-    with open(path, "wb") as raw, gzip.GzipFile(
-        filename="", mode="wb", fileobj=raw, mtime=0
-    ) as gz, io.TextIOWrapper(gz, encoding="ascii") as fh:
+    with (
+        open(path, "wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz,
+        io.TextIOWrapper(gz, encoding="ascii") as fh,
+    ):
         yield fh
 
 
@@ -143,8 +145,10 @@ def main(argv: list[str] | None = None) -> None:
     write_fasta(out / "motifs.fa", seqs, y)
     reads, ry = make_motif_sequences(2000, 150, seed=args.seed + 1)
     write_fastq(out / "reads.fastq.gz", reads, ry, seed=args.seed + 2)
-    print(f"wrote {out / 'motifs.fa'} ({len(seqs)} sequences) and "
-          f"{out / 'reads.fastq.gz'} ({len(reads)} reads)")
+    print(
+        f"wrote {out / 'motifs.fa'} ({len(seqs)} sequences) and "
+        f"{out / 'reads.fastq.gz'} ({len(reads)} reads)"
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -26,7 +26,13 @@ import os
 from typing import Any
 
 import numpy as np
-from transformers import AutoConfig, AutoTokenizer, BatchEncoding, PretrainedConfig, PreTrainedTokenizer
+from transformers import (
+    AutoConfig,
+    AutoTokenizer,
+    BatchEncoding,
+    PretrainedConfig,
+    PreTrainedTokenizer,
+)
 from transformers.tokenization_utils_base import PaddingStrategy, TruncationStrategy
 
 from deepbiop._hf_text import kernel_text, python_text, search_any
@@ -44,6 +50,7 @@ _ROLE_KWARGS = {
     "bos": "bos_token",
     "eos": "eos_token",
 }
+
 
 class DeepBioPTokenizer(PreTrainedTokenizer):
     """A HuggingFace tokenizer for DNA, RNA and protein sequences.
@@ -147,8 +154,9 @@ class DeepBioPTokenizer(PreTrainedTokenizer):
     def _decode(self, token_ids: Any, skip_special_tokens: bool = False, **kwargs: Any) -> str:
         """Sequence text; unlike most tokenizers [UNK] is kept (as ``N``) so
         that decoded sequences keep their length."""
-        ids = np.asarray([token_ids] if isinstance(token_ids, int) else token_ids,
-                         dtype=np.int64).ravel()
+        ids = np.asarray(
+            [token_ids] if isinstance(token_ids, int) else token_ids, dtype=np.int64
+        ).ravel()
         if ids.size and (ids.min() < 0 or ids.max() >= self._vocabulary.size):
             return super()._decode(token_ids, skip_special_tokens=skip_special_tokens, **kwargs)
         return self._encoder.decode(ids, skip_special_tokens=skip_special_tokens)
@@ -159,15 +167,21 @@ class DeepBioPTokenizer(PreTrainedTokenizer):
         sep = [v.id_of("sep")] if v.add_sep else []
         return cls, sep
 
-    def build_inputs_with_special_tokens(self, token_ids_0: list, token_ids_1: list | None = None) -> list:
+    def build_inputs_with_special_tokens(
+        self, token_ids_0: list, token_ids_1: list | None = None
+    ) -> list:
         cls, sep = self._cls_sep()
         out = cls + list(token_ids_0) + sep
         if token_ids_1 is not None:
             out += list(token_ids_1) + sep
         return out
 
-    def get_special_tokens_mask(self, token_ids_0: list, token_ids_1: list | None = None,
-                                already_has_special_tokens: bool = False) -> list:
+    def get_special_tokens_mask(
+        self,
+        token_ids_0: list,
+        token_ids_1: list | None = None,
+        already_has_special_tokens: bool = False,
+    ) -> list:
         if already_has_special_tokens:
             special = set(self.all_special_ids)
             return [1 if int(t) in special else 0 for t in token_ids_0]
@@ -177,8 +191,9 @@ class DeepBioPTokenizer(PreTrainedTokenizer):
             out += [0] * len(token_ids_1) + [1] * len(sep)
         return out
 
-    def create_token_type_ids_from_sequences(self, token_ids_0: list,
-                                             token_ids_1: list | None = None) -> list:
+    def create_token_type_ids_from_sequences(
+        self, token_ids_0: list, token_ids_1: list | None = None
+    ) -> list:
         n = len(self.build_inputs_with_special_tokens(token_ids_0))
         if token_ids_1 is None:
             return [0] * n
@@ -218,12 +233,19 @@ class DeepBioPTokenizer(PreTrainedTokenizer):
             self._split_cache = cached
         return cached[1], cached[2]
 
-    def _fast_path_ok(self, texts: list, text_pair: Any, is_split_into_words: bool,
-                      return_overflowing_tokens: bool, pad_to_multiple_of: Any,
-                      padding_strategy: PaddingStrategy,
-                      truncation_strategy: TruncationStrategy,
-                      split_special_tokens: bool = False, max_length: int | None = None,
-                      add_special_tokens: bool = True) -> bool:
+    def _fast_path_ok(
+        self,
+        texts: list,
+        text_pair: Any,
+        is_split_into_words: bool,
+        return_overflowing_tokens: bool,
+        pad_to_multiple_of: Any,
+        padding_strategy: PaddingStrategy,
+        truncation_strategy: TruncationStrategy,
+        split_special_tokens: bool = False,
+        max_length: int | None = None,
+        add_special_tokens: bool = True,
+    ) -> bool:
         """Whether one kernel call gives exactly what transformers' path would.
 
         Parameters
@@ -262,8 +284,9 @@ padding_strategy, truncation_strategy
         elif truncation_strategy == TruncationStrategy.ONLY_SECOND:
             return False  # transformers leaves a single sequence uncut
         elif max_length is not None and (
-                max_length == 0
-                or max_length < (self.num_special_tokens_to_add() if add_special_tokens else 0)):
+            max_length == 0
+            or max_length < (self.num_special_tokens_to_add() if add_special_tokens else 0)
+        ):
             # transformers does not cut at max_length=0, and keeps the special
             # tokens of a row cut to nothing even when they exceed max_length
             return False
@@ -277,8 +300,9 @@ padding_strategy, truncation_strategy
                 return False
         return True
 
-    def _warn_if_too_long(self, ids: np.ndarray, attn: np.ndarray, side: str,
-                          verbose: bool) -> None:
+    def _warn_if_too_long(
+        self, ids: np.ndarray, attn: np.ndarray, side: str, verbose: bool
+    ) -> None:
         """Log transformers' warning about a row longer than ``model_max_length``.
 
         transformers' own method does it, so the logger, the message and the
@@ -303,28 +327,43 @@ padding_strategy, truncation_strategy
         i = int(np.argmax(column != 0))
         self._eventual_warn_about_too_long_sequence(ids[i][attn[i] != 0].tolist(), None, verbose)
 
-    def _encode_plus(self, text: Any, text_pair: Any = None, add_special_tokens: bool = True,
-                     padding_strategy: PaddingStrategy = PaddingStrategy.DO_NOT_PAD,
-                     truncation_strategy: TruncationStrategy = TruncationStrategy.DO_NOT_TRUNCATE,
-                     max_length: int | None = None, stride: int = 0,
-                     is_split_into_words: bool = False, pad_to_multiple_of: int | None = None,
-                     padding_side: str | None = None, return_tensors: Any = None,
-                     return_token_type_ids: bool | None = None,
-                     return_attention_mask: bool | None = None,
-                     return_overflowing_tokens: bool = False,
-                     return_special_tokens_mask: bool = False,
-                     return_length: bool = False, verbose: bool = True,
-                     **kwargs: Any) -> BatchEncoding:
+    def _encode_plus(
+        self,
+        text: Any,
+        text_pair: Any = None,
+        add_special_tokens: bool = True,
+        padding_strategy: PaddingStrategy = PaddingStrategy.DO_NOT_PAD,
+        truncation_strategy: TruncationStrategy = TruncationStrategy.DO_NOT_TRUNCATE,
+        max_length: int | None = None,
+        stride: int = 0,
+        is_split_into_words: bool = False,
+        pad_to_multiple_of: int | None = None,
+        padding_side: str | None = None,
+        return_tensors: Any = None,
+        return_token_type_ids: bool | None = None,
+        return_attention_mask: bool | None = None,
+        return_overflowing_tokens: bool = False,
+        return_special_tokens_mask: bool = False,
+        return_length: bool = False,
+        verbose: bool = True,
+        **kwargs: Any,
+    ) -> BatchEncoding:
         batched = isinstance(text, (list, tuple))
         texts = list(text) if batched else [text]
         return_offsets_mapping = kwargs.pop("return_offsets_mapping", False)
         split_special = kwargs.get("split_special_tokens", self.split_special_tokens)
-        if not self._fast_path_ok(texts, text_pair, is_split_into_words,
-                                  return_overflowing_tokens, pad_to_multiple_of,
-                                  padding_strategy, truncation_strategy,
-                                  split_special_tokens=split_special,
-                                  max_length=max_length,
-                                  add_special_tokens=add_special_tokens):
+        if not self._fast_path_ok(
+            texts,
+            text_pair,
+            is_split_into_words,
+            return_overflowing_tokens,
+            pad_to_multiple_of,
+            padding_strategy,
+            truncation_strategy,
+            split_special_tokens=split_special,
+            max_length=max_length,
+            add_special_tokens=add_special_tokens,
+        ):
             if return_offsets_mapping:
                 raise NotImplementedError(
                     "return_offsets_mapping is only available on the kernel path: "
@@ -334,16 +373,24 @@ padding_strategy, truncation_strategy
                     "added or special token strings in the text"
                 )
             return super()._encode_plus(
-                python_text(text), text_pair=python_text(text_pair),
+                python_text(text),
+                text_pair=python_text(text_pair),
                 add_special_tokens=add_special_tokens,
-                padding_strategy=padding_strategy, truncation_strategy=truncation_strategy,
-                max_length=max_length, stride=stride, is_split_into_words=is_split_into_words,
-                pad_to_multiple_of=pad_to_multiple_of, padding_side=padding_side,
-                return_tensors=return_tensors, return_token_type_ids=return_token_type_ids,
+                padding_strategy=padding_strategy,
+                truncation_strategy=truncation_strategy,
+                max_length=max_length,
+                stride=stride,
+                is_split_into_words=is_split_into_words,
+                pad_to_multiple_of=pad_to_multiple_of,
+                padding_side=padding_side,
+                return_tensors=return_tensors,
+                return_token_type_ids=return_token_type_ids,
                 return_attention_mask=return_attention_mask,
                 return_overflowing_tokens=return_overflowing_tokens,
                 return_special_tokens_mask=return_special_tokens_mask,
-                return_length=return_length, verbose=verbose, **kwargs,
+                return_length=return_length,
+                verbose=verbose,
+                **kwargs,
             )
         truncate = truncation_strategy != TruncationStrategy.DO_NOT_TRUNCATE
         limit = max_length if truncate else None
@@ -357,9 +404,15 @@ padding_strategy, truncation_strategy
             packed = pack_batch([kernel_text(t) for t in texts])
         side = padding_side or self.padding_side
         out = self._encoder.tokenize_packed(
-            packed, add_cls=flag, add_sep=flag, max_length=limit,
-            padding=padding, special=return_special_tokens_mask,
-            offsets=bool(return_offsets_mapping), padding_side=side, truncation=True,
+            packed,
+            add_cls=flag,
+            add_sep=flag,
+            max_length=limit,
+            padding=padding,
+            special=return_special_tokens_mask,
+            offsets=bool(return_offsets_mapping),
+            padding_side=side,
+            truncation=True,
         )
         if return_attention_mask is None:
             return_attention_mask = "attention_mask" in self.model_input_names
@@ -382,19 +435,26 @@ padding_strategy, truncation_strategy
             # as transformers counts: one input after padding, each input of a
             # batch before (it is built unpadded, then the batch is padded)
             padded = not batched and padding_strategy != PaddingStrategy.DO_NOT_PAD
-            data["length"] = (np.full(1, attn.shape[1], dtype=np.int64) if padded
-                              else attn.sum(axis=1))
+            data["length"] = (
+                np.full(1, attn.shape[1], dtype=np.int64) if padded else attn.sum(axis=1)
+            )
         if padding_strategy == PaddingStrategy.DO_NOT_PAD:
             keep = attn.astype(bool)
             data = {
-                key: ([val[i][keep[i]].tolist() for i in range(len(texts))]
-                      if key != "length" else val.tolist())
+                key: (
+                    [val[i][keep[i]].tolist() for i in range(len(texts))]
+                    if key != "length"
+                    else val.tolist()
+                )
                 for key, val in data.items()
             }
             if not batched:
                 data = {key: val[0] for key, val in data.items()}
-            return BatchEncoding(data, tensor_type=return_tensors,
-                                 prepend_batch_axis=not batched and return_tensors is not None)
+            return BatchEncoding(
+                data,
+                tensor_type=return_tensors,
+                prepend_batch_axis=not batched and return_tensors is not None,
+            )
         if return_tensors is None:
             data = {key: val.tolist() for key, val in data.items()}
             if not batched:
@@ -416,5 +476,4 @@ def register_auto_tokenizer() -> None:
     written by ``DeepBioPTokenizer.save_pretrained``. Safe to call twice.
     """
     AutoConfig.register("deepbiop", DeepBioPConfig, exist_ok=True)
-    AutoTokenizer.register(DeepBioPConfig, slow_tokenizer_class=DeepBioPTokenizer,
-                           exist_ok=True)
+    AutoTokenizer.register(DeepBioPConfig, slow_tokenizer_class=DeepBioPTokenizer, exist_ok=True)

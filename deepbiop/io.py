@@ -122,15 +122,11 @@ def _as_paths(paths: PathLike | Iterable[PathLike]) -> list[str]:
     try:
         out = [os.fspath(p) for p in paths]
     except TypeError:
-        raise TypeError(
-            f"expected a path or a list of paths, got {type(paths).__name__}"
-        ) from None
+        raise TypeError(f"expected a path or a list of paths, got {type(paths).__name__}") from None
     return out
 
 
-_LINE_RE = re.compile(
-    r"\s*(?:Error in FAST[AQ] file at (?:line \d+|unknown line):\s*)?(.*)", re.S
-)
+_LINE_RE = re.compile(r"\s*(?:Error in FAST[AQ] file at (?:line \d+|unknown line):\s*)?(.*)", re.S)
 
 
 def _find_non_ascii(
@@ -175,7 +171,10 @@ def _is_encoding_error(exc: BaseException) -> bool:
 
 
 def _file_error(
-    path: str, record: int, exc: BaseException, fileformat: str | None = None,
+    path: str,
+    record: int,
+    exc: BaseException,
+    fileformat: str | None = None,
     where: str | None = None,
 ) -> SequenceFileError:
     """The error for a failed read; ``where`` names the start of a byte-range
@@ -191,7 +190,10 @@ def _file_error(
                 f"cannot read {path!r} at {where}, line {line1}: byte 0x{byte:02x} at column "
                 f"{col} is not ASCII (FASTA/FASTQ must be ASCII text: another encoding, or "
                 f"not a sequence file?) [{kind}]",
-                path, rec, line1, rid,
+                path,
+                rec,
+                line1,
+                rid,
             )
     line = getattr(exc, "line", None)
     line1 = int(line) + 1 if isinstance(line, int) else None
@@ -211,9 +213,7 @@ def _file_error(
     at = f"record {record} (0-based)"
     if line1 is not None:
         at += f", line {line1}"
-    return SequenceFileError(
-        f"cannot read {name} at {at}: {reason} [{kind}]", path, record, line1
-    )
+    return SequenceFileError(f"cannot read {name} at {at}: {reason} [{kind}]", path, record, line1)
 
 
 def _iter_one(
@@ -224,8 +224,9 @@ def _iter_one(
     dnaio = _dnaio()
     n = 0
     try:
-        with dnaio.open(path if source is None else source, fileformat=fileformat,
-                        open_threads=0) as reader:
+        with dnaio.open(
+            path if source is None else source, fileformat=fileformat, open_threads=0
+        ) as reader:
             for rec in reader:
                 yield rec
                 n += 1
@@ -300,8 +301,9 @@ def iter_shard_parts(
             except OSError as exc:
                 if isinstance(exc, FileNotFoundError):
                     raise
-                raise _file_error(piece.path, 0, exc, fileformat,
-                                  f"byte range {piece.index} of {piece.count}") from exc
+                raise _file_error(
+                    piece.path, 0, exc, fileformat, f"byte range {piece.index} of {piece.count}"
+                ) from exc
             records = _iter_one(piece.path, piece.fileformat, source, where)
             yield ShardPart(piece.path, where, 0, records, False)
         else:  # chunks c of chunk_size records with c % n_shards == shard
@@ -387,8 +389,9 @@ def iter_shard(
     >>> [[r.id for r in iter_shard(p, s, 2)] for s in range(2)]
     [['a', 'b', 'c'], ['d']]
     """
-    for part in iter_shard_parts(paths, shard, n_shards, fileformat=fileformat,
-                                 chunk_size=chunk_size, split=split):
+    for part in iter_shard_parts(
+        paths, shard, n_shards, fileformat=fileformat, chunk_size=chunk_size, split=split
+    ):
         yield from part.records
 
 
@@ -493,9 +496,7 @@ def read_fasta(path: PathLike, *, progress: bool = False) -> tuple[list[str], li
     return ids, seqs
 
 
-def read_fastq(
-    path: PathLike, *, progress: bool = False
-) -> tuple[list[str], list[str], list[str]]:
+def read_fastq(path: PathLike, *, progress: bool = False) -> tuple[list[str], list[str], list[str]]:
     """Read a whole FASTQ file into memory: ``(ids, sequences, qualities)``.
 
     Examples

@@ -258,8 +258,9 @@ def canonical_rank(codes: np.ndarray, k: int, alphabet: Alphabet) -> np.ndarray:
     ndarray of uint64, shape (n,)
     """
     out = np.empty(np.shape(codes)[0], dtype=np.uint64)
-    _kmer_sparse.canonical_rank(np.ascontiguousarray(codes, dtype=np.uint64), k,
-                                alphabet.complement_codes, out)
+    _kmer_sparse.canonical_rank(
+        np.ascontiguousarray(codes, dtype=np.uint64), k, alphabet.complement_codes, out
+    )
     return out
 
 
@@ -272,8 +273,9 @@ def canonical_unrank(ranks: np.ndarray, k: int, alphabet: Alphabet) -> np.ndarra
     ndarray of uint64, shaped like the 1-D ``ranks``
     """
     out = np.empty(np.shape(ranks)[0], dtype=np.uint64)
-    _kmer_sparse.canonical_unrank(np.ascontiguousarray(ranks, dtype=np.uint64), k,
-                                  alphabet.complement_codes, out)
+    _kmer_sparse.canonical_unrank(
+        np.ascontiguousarray(ranks, dtype=np.uint64), k, alphabet.complement_codes, out
+    )
     return out
 
 
@@ -442,8 +444,9 @@ class KmerNames:
             return kmer_names(self.alphabet, self.k, [i], columns=self.columns)[0]
         if isinstance(key, slice):
             start, stop, step = key.indices(self._n)
-            return kmer_names(self.alphabet, self.k, np.arange(start, stop, step),
-                              columns=self.columns)
+            return kmer_names(
+                self.alphabet, self.k, np.arange(start, stop, step), columns=self.columns
+            )
         arr = np.asarray(key)
         if arr.dtype == bool:
             if arr.shape != (self._n,):

@@ -132,8 +132,12 @@ class KmerSpectrum:
     def most_common(self, n: int = 10) -> list[tuple[str, int]]:
         """The ``n`` most frequent k-mers (ties in code order)."""
         order = np.argsort(-self.counts, kind="stable")[:n]
-        return list(zip(spell_kmers(self.codes[order], self.alphabet, self.k).tolist(),
-                        self.counts[order].tolist()))
+        return list(
+            zip(
+                spell_kmers(self.codes[order], self.alphabet, self.k).tolist(),
+                self.counts[order].tolist(),
+            )
+        )
 
     def histogram(self) -> np.ndarray:
         """``h[c]`` = number of distinct k-mers seen exactly ``c`` times (the
@@ -173,8 +177,7 @@ class KmerSpectrum:
         return out
 
 
-def _check(k: int, alphabet: Alphabet, canonical: bool,
-           chunk_bases: int) -> tuple[int, bool, int]:
+def _check(k: int, alphabet: Alphabet, canonical: bool, chunk_bases: int) -> tuple[int, bool, int]:
     """Validate; return ``(k, canonical, chunk_bases)`` as exact int/bool/int
     values, read once (a subclass answering ``__int__`` or ``__bool__``
     differently each time cannot give the kernels another value)."""
@@ -200,16 +203,18 @@ def _split_pieces(ptrs: np.ndarray, lens: np.ndarray, k: int) -> tuple[np.ndarra
     return (ptrs[seq] + w0).astype(np.int64), piece_lens.astype(np.int64)
 
 
-def _count_chunk(batch: list, k: int, alphabet: Alphabet, canonical: bool,
-                 n_threads: int) -> tuple[np.ndarray, np.ndarray]:
+def _count_chunk(
+    batch: list, k: int, alphabet: Alphabet, canonical: bool, n_threads: int
+) -> tuple[np.ndarray, np.ndarray]:
     packed = pack_batch(batch)
     out = count_packed(packed.ptrs, packed.lens, k, alphabet, canonical, n_threads)
     del packed
     return out
 
 
-def count_packed(ptrs: np.ndarray, lens: np.ndarray, k: int, alphabet: Alphabet,
-                 canonical: bool, n_threads: int) -> tuple[np.ndarray, np.ndarray]:
+def count_packed(
+    ptrs: np.ndarray, lens: np.ndarray, k: int, alphabet: Alphabet, canonical: bool, n_threads: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Distinct k-mer codes (ascending uint64) and counts (int64) of packed
     sequences (whose owner the caller keeps alive); windows with a character
     outside the alphabet are skipped."""
@@ -222,8 +227,17 @@ def count_packed(ptrs: np.ndarray, lens: np.ndarray, k: int, alphabet: Alphabet,
     keys = np.empty(n, dtype=np.uint64)
     scratch = np.empty(n, dtype=np.uint64)
     threads = max(1, min(n_threads, n // 65536 + 1))
-    _kmer_sparse.collect_codes(ptrs, lens, lookup_table(alphabet, canonical), k,
-                               alphabet.size, canonical, starts, keys, threads)
+    _kmer_sparse.collect_codes(
+        ptrs,
+        lens,
+        lookup_table(alphabet, canonical),
+        k,
+        alphabet.size,
+        canonical,
+        starts,
+        keys,
+        threads,
+    )
     key_bits = max(1, (alphabet.size**k - 1).bit_length())
     # the distinct codes overwrite scratch and their counts keys, front to back
     counts = keys.view(np.int64)
@@ -247,8 +261,14 @@ def _merge(a: tuple, b: tuple) -> tuple[np.ndarray, np.ndarray]:
     return _trim(keys, counts, m)
 
 
-def _count_stream(seqs: Iterable[Any], k: int, alphabet: Alphabet, canonical: bool,
-                  chunk_bases: int, n_jobs: int | None) -> KmerSpectrum:
+def _count_stream(
+    seqs: Iterable[Any],
+    k: int,
+    alphabet: Alphabet,
+    canonical: bool,
+    chunk_bases: int,
+    n_jobs: int | None,
+) -> KmerSpectrum:
     n_threads = effective_n_threads(n_jobs)
     runs: list[tuple[np.ndarray, np.ndarray]] = []
 
@@ -263,8 +283,7 @@ def _count_stream(seqs: Iterable[Any], k: int, alphabet: Alphabet, canonical: bo
             push(_count_chunk(batch, k, alphabet, canonical, n_threads))
         except (TypeError, ValueError) as exc:
             # name the sequence by its index in the whole stream, not the chunk
-            msg = re.sub(r"^sequence (\d+)", lambda m: f"sequence {first + int(m[1])}",
-                         str(exc))
+            msg = re.sub(r"^sequence (\d+)", lambda m: f"sequence {first + int(m[1])}", str(exc))
             raise type(exc)(msg) from None
 
     batch: list = []
@@ -414,5 +433,6 @@ def kmer_spectrum_file(
     alphabet = get_alphabet(encoding_type)
     k, canonical, chunk_bases = _check(k, alphabet, canonical, chunk_bases)
     records = iter_records(path, progress=progress)
-    return _count_stream((r.sequence for r in records), int(k), alphabet, canonical,
-                         int(chunk_bases), n_jobs)
+    return _count_stream(
+        (r.sequence for r in records), int(k), alphabet, canonical, int(chunk_bases), n_jobs
+    )

@@ -138,7 +138,9 @@ class _SeededMixin:
                 self._note_stream_start(wid, rank)
             seq = worker_seed_sequence(self.seed, epoch=self._epoch)
             base, epoch = seq.entropy[0], seq.entropy[1]
-            gen = np.random.Generator(np.random.PCG64(np.random.SeedSequence([base, epoch, rank, wid])))
+            gen = np.random.Generator(
+                np.random.PCG64(np.random.SeedSequence([base, epoch, rank, wid]))
+            )
             state = (key, gen)
             self._rng_state = state
         return state[1]
@@ -212,8 +214,16 @@ class _FastxMixin(_SeededMixin):
     """Arguments and sharding shared by the two FASTA/FASTQ datasets."""
 
     def _init_stream(
-        self, paths: Any, label_fn: Any, labels: Any, transform: Any, seed: int | None,
-        return_ids: bool, fileformat: str | None, rank: int | None, world_size: int | None,
+        self,
+        paths: Any,
+        label_fn: Any,
+        labels: Any,
+        transform: Any,
+        seed: int | None,
+        return_ids: bool,
+        fileformat: str | None,
+        rank: int | None,
+        world_size: int | None,
         shuffle_buffer: int = 0,
     ) -> None:
         """Check and store the arguments both FASTA/FASTQ datasets share."""
@@ -229,13 +239,19 @@ class _FastxMixin(_SeededMixin):
         if (rank is None) != (world_size is None):
             raise ValueError("pass both rank and world_size, or neither")
         if world_size is not None and not (0 <= rank < world_size):
-            raise ValueError(f"rank must be in 0..world_size-1, got rank={rank}, world_size={world_size}")
+            raise ValueError(
+                f"rank must be in 0..world_size-1, got rank={rank}, world_size={world_size}"
+            )
         if fileformat is not None and fileformat not in ("fasta", "fastq"):
             raise ValueError(f"fileformat must be 'fasta', 'fastq' or None, got {fileformat!r}")
-        if isinstance(shuffle_buffer, bool) or not isinstance(shuffle_buffer, Integral) or (
-            shuffle_buffer < 0
+        if (
+            isinstance(shuffle_buffer, bool)
+            or not isinstance(shuffle_buffer, Integral)
+            or (shuffle_buffer < 0)
         ):
-            raise ValueError(f"shuffle_buffer must be a non-negative integer, got {shuffle_buffer!r}")
+            raise ValueError(
+                f"shuffle_buffer must be a non-negative integer, got {shuffle_buffer!r}"
+            )
         self.shuffle_buffer = int(shuffle_buffer)
         self.label_fn = label_fn
         self.labels = labels
@@ -439,8 +455,18 @@ class FastxDataset(_FastxMixin, IterableDataset):
         rank: int | None = None,
         world_size: int | None = None,
     ) -> None:
-        self._init_stream(paths, label_fn, labels, transform, seed, return_ids, fileformat,
-                          rank, world_size, shuffle_buffer)
+        self._init_stream(
+            paths,
+            label_fn,
+            labels,
+            transform,
+            seed,
+            return_ids,
+            fileformat,
+            rank,
+            world_size,
+            shuffle_buffer,
+        )
         if shard not in _SHARD_MODES:
             raise ValueError(f"shard must be 'record' or 'file', got {shard!r}")
         self.encoder = encoder
@@ -631,8 +657,18 @@ class FastxBatchDataset(_FastxMixin, IterableDataset):
         if shard not in ("auto", "chunk"):
             raise ValueError(f"shard must be 'auto' or 'chunk', got {shard!r}")
         self.shard = shard
-        self._init_stream(paths, label_fn, labels, transform, seed, return_ids, fileformat,
-                          rank, world_size, shuffle_buffer)
+        self._init_stream(
+            paths,
+            label_fn,
+            labels,
+            transform,
+            seed,
+            return_ids,
+            fileformat,
+            rank,
+            world_size,
+            shuffle_buffer,
+        )
         self._collate_fn = EncodeCollate(
             encoder, max_length, label_dtype=label_dtype, mask_dtype=mask_dtype
         )
@@ -644,10 +680,21 @@ class FastxBatchDataset(_FastxMixin, IterableDataset):
     def _parts(self, shard: int, n_shards: int) -> Iterator[_io.ShardPart]:
         """This shard's runs of records; warns once when a file is parsed by every shard."""
         split = self.shard == "auto"
-        for part in _io.iter_shard_parts(self.paths, shard, n_shards, fileformat=self.fileformat,
-                                         chunk_size=self.batch_size, split=split):
-            if (part.shared and split and n_shards > 1 and shard == 0
-                    and self._first_time("shared") is not False):
+        for part in _io.iter_shard_parts(
+            self.paths,
+            shard,
+            n_shards,
+            fileformat=self.fileformat,
+            chunk_size=self.batch_size,
+            split=split,
+        ):
+            if (
+                part.shared
+                and split
+                and n_shards > 1
+                and shard == 0
+                and self._first_time("shared") is not False
+            ):
                 warnings.warn(
                     f"deepbiop: {part.path!r} is compressed as one gzip (or bz2/xz/zstd) "
                     "stream, which cannot be entered in the middle, so each of the "
@@ -660,7 +707,9 @@ class FastxBatchDataset(_FastxMixin, IterableDataset):
                 )
             yield part
 
-    def _chunks(self, shard: int, n_shards: int) -> Iterator[tuple[list[Any], list[tuple[Any, int, int]]]]:
+    def _chunks(
+        self, shard: int, n_shards: int
+    ) -> Iterator[tuple[list[Any], list[tuple[Any, int, int]]]]:
         """This shard's batches of records, with ``(part, index in part, count)`` pieces."""
         bs = self.batch_size
         parts = self._parts(shard, n_shards)
@@ -692,7 +741,9 @@ class FastxBatchDataset(_FastxMixin, IterableDataset):
         if recs:
             yield recs, pieces
 
-    def _batch_labels(self, recs: list[Any], pieces: list[tuple[Any, int, int]]) -> list[Any] | None:
+    def _batch_labels(
+        self, recs: list[Any], pieces: list[tuple[Any, int, int]]
+    ) -> list[Any] | None:
         if self.label_fn is not None:
             many = getattr(self.label_fn, "batch", None)
             return many(recs) if callable(many) else [self.label_fn(r) for r in recs]
@@ -761,8 +812,13 @@ class _PipedBatch(dict):
 
     def __reduce_ex__(self, protocol: Any) -> tuple:
         # past a few MB one shared-memory segment beats copying through the pipe
-        tensors = [k for k, v in self.items() if isinstance(v, torch.Tensor)
-                   and v.device.type == "cpu" and v.nbytes <= _PIPE_MAX_BYTES]
+        tensors = [
+            k
+            for k, v in self.items()
+            if isinstance(v, torch.Tensor)
+            and v.device.type == "cpu"
+            and v.nbytes <= _PIPE_MAX_BYTES
+        ]
         values = {k: (v.numpy() if k in tensors else v) for k, v in self.items()}
         return _unpipe_batch, (values, tensors)
 
@@ -877,7 +933,9 @@ class EncodeCollate:
         if max_length is not None and (
             isinstance(max_length, bool) or not isinstance(max_length, Integral) or max_length < 0
         ):
-            raise ValueError(f"max_length must be a non-negative integer or None, got {max_length!r}")
+            raise ValueError(
+                f"max_length must be a non-negative integer or None, got {max_length!r}"
+            )
         self.encoder = encoder
         self.max_length = max_length
         self.label_dtype = label_dtype
@@ -1021,14 +1079,26 @@ class ExpandCodes(torch.nn.Module):
     """
 
     def __init__(
-        self, num_classes: int = 4, *, channels_first: bool = False, dtype: torch.dtype = torch.float32
+        self,
+        num_classes: int = 4,
+        *,
+        channels_first: bool = False,
+        dtype: torch.dtype = torch.float32,
     ) -> None:
         super().__init__()
-        if isinstance(num_classes, bool) or not isinstance(num_classes, Integral) or num_classes < 1:
+        if (
+            isinstance(num_classes, bool)
+            or not isinstance(num_classes, Integral)
+            or num_classes < 1
+        ):
             raise ValueError(f"num_classes must be a positive integer, got {num_classes!r}")
-        if not (isinstance(dtype, torch.dtype) and (dtype.is_floating_point or dtype in
-                                                     (torch.uint8, torch.bool, torch.int64))):
-            raise ValueError(f"dtype must be a floating, uint8, bool or int64 torch.dtype, got {dtype!r}")
+        if not (
+            isinstance(dtype, torch.dtype)
+            and (dtype.is_floating_point or dtype in (torch.uint8, torch.bool, torch.int64))
+        ):
+            raise ValueError(
+                f"dtype must be a floating, uint8, bool or int64 torch.dtype, got {dtype!r}"
+            )
         self.num_classes = int(num_classes)
         self.channels_first = bool(channels_first)
         self.dtype = dtype

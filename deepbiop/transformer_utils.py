@@ -25,7 +25,8 @@ __all__ = [
 
 # ids of deepbiop's default transformer vocabulary (see deepbiop.vocabularies)
 PAD_ID, CLS_ID, SEP_ID, MASK_ID, UNK_ID = (
-    DEFAULT_SPECIAL_IDS[role] for role in ("pad", "cls", "sep", "mask", "unk"))
+    DEFAULT_SPECIAL_IDS[role] for role in ("pad", "cls", "sep", "mask", "unk")
+)
 N_SPECIAL = len(DEFAULT_SPECIAL_TOKENS)
 
 

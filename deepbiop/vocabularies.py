@@ -116,9 +116,7 @@ class TokenVocabulary:
             if role not in _ROLES:
                 raise ValueError(f"vocabulary {self.name!r}: unknown role {role!r}")
             if tok not in index:
-                raise ValueError(
-                    f"vocabulary {self.name!r}: {role} token {tok!r} is not a token"
-                )
+                raise ValueError(f"vocabulary {self.name!r}: {role} token {tok!r} is not a token")
         for role in ("pad", "unk"):
             if role not in self.special:
                 raise ValueError(f"vocabulary {self.name!r} needs a {role!r} token")
@@ -132,9 +130,7 @@ class TokenVocabulary:
         if self.k > 1:
             first = self.symbols[0] * self.k
             if first not in index:
-                raise ValueError(
-                    f"vocabulary {self.name!r}: k-mer {first!r} is not a token"
-                )
+                raise ValueError(f"vocabulary {self.name!r}: k-mer {first!r} is not a token")
             off = index[first]
             for r, kmer in enumerate(_kmers(self.symbols, self.k)):
                 if index.get(kmer) != off + r:
@@ -146,8 +142,18 @@ class TokenVocabulary:
     def __reduce__(self):
         return (
             TokenVocabulary,
-            (self.name, self.tokens, dict(self.special), self.symbols, self.k,
-             self.stride, self.greedy, self.add_cls, self.add_sep, self.padding_side),
+            (
+                self.name,
+                self.tokens,
+                dict(self.special),
+                self.symbols,
+                self.k,
+                self.stride,
+                self.greedy,
+                self.add_cls,
+                self.add_sep,
+                self.padding_side,
+            ),
         )
 
     # -- derived data ----------------------------------------------------------
@@ -259,7 +265,7 @@ class TokenVocabulary:
             if tok == unk:
                 tok = "N" * (self.k if overlapping else 1)
             if overlapping and not first:
-                tok = tok[len(tok) - self.step:]
+                tok = tok[len(tok) - self.step :]
             parts.append(tok)
             first = False
         return "".join(parts)
@@ -272,8 +278,9 @@ def _kmers(symbols: str, k: int) -> Iterable[str]:
 _DEFAULTS: dict = {}
 
 
-def default_vocabulary(encoding_type: str | Alphabet = "dna", k: int = 1,
-                       stride: int | None = None) -> TokenVocabulary:
+def default_vocabulary(
+    encoding_type: str | Alphabet = "dna", k: int = 1, stride: int | None = None
+) -> TokenVocabulary:
     """deepbiop's own layout: :data:`DEFAULT_SPECIALS` (``[PAD]=0 [CLS]=1
     [SEP]=2 [MASK]=3 [UNK]=4``), then the alphabet (or its k-mers,
     lexicographic) from 5.
@@ -311,14 +318,20 @@ def default_vocabulary(encoding_type: str | Alphabet = "dna", k: int = 1,
         return vocab
     if k < 1:
         raise ValueError(f"k must be >= 1, got {k}")
-    if alpha.size ** k > 2**24:
+    if alpha.size**k > 2**24:
         raise ValueError(
             f"a {alpha.name} vocabulary of {alpha.size}**{k} k-mers is too large; "
             f"k may be at most {int(np.log(2**24) / np.log(alpha.size))}"
         )
     tokens = DEFAULT_SPECIAL_TOKENS + tuple(_kmers(alpha.symbols, k))
-    vocab = TokenVocabulary(f"deepbiop-{alpha.name}" + (f"-k{k}" if k > 1 else ""),
-                            tokens, DEFAULT_SPECIALS, alpha.symbols, k, stride)
+    vocab = TokenVocabulary(
+        f"deepbiop-{alpha.name}" + (f"-k{k}" if k > 1 else ""),
+        tokens,
+        DEFAULT_SPECIALS,
+        alpha.symbols,
+        k,
+        stride,
+    )
     return _DEFAULTS.setdefault(key, vocab)
 
 
@@ -329,8 +342,7 @@ def default_vocabulary(encoding_type: str | Alphabet = "dna", k: int = 1,
 # k-mers (stride 1) wrapped in [CLS] ... [SEP]; a k-mer with N is [UNK].
 def _dnabert(k: int) -> TokenVocabulary:
     tokens = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]") + tuple(_kmers("ATCG", k))
-    special = {"pad": "[PAD]", "unk": "[UNK]", "cls": "[CLS]", "sep": "[SEP]",
-               "mask": "[MASK]"}
+    special = {"pad": "[PAD]", "unk": "[UNK]", "cls": "[CLS]", "sep": "[SEP]", "mask": "[MASK]"}
     return TokenVocabulary(f"dnabert-{k}", tokens, special, "ATCG", k, 1)
 
 
@@ -342,13 +354,31 @@ def _dnabert(k: int) -> TokenVocabulary:
 # greedy non-overlapping 6-mers with single-base fallback at N and at the end;
 # only <cls> is prepended.
 def _nucleotide_transformer() -> TokenVocabulary:
-    tokens = ("<unk>", "<pad>", "<mask>", "<cls>", "<eos>", "<bos>") + tuple(
-        _kmers("ATCG", 6)
-    ) + ("A", "T", "C", "G", "N")
-    special = {"unk": "<unk>", "pad": "<pad>", "mask": "<mask>", "cls": "<cls>",
-               "eos": "<eos>", "bos": "<bos>", "sep": "<eos>"}
-    return TokenVocabulary("nucleotide-transformer", tokens, special, "ATCG", 6, 6,
-                           greedy=True, add_cls=True, add_sep=False)
+    tokens = (
+        ("<unk>", "<pad>", "<mask>", "<cls>", "<eos>", "<bos>")
+        + tuple(_kmers("ATCG", 6))
+        + ("A", "T", "C", "G", "N")
+    )
+    special = {
+        "unk": "<unk>",
+        "pad": "<pad>",
+        "mask": "<mask>",
+        "cls": "<cls>",
+        "eos": "<eos>",
+        "bos": "<bos>",
+        "sep": "<eos>",
+    }
+    return TokenVocabulary(
+        "nucleotide-transformer",
+        tokens,
+        special,
+        "ATCG",
+        6,
+        6,
+        greedy=True,
+        add_cls=True,
+        add_sep=False,
+    )
 
 
 # HyenaDNA (LongSafari/hyenadna-*-hf, tokenization_hyena.py) and Caduceus
@@ -356,12 +386,32 @@ def _nucleotide_transformer() -> TokenVocabulary:
 # layout: [CLS]0 [SEP]1 [BOS]2 [MASK]3 [PAD]4 [RESERVED]5 [UNK]6, then A C G T N
 # from 7. Both append [SEP] only and pad on the left.
 def _char_lm(name: str) -> TokenVocabulary:
-    tokens = ("[CLS]", "[SEP]", "[BOS]", "[MASK]", "[PAD]", "[RESERVED]", "[UNK]",
-              "A", "C", "G", "T", "N")
-    special = {"cls": "[CLS]", "sep": "[SEP]", "bos": "[BOS]", "mask": "[MASK]",
-               "pad": "[PAD]", "unk": "[UNK]", "eos": "[SEP]"}
-    return TokenVocabulary(name, tokens, special, "ACGT", 1, None, add_cls=False,
-                           add_sep=True, padding_side="left")
+    tokens = (
+        "[CLS]",
+        "[SEP]",
+        "[BOS]",
+        "[MASK]",
+        "[PAD]",
+        "[RESERVED]",
+        "[UNK]",
+        "A",
+        "C",
+        "G",
+        "T",
+        "N",
+    )
+    special = {
+        "cls": "[CLS]",
+        "sep": "[SEP]",
+        "bos": "[BOS]",
+        "mask": "[MASK]",
+        "pad": "[PAD]",
+        "unk": "[UNK]",
+        "eos": "[SEP]",
+    }
+    return TokenVocabulary(
+        name, tokens, special, "ACGT", 1, None, add_cls=False, add_sep=True, padding_side="left"
+    )
 
 
 PRESETS: Mapping[str, TokenVocabulary] = MappingProxyType(

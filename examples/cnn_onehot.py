@@ -52,14 +52,16 @@ def main(epochs: int = 8, batch_size: int = 32) -> float:
     model = make_model()
     opt = torch.optim.Adam(model.parameters(), lr=0.01)
     loss_fn = nn.CrossEntropyLoss()
-    print(f"{len(seqs)} sequences, one-hot batch {tuple(X.shape)} {X.dtype}; "
-          f"train {n_train}, test {len(test)}")
+    print(
+        f"{len(seqs)} sequences, one-hot batch {tuple(X.shape)} {X.dtype}; "
+        f"train {n_train}, test {len(test)}"
+    )
     for epoch in range(1, epochs + 1):
         model.train()
         perm = train[torch.randperm(len(train))]
         total = 0.0
         for start in range(0, len(perm), batch_size):
-            idx = perm[start:start + batch_size]
+            idx = perm[start : start + batch_size]
             opt.zero_grad()
             loss = loss_fn(model(tensor[idx]), labels[idx])
             loss.backward()

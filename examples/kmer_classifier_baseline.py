@@ -37,10 +37,12 @@ def revcomp(s: str) -> str:
 
 
 def make_pipeline(k: int) -> Pipeline:
-    return Pipeline([
-        ("kmers", dbp.KmerEncoder(k=k, canonical="compact", sparse=True, normalize="l2")),
-        ("clf", LogisticRegression(C=10.0, solver="liblinear")),
-    ])
+    return Pipeline(
+        [
+            ("kmers", dbp.KmerEncoder(k=k, canonical="compact", sparse=True, normalize="l2")),
+            ("clf", LogisticRegression(C=10.0, solver="liblinear")),
+        ]
+    )
 
 
 def main() -> dict:
@@ -50,13 +52,14 @@ def main() -> dict:
     scores = {}
     print(f"{'k':>3s} {'columns':>9s} {'accuracy':>15s} {'AUROC':>15s}")
     for k in KS:
-        res = cross_validate(make_pipeline(k), seqs, y, cv=cv,
-                             scoring=("accuracy", "roc_auc"))
+        res = cross_validate(make_pipeline(k), seqs, y, cv=cv, scoring=("accuracy", "roc_auc"))
         acc, auc = res["test_accuracy"], res["test_roc_auc"]
         scores[k] = (float(acc.mean()), float(auc.mean()))
         n_cols = dbp.KmerEncoder(k=k, canonical="compact").n_features
-        print(f"{k:3d} {n_cols:9,d} {acc.mean():8.3f} +- {acc.std():.3f} "
-              f"{auc.mean():8.3f} +- {auc.std():.3f}")
+        print(
+            f"{k:3d} {n_cols:9,d} {acc.mean():8.3f} +- {acc.std():.3f} "
+            f"{auc.mean():8.3f} +- {auc.std():.3f}"
+        )
 
     best_k = max(scores, key=lambda k: scores[k][1])
     pipe = make_pipeline(best_k).fit(seqs, y)

@@ -34,18 +34,21 @@ def main() -> int:
         StandardScaler(),
         LogisticRegression(max_iter=2000, C=0.05),
     )
-    search = GridSearchCV(pipe, {"kmerencoder__k": [2, 3, 4, 5, 6]}, cv=5,
-                          scoring="accuracy")
+    search = GridSearchCV(pipe, {"kmerencoder__k": [2, 3, 4, 5, 6]}, cv=5, scoring="accuracy")
     search.fit(seqs_train, y_train)
     print(f"{len(seqs_train)} training sequences, 5-fold CV over k:")
-    for k, mean, std in zip(search.cv_results_["param_kmerencoder__k"],
-                            search.cv_results_["mean_test_score"],
-                            search.cv_results_["std_test_score"]):
+    for k, mean, std in zip(
+        search.cv_results_["param_kmerencoder__k"],
+        search.cv_results_["mean_test_score"],
+        search.cv_results_["std_test_score"],
+    ):
         print(f"  k={k}: CV accuracy {mean:.3f} +- {std:.3f}")
     best_k = search.best_params_["kmerencoder__k"]
     print(f"best k: {best_k} (CV accuracy {search.best_score_:.3f})")
-    print(f"held-out accuracy with k={best_k}: {search.score(seqs_test, y_test):.3f} "
-          f"on {len(seqs_test)} sequences")
+    print(
+        f"held-out accuracy with k={best_k}: {search.score(seqs_test, y_test):.3f} "
+        f"on {len(seqs_test)} sequences"
+    )
     return best_k
 
 

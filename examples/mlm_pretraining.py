@@ -36,26 +36,48 @@ def main(max_steps: int = 12) -> list:
     seqs, _ = read_labelled(DATA)
     tok = DeepBioPTokenizer(model_max_length=128)  # first 126 bases + [CLS]/[SEP]
     encoded = tok(seqs, truncation=True, return_special_tokens_mask=True)
-    dataset = [{"input_ids": i, "special_tokens_mask": s}
-               for i, s in zip(encoded["input_ids"], encoded["special_tokens_mask"])]
+    dataset = [
+        {"input_ids": i, "special_tokens_mask": s}
+        for i, s in zip(encoded["input_ids"], encoded["special_tokens_mask"])
+    ]
 
-    config = BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=1,
-                        num_attention_heads=2, intermediate_size=64,
-                        max_position_embeddings=128, pad_token_id=tok.pad_token_id)
+    config = BertConfig(
+        vocab_size=tok.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+        pad_token_id=tok.pad_token_id,
+    )
     model = BertForMaskedLM(config)
     with tempfile.TemporaryDirectory() as out:
-        args = TrainingArguments(output_dir=out, max_steps=max_steps,
-                                 per_device_train_batch_size=16, learning_rate=5e-3,
-                                 logging_steps=1, report_to=[], save_strategy="no",
-                                 use_cpu=True, disable_tqdm=True, seed=0)
-        trainer = Trainer(model=model, args=args, train_dataset=dataset,
-                          data_collator=DataCollatorForLanguageModeling(tok, mlm_probability=0.15))
+        args = TrainingArguments(
+            output_dir=out,
+            max_steps=max_steps,
+            per_device_train_batch_size=16,
+            learning_rate=5e-3,
+            logging_steps=1,
+            report_to=[],
+            save_strategy="no",
+            use_cpu=True,
+            disable_tqdm=True,
+            seed=0,
+        )
+        trainer = Trainer(
+            model=model,
+            args=args,
+            train_dataset=dataset,
+            data_collator=DataCollatorForLanguageModeling(tok, mlm_probability=0.15),
+        )
         trainer.train()
         losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
         for step, loss in enumerate(losses, 1):
             print(f"step {step}: loss {loss:.4f}")
-        print(f"mean loss, first 3 steps {np.mean(losses[:3]):.4f}; "
-              f"last 3 steps {np.mean(losses[-3:]):.4f}")
+        print(
+            f"mean loss, first 3 steps {np.mean(losses[:3]):.4f}; "
+            f"last 3 steps {np.mean(losses[-3:]):.4f}"
+        )
 
         tok.save_pretrained(out)
         register_auto_tokenizer()

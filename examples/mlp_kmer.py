@@ -47,15 +47,17 @@ def main(epochs: int = 10, batch_size: int = 50) -> float:
     )
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-4)
     loss_fn = nn.CrossEntropyLoss()
-    print(f"{len(seqs)} sequences -> canonical 5-mer counts {tuple(counts.shape)} "
-          f"{counts.dtype}, {int((counts.sum(axis=0) > 0).sum())} non-zero columns "
-          f"(512 canonical 5-mers)")
+    print(
+        f"{len(seqs)} sequences -> canonical 5-mer counts {tuple(counts.shape)} "
+        f"{counts.dtype}, {int((counts.sum(axis=0) > 0).sum())} non-zero columns "
+        f"(512 canonical 5-mers)"
+    )
     for epoch in range(1, epochs + 1):
         model.train()
         perm = train[torch.randperm(len(train))]
         total = 0.0
         for start in range(0, len(perm), batch_size):
-            idx = perm[start:start + batch_size]
+            idx = perm[start : start + batch_size]
             opt.zero_grad()
             loss = loss_fn(model(X[idx]), labels[idx])
             loss.backward()

@@ -32,8 +32,10 @@ def main() -> float:
     )
     scores = cross_val_score(pipe, seqs, y, cv=5, scoring="accuracy")
     print(f"{len(seqs)} sequences, {y.mean():.0%} positive")
-    print(f"5-fold accuracy, canonical 5-mers + logistic regression: "
-          f"{scores.mean():.3f} +- {scores.std():.3f}")
+    print(
+        f"5-fold accuracy, canonical 5-mers + logistic regression: "
+        f"{scores.mean():.3f} +- {scores.std():.3f}"
+    )
     pipe.fit(seqs, y)
     coef = pipe[-1].coef_[0]
     top = np.argsort(coef)[::-1][:5]

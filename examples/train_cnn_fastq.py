@@ -54,11 +54,20 @@ class DropUnlabelled(torch.utils.data.IterableDataset):
 
 
 def make_loader(validation: bool) -> DataLoader:
-    augment = None if validation else dbp.augment.Compose(
-        [dbp.augment.RandomReverseComplement(p=0.5), dbp.augment.RandomMutation(0.01)]
+    augment = (
+        None
+        if validation
+        else dbp.augment.Compose(
+            [dbp.augment.RandomReverseComplement(p=0.5), dbp.augment.RandomMutation(0.01)]
+        )
     )
-    reads = FastxDataset(DATA, label_fn=SplitLabel(validation), transform=augment,
-                         seed=0, shuffle_buffer=0 if validation else 512)
+    reads = FastxDataset(
+        DATA,
+        label_fn=SplitLabel(validation),
+        transform=augment,
+        seed=0,
+        shuffle_buffer=0 if validation else 512,
+    )
     return DataLoader(
         DropUnlabelled(reads),
         batch_size=64,
@@ -98,8 +107,10 @@ def main() -> float:
                 correct += int((model(batch["inputs"]).argmax(1) == batch["labels"]).sum())
                 seen += len(batch["labels"])
         accuracy = correct / seen
-        print(f"epoch {epoch}: train loss {total / n:.3f} on {n} reads, "
-              f"validation accuracy {accuracy:.3f} on {seen} reads")
+        print(
+            f"epoch {epoch}: train loss {total / n:.3f} on {n} reads, "
+            f"validation accuracy {accuracy:.3f} on {seen} reads"
+        )
     return accuracy
 
 

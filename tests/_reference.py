@@ -151,8 +151,7 @@ def integer_ref(seq, encoding_type="dna", strategy="error", index=0):
     return np.array(codes, dtype=np.int64)
 
 
-def integer_batch_ref(seqs, encoding_type="dna", strategy="error", pad_value=-1,
-                      max_length=None):
+def integer_batch_ref(seqs, encoding_type="dna", strategy="error", pad_value=-1, max_length=None):
     """``(B, L)`` float64 codes padded with ``pad_value``."""
     seqs = [as_text(s) for s in seqs]
     if max_length is not None:
@@ -175,8 +174,9 @@ def kmer_index(kmer: str, encoding_type: str = "dna", symbols: str | None = None
     return value
 
 
-def reverse_complement(seq: str, encoding_type: str = "dna",
-                       complement: dict[str, str] | None = None) -> str:
+def reverse_complement(
+    seq: str, encoding_type: str = "dna", complement: dict[str, str] | None = None
+) -> str:
     """Reverse complement; case kept, characters without a complement kept.
 
     ``complement`` (upper case symbol -> symbol) replaces the complements of
@@ -186,16 +186,31 @@ def reverse_complement(seq: str, encoding_type: str = "dna",
     else:
         comp = dict(COMPLEMENTS[encoding_type])
         for code in _iupac(encoding_type):
-            pair = {"R": "Y", "Y": "R", "K": "M", "M": "K", "B": "V", "V": "B",
-                    "D": "H", "H": "D"}.get(code, code)
+            pair = {
+                "R": "Y",
+                "Y": "R",
+                "K": "M",
+                "M": "K",
+                "B": "V",
+                "V": "B",
+                "D": "H",
+                "H": "D",
+            }.get(code, code)
             comp[code] = pair
     comp.update({k.lower(): v.lower() for k, v in list(comp.items())})
     return "".join(comp.get(ch, ch) for ch in reversed(seq))
 
 
-def kmer_counts_ref(seq, k: int, encoding_type="dna", canonical=False,
-                    strategy="skip", index=0, symbols=None,
-                    complement=None) -> dict[str, int]:
+def kmer_counts_ref(
+    seq,
+    k: int,
+    encoding_type="dna",
+    canonical=False,
+    strategy="skip",
+    index=0,
+    symbols=None,
+    complement=None,
+) -> dict[str, int]:
     """K-mer -> count for one sequence (upper-case k-mers)."""
     symbols = symbols or ALPHABETS[encoding_type]
     text = as_text(seq)
@@ -210,28 +225,51 @@ def kmer_counts_ref(seq, k: int, encoding_type="dna", canonical=False,
         if any(c not in symbols for c in kmer):
             continue
         if canonical:
-            kmer = min(kmer, reverse_complement(kmer, encoding_type, complement),
-                       key=lambda s: [symbols.index(c) for c in s])
+            kmer = min(
+                kmer,
+                reverse_complement(kmer, encoding_type, complement),
+                key=lambda s: [symbols.index(c) for c in s],
+            )
         counts[kmer] = counts.get(kmer, 0) + 1
     return counts
 
 
-def kmer_ref(seq, k, encoding_type="dna", canonical=False, strategy="skip", index=0,
-             symbols=None, complement=None):
+def kmer_ref(
+    seq,
+    k,
+    encoding_type="dna",
+    canonical=False,
+    strategy="skip",
+    index=0,
+    symbols=None,
+    complement=None,
+):
     """Dense ``(A**k,)`` float64 count vector of one sequence."""
     symbols = symbols or ALPHABETS[encoding_type]
-    out = np.zeros(len(symbols)**k)
-    for kmer, n in kmer_counts_ref(seq, k, encoding_type, canonical, strategy,
-                                   index, symbols, complement).items():
+    out = np.zeros(len(symbols) ** k)
+    for kmer, n in kmer_counts_ref(
+        seq, k, encoding_type, canonical, strategy, index, symbols, complement
+    ).items():
         out[kmer_index(kmer, symbols=symbols)] += n
     return out
 
 
-def kmer_batch_ref(seqs, k, encoding_type="dna", canonical=False, strategy="skip",
-                   symbols=None, complement=None):
+def kmer_batch_ref(
+    seqs, k, encoding_type="dna", canonical=False, strategy="skip", symbols=None, complement=None
+):
     """``(B, A**k)`` float64 count vectors."""
     symbols = symbols or ALPHABETS[encoding_type]
-    rows = [kmer_ref(s, k, encoding_type, canonical, strategy, index=i, symbols=symbols,
-                     complement=complement)
-            for i, s in enumerate(seqs)]
-    return np.array(rows).reshape(len(rows), len(symbols)**k)
+    rows = [
+        kmer_ref(
+            s,
+            k,
+            encoding_type,
+            canonical,
+            strategy,
+            index=i,
+            symbols=symbols,
+            complement=complement,
+        )
+        for i, s in enumerate(seqs)
+    ]
+    return np.array(rows).reshape(len(rows), len(symbols) ** k)

@@ -21,10 +21,12 @@ def sequences(encoding_type: str = "dna", *, noise: bool = True, max_size: int =
     return st.text(alphabet=chars, min_size=0, max_size=max_size)
 
 
-def batches(encoding_type: str = "dna", *, noise: bool = True, max_len: int = 40,
-            max_batch: int = 8):
-    return st.lists(sequences(encoding_type, noise=noise, max_size=max_len),
-                    min_size=0, max_size=max_batch)
+def batches(
+    encoding_type: str = "dna", *, noise: bool = True, max_len: int = 40, max_batch: int = 8
+):
+    return st.lists(
+        sequences(encoding_type, noise=noise, max_size=max_len), min_size=0, max_size=max_batch
+    )
 
 
 def as_bytes_or_str(draw_list, data):
@@ -36,7 +38,10 @@ def as_bytes_or_str(draw_list, data):
 #: and the 3 double swaps, one of which is DNA's 3 - c).
 INVOLUTIONS_4 = [
     (a, b, c, d)
-    for a in range(4) for b in range(4) for c in range(4) for d in range(4)
+    for a in range(4)
+    for b in range(4)
+    for c in range(4)
+    for d in range(4)
     if all((a, b, c, d)[(a, b, c, d)[i]] == i for i in range(4))
 ]
 
@@ -46,8 +51,9 @@ def complemented_alphabets(draw):
     """``(symbols, complement)`` of a random 4-letter alphabet (distinct
     upper-case letters in a random order) whose complement is a random
     involution of its symbols, fixed points included."""
-    letters = draw(st.lists(st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZ"), min_size=4,
-                            max_size=4, unique=True))
+    letters = draw(
+        st.lists(st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZ"), min_size=4, max_size=4, unique=True)
+    )
     perm = draw(st.sampled_from(INVOLUTIONS_4))
     symbols = "".join(letters)
     return symbols, "".join(symbols[perm[i]] for i in range(4))
@@ -56,5 +62,4 @@ def complemented_alphabets(draw):
 def sequences_over(symbols: str, *, max_size: int = 40):
     """Strings over ``symbols`` (both cases) and a few characters outside any
     upper-case-letter alphabet."""
-    return st.text(alphabet=symbols + symbols.lower() + "-.0 ", min_size=0,
-                   max_size=max_size)
+    return st.text(alphabet=symbols + symbols.lower() + "-.0 ", min_size=0, max_size=max_size)

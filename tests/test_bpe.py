@@ -62,13 +62,17 @@ def test_tokenizer_json_round_trip(tok, tmp_path):
     np.testing.assert_array_equal(again.encode_batch(SEQS[:4])[0], tok.encode_batch(SEQS[:4])[0])
     hf = tok.to_hf()
     assert hf("ACGTACGT")["input_ids"] == hf.convert_tokens_to_ids(
-        hf.convert_ids_to_tokens(hf("ACGTACGT")["input_ids"]))
+        hf.convert_ids_to_tokens(hf("ACGTACGT")["input_ids"])
+    )
     assert hf.mask_token_id == 3 and hf.pad_token_id == 0
 
 
 def test_errors():
-    with pytest.raises(ValueError, match=r"vocab_size=6 is smaller than the 5 special tokens "
-                                         r"plus the 4 dna symbols \(9\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"vocab_size=6 is smaller than the 5 special tokens "
+        r"plus the 4 dna symbols \(9\)",
+    ):
         train_bpe(SEQS, vocab_size=6)
     with pytest.raises(TypeError, match=r"sequence 1: expected bytes, str"):
         train_bpe(["ACGT", 3], vocab_size=10)

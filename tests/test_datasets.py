@@ -34,7 +34,7 @@ def _parse_fastq(text: str):
     assert len(lines) % 4 == 0
     out = []
     for i in range(0, len(lines), 4):
-        head, seq, plus, qual = lines[i: i + 4]
+        head, seq, plus, qual = lines[i : i + 4]
         assert head.startswith("@") and plus == "+"
         out.append((head[1:], seq, qual))
     return out
@@ -45,7 +45,7 @@ def _best_motif_match(seq: str, motif: str = MOTIF) -> int:
     s = seq.upper()
     best = 0
     for start in range(len(s) - len(motif) + 1):
-        best = max(best, sum(a == b for a, b in zip(s[start:start + len(motif)], motif)))
+        best = max(best, sum(a == b for a, b in zip(s[start : start + len(motif)], motif)))
     return best
 
 

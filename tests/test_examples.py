@@ -22,8 +22,18 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 # top-level modules the `test` extra (or the core install) provides: an example
 # failing to import one of these is a real failure, not a skip
 REQUIRED = {
-    "deepbiop", "numpy", "sklearn", "scipy", "pandas", "torch", "transformers",
-    "tokenizers", "dnaio", "tqdm", "threadpoolctl", "hypothesis",
+    "deepbiop",
+    "numpy",
+    "sklearn",
+    "scipy",
+    "pandas",
+    "torch",
+    "transformers",
+    "tokenizers",
+    "dnaio",
+    "tqdm",
+    "threadpoolctl",
+    "hypothesis",
 }
 
 _MISSING = re.compile(r"ModuleNotFoundError: No module named '([\w.]+)'")
@@ -40,7 +50,11 @@ def test_example_runs(script):
     env = dict(os.environ, PYTHONHASHSEED="0", MPLBACKEND="Agg")
     proc = subprocess.run(
         [sys.executable, str(script.relative_to(ROOT))],
-        cwd=ROOT, capture_output=True, text=True, timeout=300, env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
     )
     if proc.returncode != 0:
         missing = _MISSING.search(proc.stderr)

@@ -35,16 +35,34 @@ DNABERT_6_HEAD = """[PAD] [UNK] [CLS] [SEP] [MASK] AAAAAA AAAAAT AAAAAC AAAAAG A
 AAAATC AAAATG AAAACA AAAACT AAAACC AAAACG AAAAGA AAAAGT AAAAGC AAAAGG""".split()
 DNABERT_6_LAST = (4100, "GGGGGG")
 # HyenaDNA (tokenization_hyena.py) and Caduceus (tokenization_caduceus.py)
-CHAR_LM_VOCAB = {"[CLS]": 0, "[SEP]": 1, "[BOS]": 2, "[MASK]": 3, "[PAD]": 4,
-                 "[RESERVED]": 5, "[UNK]": 6, "A": 7, "C": 8, "G": 9, "T": 10, "N": 11}
+CHAR_LM_VOCAB = {
+    "[CLS]": 0,
+    "[SEP]": 1,
+    "[BOS]": 2,
+    "[MASK]": 3,
+    "[PAD]": 4,
+    "[RESERVED]": 5,
+    "[UNK]": 6,
+    "A": 7,
+    "C": 8,
+    "G": 9,
+    "T": 10,
+    "N": 11,
+}
 # Nucleotide Transformer, HF tokenizer of InstaDeepAI/nucleotide-transformer-*:
 # specials, the first 6-mer, the single-base fallbacks, the size
 NT_SPECIAL = {"<unk>": 0, "<pad>": 1, "<mask>": 2, "<cls>": 3, "<eos>": 4, "<bos>": 5}
 NT_FIXED = {"AAAAAA": 6, "A": 4102, "T": 4103, "C": 4104, "G": 4105, "N": 4106}
 NT_SIZE = 4107
 # published tokenisations (InstaDeep tokenizer walk-through): sequence -> ids
-NT_EXAMPLES = {"": [3], "A": [3, 4102], "N": [3, 4106], "AAAAAA": [3, 6],
-               "AAAAAAT": [3, 6, 4103], "TAAAAAA": [3, 6 + 1024, 4102]}
+NT_EXAMPLES = {
+    "": [3],
+    "A": [3, 4102],
+    "N": [3, 4106],
+    "AAAAAA": [3, 6],
+    "AAAAAAT": [3, 6, 4103],
+    "TAAAAAA": [3, 6 + 1024, 4102],
+}
 
 DNA_WITH_N = st.text(alphabet="ACGTNacgtn", max_size=41)
 
@@ -63,15 +81,18 @@ def _dnabert_reference(seq, k, vocab_list):
     """DNABERT usage: seq2kmer (overlapping k-mers), vocab lookup, [CLS] ... [SEP]."""
     index = {t: i for i, t in enumerate(vocab_list)}
     s = seq.upper()
-    kmers = [s[p:p + k] for p in range(len(s) - k + 1)]
+    kmers = [s[p : p + k] for p in range(len(s) - k + 1)]
     return [index["[CLS]"]] + [index.get(m, index["[UNK]"]) for m in kmers] + [index["[SEP]"]]
 
 
 @settings(max_examples=40)
 @given(seq=DNA_WITH_N, k=st.sampled_from([3, 4, 5, 6]))
 def test_dnabert_ids(seq, k):
-    vocab_list = (DNABERT_3_VOCAB if k == 3 else
-                  DNABERT_6_HEAD[:5] + ["".join(p) for p in itertools.product("ATCG", repeat=k)])
+    vocab_list = (
+        DNABERT_3_VOCAB
+        if k == 3
+        else DNABERT_6_HEAD[:5] + ["".join(p) for p in itertools.product("ATCG", repeat=k)]
+    )
     enc = dbp.TransformerEncoder.from_preset(f"dnabert-{k}", max_length=None)
     assert enc.encode(seq).tolist() == _dnabert_reference(seq, k, vocab_list)
 
@@ -99,7 +120,7 @@ def _nt_reference(seq, k=6):
     pieces = seq.upper().split("N")
     for j, piece in enumerate(pieces):
         full = len(piece) // k * k
-        tokens += [piece[p:p + k] for p in range(0, full, k)] + list(piece[full:])
+        tokens += [piece[p : p + k] for p in range(0, full, k)] + list(piece[full:])
         if j < len(pieces) - 1:
             tokens.append("N")
     return [index["<cls>"]] + [index[t] for t in tokens]
@@ -145,8 +166,12 @@ def test_kernel_path_equals_transformers_path(preset):
     # padding/truncation equal transformers' own pad() and the encoder
     padded = tok(seqs, padding="max_length", truncation=True, max_length=8, return_tensors="np")
     ids, mask = enc.encode_batch(seqs, max_length=8)
-    ref = tok.pad({"input_ids": [_truncated(tok, s, 8) for s in seqs]},
-                  padding="max_length", max_length=8, return_tensors="np")
+    ref = tok.pad(
+        {"input_ids": [_truncated(tok, s, 8) for s in seqs]},
+        padding="max_length",
+        max_length=8,
+        return_tensors="np",
+    )
     np.testing.assert_array_equal(padded["input_ids"], ref["input_ids"])
     np.testing.assert_array_equal(padded["attention_mask"], ref["attention_mask"])
     width = ids.shape[1]  # the encoder pads to the longest row, not to 8
@@ -173,7 +198,8 @@ def test_tokenizer_call_forms():
     assert tok.decode(tok("ACGNT")["input_ids"], skip_special_tokens=True) == "ACGNT"
     offs = tok(["ACG"], return_offsets_mapping=True)["offset_mapping"]
     assert offs == [[(0, 0), (0, 1), (1, 2), (2, 3), (0, 0)]] or offs == [
-        [[0, 0], [0, 1], [1, 2], [2, 3], [0, 0]]]
+        [[0, 0], [0, 1], [1, 2], [2, 3], [0, 0]]
+    ]
 
 
 # -- the kernel path against transformers' own path -------------------------------------
@@ -233,15 +259,20 @@ def _outcomes(tok, calls):
                     results.append(_plain(tok.encode(text, **kwargs)))
                 else:
                     out = tok(text, **kwargs)
-                    results.append({key: (type(val).__name__, str(getattr(val, "dtype", "")),
-                                          _plain(val)) for key, val in out.items()})
+                    results.append(
+                        {
+                            key: (type(val).__name__, str(getattr(val, "dtype", "")), _plain(val))
+                            for key, val in out.items()
+                        }
+                    )
             except Exception as exc:  # the same error on both paths counts as equal
                 results.append((type(exc).__name__, str(exc)))
     return results, [(r.name, r.levelno, r.getMessage()) for r in records]
 
 
-def _both_paths(preset=None, model_max_length=512, added=(), special=(), cls_token=None,
-                truncation_side="right"):
+def _both_paths(
+    preset=None, model_max_length=512, added=(), special=(), cls_token=None, truncation_side="right"
+):
     made = []
     for cls in (DeepBioPTokenizer, _TransformersPath):
         tok = cls(preset=preset, model_max_length=model_max_length)
@@ -257,35 +288,58 @@ def _both_paths(preset=None, model_max_length=512, added=(), special=(), cls_tok
 
 
 # non-ASCII characters: 'ı' and 'ſ' upper-case to the ASCII 'I' and 'S'
-_NON_ASCII = "é中ıſÿ\U0001F600"
+_NON_ASCII = "é中ıſÿ\U0001f600"
 _TEXT_CHARS = "ACGTNacgtn" + _NON_ASCII + "[]<>MASKx "
-_NEW_TOKENS = st.one_of(st.text(alphabet="ACGTNacgtn", min_size=1, max_size=4),
-                        st.sampled_from(["<x>", "[MASK]A", "é", "Cé", "[NEW]"]))
-_OPTIONS = st.fixed_dictionaries({}, optional={
-    "padding": st.sampled_from([True, False, "longest", "max_length", "do_not_pad"]),
-    "truncation": st.sampled_from([True, False, "longest_first", "only_first", "only_second",
-                                   "do_not_truncate"]),
-    "max_length": st.integers(0, 16),
-    "add_special_tokens": st.booleans(),
-    "padding_side": st.sampled_from(["left", "right"]),
-    "return_length": st.booleans(),
-    "return_special_tokens_mask": st.booleans(),
-    "return_token_type_ids": st.booleans(),
-    "return_attention_mask": st.booleans(),
-    "split_special_tokens": st.booleans(),
-    "verbose": st.booleans(),
-    "return_tensors": st.sampled_from(["np", "pt"]),
-})
-_ENCODE_OPTIONS = ("padding", "truncation", "max_length", "add_special_tokens", "padding_side",
-                   "split_special_tokens", "verbose", "return_tensors")
+_NEW_TOKENS = st.one_of(
+    st.text(alphabet="ACGTNacgtn", min_size=1, max_size=4),
+    st.sampled_from(["<x>", "[MASK]A", "é", "Cé", "[NEW]"]),
+)
+_OPTIONS = st.fixed_dictionaries(
+    {},
+    optional={
+        "padding": st.sampled_from([True, False, "longest", "max_length", "do_not_pad"]),
+        "truncation": st.sampled_from(
+            [True, False, "longest_first", "only_first", "only_second", "do_not_truncate"]
+        ),
+        "max_length": st.integers(0, 16),
+        "add_special_tokens": st.booleans(),
+        "padding_side": st.sampled_from(["left", "right"]),
+        "return_length": st.booleans(),
+        "return_special_tokens_mask": st.booleans(),
+        "return_token_type_ids": st.booleans(),
+        "return_attention_mask": st.booleans(),
+        "split_special_tokens": st.booleans(),
+        "verbose": st.booleans(),
+        "return_tensors": st.sampled_from(["np", "pt"]),
+    },
+)
+_ENCODE_OPTIONS = (
+    "padding",
+    "truncation",
+    "max_length",
+    "add_special_tokens",
+    "padding_side",
+    "split_special_tokens",
+    "verbose",
+    "return_tensors",
+)
 
 
 @st.composite
 def _setups(draw):
-    added = draw(st.lists(
-        _NEW_TOKENS | st.builds(transformers.AddedToken, _NEW_TOKENS, single_word=st.booleans(),
-                                lstrip=st.booleans(), rstrip=st.booleans()),
-        max_size=3))
+    added = draw(
+        st.lists(
+            _NEW_TOKENS
+            | st.builds(
+                transformers.AddedToken,
+                _NEW_TOKENS,
+                single_word=st.booleans(),
+                lstrip=st.booleans(),
+                rstrip=st.booleans(),
+            ),
+            max_size=3,
+        )
+    )
     return dict(
         preset=draw(st.sampled_from(PRESET_NAMES + ["dnabert-4"])),
         model_max_length=draw(st.sampled_from([0, 4, 9, 512])),
@@ -301,8 +355,9 @@ def _texts(draw, tokens):
     """DNA in both cases with N, non-ASCII and bracket characters, with added and
     special token strings inserted; sometimes as UTF-8 bytes."""
     plain = st.text(alphabet=_TEXT_CHARS, max_size=8)
-    pieces = draw(st.lists(st.one_of(plain, plain, plain, st.sampled_from(sorted(tokens))),
-                           max_size=4))
+    pieces = draw(
+        st.lists(st.one_of(plain, plain, plain, st.sampled_from(sorted(tokens))), max_size=4)
+    )
     text = "".join(pieces)
     return text.encode("utf-8") if draw(st.integers(0, 6)) == 0 else text
 
@@ -312,8 +367,11 @@ def _calls(draw, tokens):
     calls = []
     for _ in range(draw(st.integers(1, 3))):
         batched = draw(st.booleans())
-        text = (draw(st.lists(_texts(tokens), min_size=1, max_size=4)) if batched
-                else draw(_texts(tokens)))
+        text = (
+            draw(st.lists(_texts(tokens), min_size=1, max_size=4))
+            if batched
+            else draw(_texts(tokens))
+        )
         options = draw(_OPTIONS)
         if not batched and draw(st.integers(0, 4)) == 0:
             options = {k: v for k, v in options.items() if k in _ENCODE_OPTIONS}
@@ -343,15 +401,18 @@ def test_truncation_transformers_does_not_carry_out(preset):
     special tokens of a row cut to nothing even beyond max_length; the kernel
     path cut or raised there."""
     fast, slow = _both_paths(preset=preset, model_max_length=0)
-    calls = [("call", ["ACGTACGT", "A"], {"truncation": "only_second", "max_length": 4,
-                                          "padding": True}),
-             ("call", "ACGTACGT", {"truncation": "only_second", "max_length": 4}),
-             ("call", ["ACGTACGT", "A"], {"truncation": True, "max_length": 0}),
-             ("call", ["ACGT"], {"truncation": True, "max_length": 0,
-                                 "add_special_tokens": False}),
-             ("encode", "ACGT", {"truncation": True}),
-             ("call", ["ACGTACGT", "A"], {"truncation": True, "max_length": 1,
-                                          "return_length": True})]
+    calls = [
+        (
+            "call",
+            ["ACGTACGT", "A"],
+            {"truncation": "only_second", "max_length": 4, "padding": True},
+        ),
+        ("call", "ACGTACGT", {"truncation": "only_second", "max_length": 4}),
+        ("call", ["ACGTACGT", "A"], {"truncation": True, "max_length": 0}),
+        ("call", ["ACGT"], {"truncation": True, "max_length": 0, "add_special_tokens": False}),
+        ("encode", "ACGT", {"truncation": True}),
+        ("call", ["ACGTACGT", "A"], {"truncation": True, "max_length": 1, "return_length": True}),
+    ]
     got = _outcomes(fast, calls)
     assert got == _outcomes(slow, calls)
     assert got[0][0]["input_ids"][2][0] == _slow_ids(fast, "ACGTACGT")  # uncut
@@ -366,7 +427,9 @@ def test_added_tokens_are_used_by_call_and_encode():
     assert tok("ACTATAG")["input_ids"] == [1, 5, 6, tata, 7, 2]
     assert tok.encode("ACTATAG") == [1, 5, 6, tata, 7, 2]
     assert tok(["ACTATAG", "GG"], padding=True)["input_ids"] == [
-        [1, 5, 6, tata, 7, 2], [1, 7, 7, 2, 0, 0]]
+        [1, 5, 6, tata, 7, 2],
+        [1, 7, 7, 2, 0, 0],
+    ]
     assert tok([b"TATA"])["input_ids"] == [[1, tata, 2]]
     # lower case added token, case-sensitive as in transformers
     tok.add_tokens(["gg"])
@@ -377,8 +440,13 @@ def test_added_tokens_are_used_by_call_and_encode():
     ccc = tok.convert_tokens_to_ids("CCC")
     assert tok("ACCCT", return_special_tokens_mask=True)["input_ids"] == [1, 5, ccc, 8, 2]
     fast, slow = _both_paths(preset="dnabert-3", added=["TATA"], special=["GGG"])
-    calls = [("call", ["ACGTATAGGGC", "ACGT"], {"padding": "max_length", "truncation": True,
-                                                "max_length": 6, "return_length": True})]
+    calls = [
+        (
+            "call",
+            ["ACGTATAGGGC", "ACGT"],
+            {"padding": "max_length", "truncation": True, "max_length": 6, "return_length": True},
+        )
+    ]
     assert _outcomes(fast, calls) == _outcomes(slow, calls)
 
 
@@ -400,18 +468,25 @@ def test_kernel_path_is_kept_when_no_added_token_occurs(monkeypatch):
 
 
 def _warnings_of(tok, calls):
-    return [msg for name, level, msg in _outcomes(tok, calls)[1]
-            if name == _BASE_LOGGER and level == logging.WARNING]
+    return [
+        msg
+        for name, level, msg in _outcomes(tok, calls)[1]
+        if name == _BASE_LOGGER and level == logging.WARNING
+    ]
 
 
 def test_too_long_warning_on_the_kernel_path():
     # defect 14a: transformers' own path warns once per tokenizer; the kernel path did not
     fast, slow = _both_paths(model_max_length=10)
-    calls = [("call", ["ACGT", "ACGTACGTAC", "ACGTACGTACGTAC"], {"padding": True}),
-             ("call", "ACGTACGTACGTACGTACGT", {}),
-             ("encode", "ACGTACGTACGTACGTACGT", {})]
-    message = (f"{_TOO_LONG} for this model (12 > 10). Running this sequence through the "
-               "model will result in indexing errors")
+    calls = [
+        ("call", ["ACGT", "ACGTACGTAC", "ACGTACGTACGTAC"], {"padding": True}),
+        ("call", "ACGTACGTACGTACGTACGT", {}),
+        ("encode", "ACGTACGTACGTACGTACGT", {}),
+    ]
+    message = (
+        f"{_TOO_LONG} for this model (12 > 10). Running this sequence through the "
+        "model will result in indexing errors"
+    )
     assert _warnings_of(fast, calls) == _warnings_of(slow, calls) == [message]
     assert fast.deprecation_warnings == slow.deprecation_warnings
     # a fresh tokenizer warns again, from encode() too
@@ -419,8 +494,12 @@ def test_too_long_warning_on_the_kernel_path():
     assert _warnings_of(fast, calls[2:]) == _warnings_of(slow, calls[2:])
     assert len(_warnings_of(_both_paths(model_max_length=10)[0], calls[2:])) == 1
     # no warning with a max_length, with truncation, with verbose=False or short rows
-    for kwargs in ({"max_length": 12, "truncation": False}, {"truncation": True},
-                   {"verbose": False}, {"padding": "max_length", "truncation": True}):
+    for kwargs in (
+        {"max_length": 12, "truncation": False},
+        {"truncation": True},
+        {"verbose": False},
+        {"padding": "max_length", "truncation": True},
+    ):
         fast, slow = _both_paths(model_max_length=10)
         quiet = [("call", ["A" * 30], kwargs)]
         assert _warnings_of(fast, quiet) == _warnings_of(slow, quiet) == []
@@ -431,14 +510,17 @@ def _unknown_reference(tok, text):
     """One token per character (k=1 layouts): its id, upper-cased if ASCII, or the
     unknown token; [CLS]/[SEP] as the layout adds them."""
     vocab = tok.get_vocab()
-    ids = [vocab.get(c.upper(), tok.unk_token_id) if c.isascii() else tok.unk_token_id
-           for c in text]
+    ids = [
+        vocab.get(c.upper(), tok.unk_token_id) if c.isascii() else tok.unk_token_id for c in text
+    ]
     return tok.build_inputs_with_special_tokens(ids)
 
 
 @settings(max_examples=60)
-@given(text=st.text(alphabet="ACGTNacgtnX-" + _NON_ASCII, max_size=30),
-       preset=st.sampled_from([None, "hyenadna"]))
+@given(
+    text=st.text(alphabet="ACGTNacgtnX-" + _NON_ASCII, max_size=30),
+    preset=st.sampled_from([None, "hyenadna"]),
+)
 def test_non_ascii_characters_become_the_unknown_token(text, preset):
     # defect 14b: a non-ASCII character raised where other unknown characters became [UNK]
     fast, slow = _both_paths(preset=preset)
@@ -461,8 +543,10 @@ def test_non_ascii_on_both_paths_and_every_layout():
     for preset in PRESET_NAMES:
         tok = DeepBioPTokenizer(preset=preset)
         seqs = ["ACGTACéGTACGTAC", "é", "GATTACAGATTACA中"]
-        assert (tok(seqs)["input_ids"]
-                == tok([s.replace("é", "X").replace("中", "X") for s in seqs])["input_ids"])
+        assert (
+            tok(seqs)["input_ids"]
+            == tok([s.replace("é", "X").replace("中", "X") for s in seqs])["input_ids"]
+        )
         assert tok(seqs)["input_ids"] == [_slow_ids(tok, s) for s in seqs]
 
 
@@ -471,18 +555,32 @@ def test_return_length_of_one_padded_input():
     tok = DeepBioPTokenizer()
     out = tok("ACGT", padding="max_length", truncation=True, max_length=8, return_length=True)
     assert out["input_ids"] == [1, 5, 6, 7, 8, 2, 0, 0] and out["length"] == 8
-    pt = tok("ACGT", padding="max_length", truncation=True, max_length=8, return_length=True,
-             return_tensors="pt")
+    pt = tok(
+        "ACGT",
+        padding="max_length",
+        truncation=True,
+        max_length=8,
+        return_length=True,
+        return_tensors="pt",
+    )
     assert pt["length"].tolist() == [8]
     # each input of a batch is counted before padding, as transformers does
-    batch = tok(["ACGT", "A"], padding="max_length", truncation=True, max_length=8,
-                return_length=True)
+    batch = tok(
+        ["ACGT", "A"], padding="max_length", truncation=True, max_length=8, return_length=True
+    )
     assert batch["length"] == [6, 3]
     for text in ("ACGT", ["ACGT"], ["ACGT", "ACGTACGTACGT"], ""):
-        for kwargs in ({"padding": "max_length", "truncation": True, "max_length": 9},
-                       {"padding": True}, {"padding": "longest", "return_tensors": "np"},
-                       {"padding": "max_length", "truncation": True, "max_length": 9,
-                        "add_special_tokens": False}):
+        for kwargs in (
+            {"padding": "max_length", "truncation": True, "max_length": 9},
+            {"padding": True},
+            {"padding": "longest", "return_tensors": "np"},
+            {
+                "padding": "max_length",
+                "truncation": True,
+                "max_length": 9,
+                "add_special_tokens": False,
+            },
+        ):
             fast, slow = _both_paths()
             calls = [("call", text, dict(kwargs, return_length=True))]
             assert _outcomes(fast, calls) == _outcomes(slow, calls), (text, kwargs)
@@ -502,8 +600,10 @@ def test_save_pretrained_round_trip(tmp_path, preset):
     register_auto_tokenizer()
     auto = transformers.AutoTokenizer.from_pretrained(tmp_path)
     assert isinstance(auto, DeepBioPTokenizer)
-    np.testing.assert_array_equal(auto(seqs, padding=True, return_tensors="np")["input_ids"],
-                                  tok(seqs, padding=True, return_tensors="np")["input_ids"])
+    np.testing.assert_array_equal(
+        auto(seqs, padding=True, return_tensors="np")["input_ids"],
+        tok(seqs, padding=True, return_tensors="np")["input_ids"],
+    )
 
 
 def test_mlm_collator_never_masks_special_tokens():
@@ -534,7 +634,7 @@ def _motif_data(n=32, seed=0):
         s = "".join(rng.choice(list("ACGT"), size=30))
         if i % 2:
             p = int(rng.integers(0, 24))
-            s = s[:p] + "GGGGGG" + s[p + 6:]
+            s = s[:p] + "GGGGGG" + s[p + 6 :]
         else:
             s = s.replace("GGG", "GAG")
         seqs.append(s)
@@ -543,9 +643,15 @@ def _motif_data(n=32, seed=0):
 
 
 def _tiny_bert(cls, vocab_size, **kw):
-    config = transformers.BertConfig(vocab_size=vocab_size, hidden_size=32, num_hidden_layers=1,
-                                     num_attention_heads=2, intermediate_size=64,
-                                     max_position_embeddings=64, **kw)
+    config = transformers.BertConfig(
+        vocab_size=vocab_size,
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=64,
+        **kw,
+    )
     torch.manual_seed(0)
     return cls(config)
 
@@ -577,12 +683,21 @@ def test_trainer_runs_mlm_with_our_tokenizer(tmp_path):
     dataset = [{"input_ids": ids} for ids in encoded["input_ids"]]
     model = _tiny_bert(transformers.BertForMaskedLM, tok.vocab_size)
     args = transformers.TrainingArguments(
-        output_dir=str(tmp_path), max_steps=6, per_device_train_batch_size=8,
-        learning_rate=5e-3, logging_steps=1, report_to=[], save_strategy="no",
-        use_cpu=True, disable_tqdm=True, seed=0,
+        output_dir=str(tmp_path),
+        max_steps=6,
+        per_device_train_batch_size=8,
+        learning_rate=5e-3,
+        logging_steps=1,
+        report_to=[],
+        save_strategy="no",
+        use_cpu=True,
+        disable_tqdm=True,
+        seed=0,
     )
     trainer = transformers.Trainer(
-        model=model, args=args, train_dataset=dataset,
+        model=model,
+        args=args,
+        train_dataset=dataset,
         data_collator=transformers.DataCollatorForLanguageModeling(tok, mlm_probability=0.3),
     )
     result = trainer.train()

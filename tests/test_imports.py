@@ -52,8 +52,10 @@ def _imports(name: str, path: pathlib.Path, modules: dict) -> list[tuple[str, st
 
 def test_import_graph_has_no_cycle():
     modules = _modules()
-    graph = {name: {m for m, _ in _imports(name, path, modules) if m in modules and m != name}
-             for name, path in modules.items()}
+    graph = {
+        name: {m for m, _ in _imports(name, path, modules) if m in modules and m != name}
+        for name, path in modules.items()
+    }
     state: dict = {}
     cycles = []
 
@@ -62,7 +64,7 @@ def test_import_graph_has_no_cycle():
         stack.append(node)
         for nxt in sorted(graph[node]):
             if state.get(nxt) == "open":
-                cycles.append(" -> ".join(stack[stack.index(nxt):] + [nxt]))
+                cycles.append(" -> ".join(stack[stack.index(nxt) :] + [nxt]))
             elif nxt not in state:
                 visit(nxt, stack)
         stack.pop()
@@ -80,15 +82,27 @@ def _private_source(module: str) -> bool:
     return any(part.startswith("_") for part in module.split(".")[1:])
 
 
-@pytest.mark.parametrize("path", ["deepbiop/kmers.py", "deepbiop/spectrum.py",
-                                  "deepbiop/encoders/kmer.py", "deepbiop/vocabularies.py",
-                                  "deepbiop/encoders/tokens.py", "deepbiop/bpe.py",
-                                  "deepbiop/transformer_utils.py", "deepbiop/hf.py"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "deepbiop/kmers.py",
+        "deepbiop/spectrum.py",
+        "deepbiop/encoders/kmer.py",
+        "deepbiop/vocabularies.py",
+        "deepbiop/encoders/tokens.py",
+        "deepbiop/bpe.py",
+        "deepbiop/transformer_utils.py",
+        "deepbiop/hf.py",
+    ],
+)
 def test_no_private_name_imported_from_a_public_module(path):
     modules = _modules()
     name = ".".join(pathlib.Path(path).with_suffix("").parts)
-    bad = [f"{mod}.{attr}" for mod, attr in _imports(name, ROOT / path, modules)
-           if attr.startswith("_") and not _private_source(mod)]
+    bad = [
+        f"{mod}.{attr}"
+        for mod, attr in _imports(name, ROOT / path, modules)
+        if attr.startswith("_") and not _private_source(mod)
+    ]
     assert not bad, f"{path} imports private names: {bad}"
 
 
@@ -107,14 +121,28 @@ def test_each_module_imports_alone_in_a_fresh_interpreter():
         f"    if (exc.name or '').split('.')[0] not in {sorted(OPTIONAL)!r}:\n"
         "        raise\n"
     )
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(
+            [str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+        ),
+    )
     failed = []
     for start in range(0, len(names), 2):  # two interpreters at a time
-        procs = [(name, subprocess.Popen([sys.executable, "-c", code, name], env=env,
-                                         cwd=ROOT, stdout=subprocess.PIPE,
-                                         stderr=subprocess.PIPE, text=True))
-                 for name in names[start:start + 2]]
+        procs = [
+            (
+                name,
+                subprocess.Popen(
+                    [sys.executable, "-c", code, name],
+                    env=env,
+                    cwd=ROOT,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                ),
+            )
+            for name in names[start : start + 2]
+        ]
         for name, proc in procs:
             _, err = proc.communicate(timeout=300)
             if proc.returncode:

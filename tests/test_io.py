@@ -86,15 +86,21 @@ def test_truncated_fastq_names_file_record_and_line(tmp_path):
 def test_quality_length_mismatch(tmp_path):
     text = _fastq_text([("r0", "ACGT", "IIII"), ("r1", "ACGT", "III"), ("r2", "A", "I")])
     p = _write(tmp_path / "q.fastq", text)
-    with pytest.raises(dio.SequenceFileError, match=r"'.*q\.fastq' at record 1 \(0-based\), "
-                       r"line 8: Length of sequence and qualities differ"):
+    with pytest.raises(
+        dio.SequenceFileError,
+        match=r"'.*q\.fastq' at record 1 \(0-based\), "
+        r"line 8: Length of sequence and qualities differ",
+    ):
         dio.read_fastq(p)
 
 
 def test_missing_header_and_bad_fasta(tmp_path):
     p = _write(tmp_path / "h.fastq", "@r0\nAC\n+\nII\nr1\nAC\n+\nII\n")
-    with pytest.raises(dio.SequenceFileError, match=r"record 1 \(0-based\), line 5: Line "
-                       r"expected to start with '@'"):
+    with pytest.raises(
+        dio.SequenceFileError,
+        match=r"record 1 \(0-based\), line 5: Line "
+        r"expected to start with '@'",
+    ):
         list(dio.iter_records(p))
     p = _write(tmp_path / "b.fa", "ACGT\n>r1\nAC\n")
     with pytest.raises(dio.SequenceFileError, match=r"record 0 \(0-based\), line 1: Expected '>'"):
@@ -105,8 +111,11 @@ def test_truncated_gzip_and_not_gzip(tmp_path):
     raw = gzip.compress(_fastq_text([(f"r{i}", "ACGT", "IIII") for i in range(2000)]).encode())
     p = tmp_path / "cut.fastq.gz"
     p.write_bytes(raw[: len(raw) // 2])
-    with pytest.raises(dio.SequenceFileError, match=r"cut\.fastq\.gz' after \d+ complete "
-                       r"records: compressed stream ended early"):
+    with pytest.raises(
+        dio.SequenceFileError,
+        match=r"cut\.fastq\.gz' after \d+ complete "
+        r"records: compressed stream ended early",
+    ):
         list(dio.iter_records(p))
     q = tmp_path / "plain.fastq.gz"
     q.write_bytes(b"@r0\nACGT\n+\nIIII\n")
@@ -119,11 +128,16 @@ def test_non_ascii_and_unknown_format(tmp_path):
     with pytest.raises(dio.SequenceFileError, match=r"must be ASCII"):
         list(dio.iter_records(p))
     q = _write(tmp_path / "x.txt", "hello\n")
-    with pytest.raises(dio.SequenceFileError, match=r"x\.txt' after 0 complete records: "
-                       r"Could not determine"):
+    with pytest.raises(
+        dio.SequenceFileError,
+        match=r"x\.txt' after 0 complete records: "
+        r"Could not determine",
+    ):
         list(dio.iter_records(q))
-    assert [r.sequence for r in dio.iter_records(
-        _write(tmp_path / "y.txt", ">a\nAC\n"), fileformat="fasta")] == ["AC"]
+    assert [
+        r.sequence
+        for r in dio.iter_records(_write(tmp_path / "y.txt", ">a\nAC\n"), fileformat="fasta")
+    ] == ["AC"]
 
 
 def test_errors_are_picklable_and_missing_file(tmp_path):
@@ -189,10 +203,12 @@ def test_import_deepbiop_without_dnaio():
     import subprocess
     import sys
 
-    code = ("import sys; sys.modules['dnaio'] = None\n"
-            "import deepbiop, deepbiop.io, deepbiop.augment\n"
-            "assert deepbiop.io.parse_label('r label=3') == 3\n"
-            "print('ok')")
+    code = (
+        "import sys; sys.modules['dnaio'] = None\n"
+        "import deepbiop, deepbiop.io, deepbiop.augment\n"
+        "assert deepbiop.io.parse_label('r label=3') == 3\n"
+        "print('ok')"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
@@ -224,12 +240,19 @@ def test_non_utf8_byte_names_file_record_id_and_line(tmp_path, suffix, where):
         else:  # two sequence lines per record: the bad one is the first
             parts.append(b">" + name + b"\n" + seq + b"\n" + b"TT\n")
     p = _write_bytes(tmp_path / f"bad{suffix}", b"".join(parts))
-    line = (4 * bad + (1 if where == "header" else 2)) if fastq else (
-        3 * bad + (1 if where == "header" else 2))
+    line = (
+        (4 * bad + (1 if where == "header" else 2))
+        if fastq
+        else (3 * bad + (1 if where == "header" else 2))
+    )
     col = 7 if where == "header" else 4  # 1-based byte column ('>r1500' is 6 bytes)
     rid = f"r{bad}\ufffd" if where == "header" else f"r{bad}"
-    for read in (lambda: list(dio.iter_records(p)), lambda: dio.read_fasta(p),
-                 lambda: dio.count_records(p), lambda: dio.read_labelled(p)):
+    for read in (
+        lambda: list(dio.iter_records(p)),
+        lambda: dio.read_fasta(p),
+        lambda: dio.count_records(p),
+        lambda: dio.read_labelled(p),
+    ):
         with pytest.raises(dio.SequenceFileError) as ei:
             read()
         err = ei.value
@@ -249,8 +272,9 @@ def test_non_utf8_byte_names_file_record_id_and_line(tmp_path, suffix, where):
 def test_non_ascii_fasta_line_is_the_bad_line(tmp_path):
     # valid UTF-8 but not ASCII: dnaio points at the record after the bad one
     p = _write(tmp_path / "e.fa", ">r0\nACGT\n>r1 x\nAC\u00e9\n>r2\nAA\n")
-    with pytest.raises(dio.SequenceFileError,
-                       match=r"record 1 \(0-based, id 'r1'\), line 4: byte 0xc3 at column 3"):
+    with pytest.raises(
+        dio.SequenceFileError, match=r"record 1 \(0-based, id 'r1'\), line 4: byte 0xc3 at column 3"
+    ):
         dio.read_fasta(p)
     # the last record (dnaio gives no line at all) and a forced format
     p = _write(tmp_path / "last.txt", ">r0\nACGT\n>r1\nA\u00e9\n")

@@ -63,9 +63,7 @@ def _stub_names(tree: ast.Module) -> tuple[dict[str, ast.AST], set[str]]:
             if _public(node.target.id):
                 others.add(node.target.id)
         elif isinstance(node, ast.Assign):
-            others.update(
-                t.id for t in node.targets if isinstance(t, ast.Name) and _public(t.id)
-            )
+            others.update(t.id for t in node.targets if isinstance(t, ast.Name) and _public(t.id))
     return callables, others
 
 
@@ -125,8 +123,7 @@ def test_stub_names_match_compiled_module(name):
     assert not missing, f"{name}.pyi lacks {missing}"
     assert not extra, f"{name}.pyi declares {extra}, which the compiled module lacks"
     assert stub_others == mod_others, (
-        f"{name}: public constants differ: stub {sorted(stub_others)}, "
-        f"module {sorted(mod_others)}"
+        f"{name}: public constants differ: stub {sorted(stub_others)}, module {sorted(mod_others)}"
     )
 
 
@@ -156,8 +153,13 @@ def test_checker_sees_a_mismatch():
     tree, mod = _load("_pack")
     stub_callables, _ = _stub_names(tree)
     mod_callables, _ = _module_names(mod)
-    assert set(stub_callables) == {"pack_items", "count_outside", "pack_fixed_width", "byte_at",
-                                   "HeldRefs"}
+    assert set(stub_callables) == {
+        "pack_items",
+        "count_outside",
+        "pack_fixed_width",
+        "byte_at",
+        "HeldRefs",
+    }
     assert "np" not in mod_callables and set(mod_callables) == set(stub_callables)
     bad = ast.parse("def byte_at(pos: int, addr: int) -> int: ...")
     order = [p.arg for p in _stub_params(bad.body[0])]

@@ -44,9 +44,7 @@ SEQS = ["ACGTACGTTGCA", "", "NNNNNNNN", "acg", "GGGGCCCCATAT" * 3, "ACGNNACGT"]
 
 # ------------------------------------------------------------------ normalize
 # dense k=12 rows are 64 MiB each, so k=12 is checked sparse only
-@pytest.mark.parametrize(
-    "k, sparse", [(1, False), (1, True), (3, False), (3, True), (12, True)]
-)
+@pytest.mark.parametrize("k, sparse", [(1, False), (1, True), (3, False), (3, True), (12, True)])
 def test_normalize_l1_l2(sparse, k):
     seqs = SEQS
     raw = dbp.KmerEncoder(k=k, sparse=sparse).transform(seqs)
@@ -69,8 +67,10 @@ def test_normalize_l1_l2(sparse, k):
 
 
 def test_normalize_needs_float_dtype():
-    with pytest.raises(ValueError, match=re.escape(
-            "normalize='l1' needs a float dtype (float32 or float64); got dtype=int32")):
+    with pytest.raises(
+        ValueError,
+        match=re.escape("normalize='l1' needs a float dtype (float32 or float64); got dtype=int32"),
+    ):
         dbp.KmerEncoder(normalize="l1", dtype=np.int32).transform(["ACGT"])
     with pytest.raises(ValueError, match="'normalize' parameter of KmerEncoder"):
         dbp.KmerEncoder(normalize="max").transform(["ACGT"])
@@ -98,9 +98,7 @@ def test_compact_dimension_formula(k):
 
 
 # k=21 exists only as sparse output
-@pytest.mark.parametrize(
-    "k, sparse", [(3, False), (3, True), (4, False), (4, True), (21, True)]
-)
+@pytest.mark.parametrize("k, sparse", [(3, False), (3, True), (4, False), (4, True), (21, True)])
 def test_compact_rc_invariant_and_names_match_counts(k, sparse):
     rng = np.random.default_rng(k)
     seqs = ["".join(rng.choice(list("ACGTN"), 80)) for _ in range(20)]
@@ -127,9 +125,13 @@ def test_compact_equals_full_canonical_columns():
 
 
 def test_compact_rejected_for_protein():
-    with pytest.raises(ValueError, match=re.escape(
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
             "canonical='compact' needs a 4-letter nucleotide alphabet (dna or rna); "
-            "'protein' has no reverse complement")):
+            "'protein' has no reverse complement"
+        ),
+    ):
         dbp.KmerEncoder(k=2, canonical="compact", encoding_type="protein").transform(["AC"])
 
 
@@ -210,8 +212,7 @@ def test_min_count_fit_transform_reads_a_one_shot_iterator_once():
     want = dbp.KmerEncoder(k=2, min_count=1).fit(train).transform(train)
     assert got.shape == (4, want.shape[1]) and want.shape[1] > 0
     np.testing.assert_array_equal(got, want)
-    ref = [[counter_ref(s, 2)[kmer] for kmer in ["AA", "AC", "CC", "CG", "GT"]]
-           for s in train]
+    ref = [[counter_ref(s, 2)[kmer] for kmer in ["AA", "AC", "CC", "CG", "GT"]] for s in train]
     np.testing.assert_array_equal(got, ref)
 
 
@@ -238,15 +239,15 @@ def test_min_count_large_k_compact():
 
 # ------------------------------------------------------------------ sklearn
 def labelled(n=200, seed=0):
-    seqs, y = make_motif_sequences(n, 80, seed=seed, motif="GATTACAGG",
-                                                motif_mutation_rate=0.0)
+    seqs, y = make_motif_sequences(n, 80, seed=seed, motif="GATTACAGG", motif_mutation_rate=0.0)
     return seqs, y
 
 
 def test_pipeline_sparse_logistic_regression():
     seqs, y = labelled()
-    pipe = Pipeline([("kmers", dbp.KmerEncoder(k=6, sparse=True)),
-                     ("clf", LogisticRegression(max_iter=2000))])
+    pipe = Pipeline(
+        [("kmers", dbp.KmerEncoder(k=6, sparse=True)), ("clf", LogisticRegression(max_iter=2000))]
+    )
     pipe.fit(seqs, y)
     pred = pipe.predict(seqs)
     assert pred.shape == y.shape and (pred == y).mean() > 0.9
@@ -257,8 +258,9 @@ def test_pipeline_sparse_logistic_regression():
 
 def test_grid_search_over_k_and_normalize():
     seqs, y = labelled(120, seed=1)
-    pipe = Pipeline([("kmers", dbp.KmerEncoder(sparse=True)),
-                     ("clf", LogisticRegression(max_iter=2000))])
+    pipe = Pipeline(
+        [("kmers", dbp.KmerEncoder(sparse=True)), ("clf", LogisticRegression(max_iter=2000))]
+    )
     grid = GridSearchCV(pipe, {"kmers__k": [3, 9], "kmers__normalize": [None, "l2"]}, cv=3)
     grid.fit(seqs, y)
     assert set(grid.best_params_) == {"kmers__k", "kmers__normalize"}
@@ -267,8 +269,7 @@ def test_grid_search_over_k_and_normalize():
 
 
 def test_clone_and_params_round_trip():
-    enc = dbp.KmerEncoder(k=9, canonical="compact", sparse="auto", normalize="l2",
-                          min_count=2)
+    enc = dbp.KmerEncoder(k=9, canonical="compact", sparse="auto", normalize="l2", min_count=2)
     c = clone(enc)
     assert c.get_params() == enc.get_params()
     assert pickle.loads(pickle.dumps(enc)).get_params() == enc.get_params()
@@ -298,14 +299,17 @@ def test_spectrum_file_equals_counter(tmp_path):
     enc_sum = dbp.KmerEncoder(k=4, canonical="compact").transform(seqs).sum(axis=0)
     np.testing.assert_array_equal(spec.to_vector("canonical"), enc_sum)
     np.testing.assert_array_equal(
-        spec.to_vector(), dbp.KmerEncoder(k=4, canonical=True).transform(seqs).sum(axis=0))
+        spec.to_vector(), dbp.KmerEncoder(k=4, canonical=True).transform(seqs).sum(axis=0)
+    )
     assert spec["ACGT"] == spec["acgt"]
     assert spec["AAAA"] == spec["TTTT"]
 
 
 def test_spectrum_errors():
-    with pytest.raises(TypeError, match=re.escape(
-            "kmer_spectrum() takes a collection of sequences; got a single str")):
+    with pytest.raises(
+        TypeError,
+        match=re.escape("kmer_spectrum() takes a collection of sequences; got a single str"),
+    ):
         dbp.kmer_spectrum("ACGT", 2)
     with pytest.raises(ValueError, match="use k <= 31 for alphabet 'dna'"):
         dbp.kmer_spectrum(["ACGT"], 32)
@@ -323,10 +327,14 @@ def test_spectrum_errors():
 def test_spectrum_matches_jellyfish(tmp_path, repo_root):
     fasta = repo_root / "examples" / "data" / "motifs.fa"
     out = tmp_path / "m.jf"
-    subprocess.run(["jellyfish", "count", "-m", "11", "-s", "1M", "-C", "-o", str(out),
-                    str(fasta)], check=True, capture_output=True)
-    dump = subprocess.run(["jellyfish", "dump", "-c", str(out)], check=True,
-                          capture_output=True, text=True).stdout
+    subprocess.run(
+        ["jellyfish", "count", "-m", "11", "-s", "1M", "-C", "-o", str(out), str(fasta)],
+        check=True,
+        capture_output=True,
+    )
+    dump = subprocess.run(
+        ["jellyfish", "dump", "-c", str(out)], check=True, capture_output=True, text=True
+    ).stdout
     jf = {kmer: int(n) for kmer, n in (line.split() for line in dump.splitlines())}
     assert dbp.kmer_spectrum_file(fasta, 11, canonical=True).to_dict() == jf
 
@@ -376,8 +384,9 @@ def test_min_count_same_columns_with_skip_and_error(canonical):
     rng = np.random.default_rng(4)
     train = ["".join(rng.choice(list("ACGT"), 60)) for _ in range(40)]
     a = dbp.KmerEncoder(k=4, canonical=canonical, min_count=3, sparse=True).fit(train)
-    b = dbp.KmerEncoder(k=4, canonical=canonical, min_count=3, sparse=True,
-                        ambiguous_strategy="error").fit(train)
+    b = dbp.KmerEncoder(
+        k=4, canonical=canonical, min_count=3, sparse=True, ambiguous_strategy="error"
+    ).fit(train)
     np.testing.assert_array_equal(a.columns_, b.columns_)
     np.testing.assert_array_equal(a.column_counts_, b.column_counts_)
     with pytest.raises(ValueError, match="sequence 1 \\(of 2\\): invalid character 'N'"):
@@ -405,8 +414,11 @@ def test_dense_output_larger_than_memory_is_refused(monkeypatch):
 
     monkeypatch.setattr(base, "physical_memory", lambda: 1 << 30)  # 1 GiB
     enc = dbp.KmerEncoder(k=5, encoding_type="protein")  # 3.2M float32 columns
-    with pytest.raises(ValueError, match=r"shape \(100, 3200000\) and dtype float32 needs "
-                                         r"1\.2 GiB.*pass sparse=True"):
+    with pytest.raises(
+        ValueError,
+        match=r"shape \(100, 3200000\) and dtype float32 needs "
+        r"1\.2 GiB.*pass sparse=True",
+    ):
         enc.encode_batch(["ACDEFGHIK"] * 100)
     # below the limit the same encoder works
     assert enc.encode_batch(["ACDEFGHIK"] * 2).shape == (2, 20**5)
@@ -481,8 +493,9 @@ def test_compact_layout_follows_the_alphabets_complement(complement, k):
     spec = dbp.kmer_spectrum(seqs, k, canonical=True, encoding_type=alpha)
     np.testing.assert_array_equal(spec.to_vector("canonical"), X.sum(axis=0))
     for strategy in ("skip", "error"):
-        fitted = dbp.KmerEncoder(k=k, canonical="compact", encoding_type=alpha,
-                                 min_count=1, ambiguous_strategy=strategy)
+        fitted = dbp.KmerEncoder(
+            k=k, canonical="compact", encoding_type=alpha, min_count=1, ambiguous_strategy=strategy
+        )
         clean = [s.replace("N", "A") for s in seqs]
         fitted.fit(clean)
         want = enc.transform(clean).sum(axis=0)
@@ -494,16 +507,20 @@ def test_canonical_errors_name_the_alphabet_and_why():
     from deepbiop.alphabets import Alphabet
 
     cycle = Alphabet("cyc", "ACGT", complement="CGTA")
-    with pytest.raises(ValueError, match="canonical=True needs a complement that is an "
-                                         "involution; alphabet 'cyc': complement 'CGTA'"):
+    with pytest.raises(
+        ValueError,
+        match="canonical=True needs a complement that is an "
+        "involution; alphabet 'cyc': complement 'CGTA'",
+    ):
         dbp.kmer_spectrum(["ACGT"], 2, canonical=True, encoding_type=cycle)
-    with pytest.raises(ValueError, match="columns='canonical' needs a complement that is "
-                                         "an involution; alphabet 'cyc'"):
+    with pytest.raises(
+        ValueError,
+        match="columns='canonical' needs a complement that is an involution; alphabet 'cyc'",
+    ):
         kmer_names(cycle, 2, columns="canonical")
     with pytest.raises(ValueError, match="canonical='compact' needs a complement"):
         dbp.KmerEncoder(k=2, canonical="compact", encoding_type=cycle).transform(["AC"])
-    with pytest.raises(ValueError, match="alphabet 'cyc': complement 'CGTA' is not an "
-                                         "involution"):
+    with pytest.raises(ValueError, match="alphabet 'cyc': complement 'CGTA' is not an involution"):
         cycle.complement_codes
     with pytest.raises(ValueError, match="alphabet 'protein' has no complement"):
         dbp.PROTEIN.complement_codes

@@ -35,8 +35,11 @@ def _all_kmers(symbols: str, k: int) -> list[str]:
 def _canonical_kmers(name: str, k: int) -> list[str]:
     """Canonical k-mers in code order, by brute force over strings."""
     symbols = ALPHABETS[name]
-    keep = [w for w in _all_kmers(symbols, k)
-            if kmer_index(w, name) <= kmer_index(reverse_complement(w, name), name)]
+    keep = [
+        w
+        for w in _all_kmers(symbols, k)
+        if kmer_index(w, name) <= kmer_index(reverse_complement(w, name), name)
+    ]
     return sorted(keep, key=lambda w: kmer_index(w, name))
 
 
@@ -48,8 +51,7 @@ def test_names_and_codes_of_all_columns_match_brute_force(name, k):
     want = _all_kmers(ALPHABETS[name], k)
     for alphabet in (name, ALPHABET_OBJECTS[name], name.upper()):
         assert kmer_names(alphabet, k).tolist() == want
-        np.testing.assert_array_equal(kmer_codes(alphabet, k),
-                                      [kmer_index(w, name) for w in want])
+        np.testing.assert_array_equal(kmer_codes(alphabet, k), [kmer_index(w, name) for w in want])
         assert n_kmer_columns(alphabet, k) == len(want)
 
 
@@ -103,8 +105,10 @@ def test_check_kmer_params_is_the_one_validation():
     for bad in (0, -1, True, 2.0, "3"):
         with pytest.raises(ValueError, match=re.escape(f"k must be an int >= 1, got {bad!r}")):
             check_kmer_params(bad, DNA, False)
-    msg = "k=15 gives 20**15 columns, more than a 64-bit column index holds; use k <= 14 " \
-          "for alphabet 'protein'"
+    msg = (
+        "k=15 gives 20**15 columns, more than a 64-bit column index holds; use k <= 14 "
+        "for alphabet 'protein'"
+    )
     with pytest.raises(ValueError, match=re.escape(msg)):
         check_kmer_params(15, PROTEIN, False)
     # the encoder and the spectrum say the same thing for the same mistake
@@ -112,9 +116,13 @@ def test_check_kmer_params_is_the_one_validation():
         dbp.KmerEncoder(k=15, encoding_type="protein", sparse=True).fit()
     with pytest.raises(ValueError, match=re.escape(msg)):
         dbp.kmer_spectrum(["ACD"], 15, encoding_type="protein")
-    with pytest.raises(ValueError, match=re.escape(
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
             "canonical=True needs a 4-letter nucleotide alphabet (dna or rna); "
-            "'protein' has no reverse complement")):
+            "'protein' has no reverse complement"
+        ),
+    ):
         check_kmer_params(3, PROTEIN, True)
     assert max_sparse_k(4) == 31 and max_sparse_k(20) == 14
     assert 4**31 < 2**63 <= 4**32 and 20**14 < 2**63 <= 20**15
@@ -127,7 +135,9 @@ def test_custom_alphabet_fixed_points_in_canonical_count():
     comp = dict(zip("ACGT", "TCGA"))
     words = _all_kmers("ACGT", k)
     rc = {w: "".join(comp[c] for c in reversed(w)) for w in words}
-    want = sorted({min(w, rc[w], key=lambda x: kmer_index(x, symbols="ACGT")) for w in words},
-                  key=lambda x: kmer_index(x, symbols="ACGT"))
+    want = sorted(
+        {min(w, rc[w], key=lambda x: kmer_index(x, symbols="ACGT")) for w in words},
+        key=lambda x: kmer_index(x, symbols="ACGT"),
+    )
     assert n_canonical_kmers(k, alpha) == len(want)
     assert kmer_names(alpha, k, columns="canonical").tolist() == want

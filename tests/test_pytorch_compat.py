@@ -21,7 +21,7 @@ def test_onehot_pytorch_conversion():
     # Check NumPy properties
     assert isinstance(encoded, np.ndarray)
     assert encoded.dtype == np.float32
-    assert encoded.flags['C_CONTIGUOUS']
+    assert encoded.flags["C_CONTIGUOUS"]
 
     # Convert to PyTorch
     tensor = torch.from_numpy(encoded)
@@ -30,6 +30,7 @@ def test_onehot_pytorch_conversion():
 
     # Verify zero-copy (share memory)
     assert tensor.data_ptr() == encoded.ctypes.data
+
 
 def test_integer_transformer_ready():
     encoder = dbp.IntegerEncoder("dna")
@@ -40,6 +41,8 @@ def test_integer_transformer_ready():
 
     assert input_ids.dtype == torch.int64
     assert attention_mask.sum() == 6  # 4 + 2 non-padded tokens
+
+
 # --- end of the spec's file -----------------------------------------------------
 
 import re  # noqa: E402
@@ -101,7 +104,7 @@ def test_spec_use_case_1_cnn():
         nn.ReLU(),
         nn.AdaptiveAvgPool1d(1),
         nn.Flatten(),
-        nn.Linear(128, 2)  # Binary classification
+        nn.Linear(128, 2),  # Binary classification
     )
 
     # Forward pass
@@ -126,7 +129,7 @@ def test_spec_use_case_2_kmer_mlp():
         nn.Dropout(0.3),
         nn.Linear(256, 64),
         nn.ReLU(),
-        nn.Linear(64, 2)
+        nn.Linear(64, 2),
     )
 
     logits = model(X)
@@ -157,9 +160,14 @@ def test_spec_use_case_3_integer_part():
     # of the default 12 heads; num_labels belongs in the config). The same
     # model with those two corrections, made small:
     transformers = pytest.importorskip("transformers")
-    config = transformers.BertConfig(vocab_size=9, hidden_size=128, num_attention_heads=4,
-                                     num_hidden_layers=2, intermediate_size=256,
-                                     num_labels=2)
+    config = transformers.BertConfig(
+        vocab_size=9,
+        hidden_size=128,
+        num_attention_heads=4,
+        num_hidden_layers=2,
+        intermediate_size=256,
+        num_labels=2,
+    )
     model = transformers.BertForSequenceClassification(config)
     outputs = model(input_ids=input_ids, attention_mask=attention_mask)
     assert outputs.logits.shape == (2, 2)
@@ -182,7 +190,7 @@ def test_spec_expected_integration_pattern_bert():
         hidden_size=256,
         num_hidden_layers=6,
         num_attention_heads=8,
-        max_position_embeddings=512
+        max_position_embeddings=512,
     )
     model = transformers.BertModel(config)
 
@@ -257,12 +265,16 @@ def test_out_buffer_reused_as_the_same_tensor():
 def test_conv1d_forward_backward_nonzero_gradients():
     torch.manual_seed(0)
     seqs = ["ACGTTGCAACGTNNACGT", "ttgcaACGT", "GGGGCCCCAAAATTTT"]
-    X = torch.from_numpy(dbp.OneHotEncoder("dna", "skip", channels_first=True)
-                         .encode_batch(seqs))
+    X = torch.from_numpy(dbp.OneHotEncoder("dna", "skip", channels_first=True).encode_batch(seqs))
     assert X.shape == (3, 4, 18)
     X.requires_grad_(True)
-    model = nn.Sequential(nn.Conv1d(4, 8, kernel_size=5, padding=2), nn.ReLU(),
-                          nn.AdaptiveMaxPool1d(1), nn.Flatten(), nn.Linear(8, 2))
+    model = nn.Sequential(
+        nn.Conv1d(4, 8, kernel_size=5, padding=2),
+        nn.ReLU(),
+        nn.AdaptiveMaxPool1d(1),
+        nn.Flatten(),
+        nn.Linear(8, 2),
+    )
     loss = nn.functional.cross_entropy(model(X), torch.tensor([0, 1, 0]))
     loss.backward()
     assert torch.isfinite(loss)
@@ -285,7 +297,8 @@ def test_conv1d_trains_on_permuted_spec_layout():
 
 def test_embedding_with_int64_ids_and_gradients():
     ids = dbp.IntegerEncoder("dna", "unknown", dtype=np.int64, pad_value=5).encode_batch(
-        ["ACGTN", "AC"])
+        ["ACGTN", "AC"]
+    )
     t = torch.from_numpy(ids)
     assert t.dtype == torch.int64
     emb = nn.Embedding(6, 3, padding_idx=5)
@@ -311,7 +324,6 @@ def test_import_deepbiop_does_not_import_torch():
         "print('imported:', bad)\n"
         "sys.exit(1 if bad else 0)\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=120)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert re.search(r"imported: \[\]", proc.stdout)

@@ -41,8 +41,12 @@ BATCH_FORMS = {
     "list_bytearray": lambda: [bytearray(s.encode()) for s in SEQS],
     "list_memoryview": lambda: [memoryview(s.encode()) for s in SEQS],
     "list_uint8": lambda: [np.frombuffer(s.encode(), np.uint8) for s in SEQS],
-    "list_mixed": lambda: [SEQS[0], SEQS[1].encode(), bytearray(SEQS[2].encode()),
-                           np.frombuffer(SEQS[3].encode(), np.uint8)],
+    "list_mixed": lambda: [
+        SEQS[0],
+        SEQS[1].encode(),
+        bytearray(SEQS[2].encode()),
+        np.frombuffer(SEQS[3].encode(), np.uint8),
+    ],
     "tuple": lambda: tuple(SEQS),
     "iterator": lambda: iter(SEQS),
     "generator": _gen,
@@ -57,8 +61,7 @@ BATCH_FORMS = {
     "pandas_series_index": lambda: pd.Series(SEQS, index=[10, 3, 7, 1]),
     "pandas_string_dtype": lambda: pd.Series(SEQS, dtype="string"),
     "pandas_dataframe": lambda: pd.DataFrame({"seq": SEQS}),
-    "strided_S_view": lambda: np.array([s.encode() for s in SEQS for _ in (0, 1)],
-                                       dtype="S")[::2],
+    "strided_S_view": lambda: np.array([s.encode() for s in SEQS for _ in (0, 1)], dtype="S")[::2],
 }
 
 
@@ -105,9 +108,16 @@ def test_numpy_S_with_trailing_nul_padding():
 
 def test_empty_containers():
     enc = dbp.IntegerEncoder()
-    for empty in ([], (), iter([]), np.array([], dtype="S"), np.array([], dtype="U"),
-                  np.array([], dtype=object), pd.Series([], dtype=object),
-                  pd.DataFrame({"seq": pd.Series([], dtype=object)})):
+    for empty in (
+        [],
+        (),
+        iter([]),
+        np.array([], dtype="S"),
+        np.array([], dtype="U"),
+        np.array([], dtype=object),
+        pd.Series([], dtype=object),
+        pd.DataFrame({"seq": pd.Series([], dtype=object)}),
+    ):
         assert enc.encode_batch(empty).shape == (0, 0)
 
 
@@ -123,16 +133,23 @@ def test_input_is_not_modified_and_bytearray_copied():
 @pytest.mark.parametrize("encoder", list(ENCODERS))
 def test_none_in_list_names_index_and_type(encoder):
     enc = ENCODERS[encoder]()
-    with pytest.raises(TypeError, match=re.escape(
+    with pytest.raises(
+        TypeError,
+        match=re.escape(
             "sequence 2: expected bytes, str, bytearray, memoryview or a 1-D uint8 array, "
-            "got NoneType (missing value?)")):
+            "got NoneType (missing value?)"
+        ),
+    ):
         enc.encode_batch(["ACGT", b"AC", None, 5])
 
 
 def test_int_in_list_names_index_and_type():
-    with pytest.raises(TypeError, match=re.escape("sequence 1: expected bytes, str, "
-                                                  "bytearray, memoryview or a 1-D uint8 "
-                                                  "array, got int")):
+    with pytest.raises(
+        TypeError,
+        match=re.escape(
+            "sequence 1: expected bytes, str, bytearray, memoryview or a 1-D uint8 array, got int"
+        ),
+    ):
         dbp.OneHotEncoder().encode_batch(["A", 7])
     with pytest.raises(TypeError, match="sequence 0: .* got float"):
         dbp.KmerEncoder().encode_batch(pd.Series([np.nan, "ACGT"]))
@@ -141,38 +158,56 @@ def test_int_in_list_names_index_and_type():
 
 
 def test_2d_array_element_names_index_shape_dtype():
-    with pytest.raises(TypeError, match=re.escape(
-            "sequence 1: an ndarray sequence must be 1-D uint8, got shape (2, 2) dtype "
-            "uint8")):
+    with pytest.raises(
+        TypeError,
+        match=re.escape(
+            "sequence 1: an ndarray sequence must be 1-D uint8, got shape (2, 2) dtype uint8"
+        ),
+    ):
         dbp.IntegerEncoder().encode_batch([b"A", np.zeros((2, 2), np.uint8)])
-    with pytest.raises(TypeError, match="sequence 0: an ndarray sequence must be 1-D uint8, "
-                                        "got shape \\(3,\\) dtype int64"):
+    with pytest.raises(
+        TypeError,
+        match="sequence 0: an ndarray sequence must be 1-D uint8, got shape \\(3,\\) dtype int64",
+    ):
         dbp.IntegerEncoder().encode(np.array([65, 67, 71]))
 
 
 def test_numeric_arrays_as_batch_are_type_errors():
-    with pytest.raises(TypeError, match="expected an array of dtype S, U or object holding "
-                                        "sequences, got dtype uint8"):
+    with pytest.raises(
+        TypeError,
+        match="expected an array of dtype S, U or object holding sequences, got dtype uint8",
+    ):
         dbp.OneHotEncoder().encode_batch(np.frombuffer(b"ACGT", np.uint8))
     with pytest.raises(TypeError, match="got dtype float64"):
         dbp.OneHotEncoder().encode_batch(np.zeros((3, 5)))
 
 
 def test_single_sequence_given_to_encode_batch():
-    for single, name in [("ACGT", "str"), (b"ACGT", "bytes"), (bytearray(b"A"), "bytearray"),
-                         (memoryview(b"A"), "memoryview")]:
-        with pytest.raises(TypeError, match=re.escape(
+    for single, name in [
+        ("ACGT", "str"),
+        (b"ACGT", "bytes"),
+        (bytearray(b"A"), "bytearray"),
+        (memoryview(b"A"), "memoryview"),
+    ]:
+        with pytest.raises(
+            TypeError,
+            match=re.escape(
                 f"encode_batch() takes a collection of sequences; got a single {name}. "
-                "Wrap it in a list or use encode()")):
+                "Wrap it in a list or use encode()"
+            ),
+        ):
             dbp.IntegerEncoder().encode_batch(single)
 
 
 def test_batch_given_to_encode():
-    for batch, name in [(["ACGT"], "list"), (("A",), "tuple"),
-                        (np.array(["A"]), "ndarray")]:
-        with pytest.raises(TypeError, match=re.escape(
+    for batch, name in [(["ACGT"], "list"), (("A",), "tuple"), (np.array(["A"]), "ndarray")]:
+        with pytest.raises(
+            TypeError,
+            match=re.escape(
                 f"encode() takes one sequence (bytes, str, bytearray, memoryview or a 1-D "
-                f"uint8 array); got a {name} of sequences, use encode_batch() instead")):
+                f"uint8 array); got a {name} of sequences, use encode_batch() instead"
+            ),
+        ):
             dbp.KmerEncoder().encode(batch)
 
 
@@ -189,12 +224,17 @@ def test_non_iterable_batch():
 
 
 def test_non_ascii_str_names_sequence_and_position():
-    with pytest.raises(ValueError, match=re.escape(
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
             "sequence 1: non-ASCII character 'é' (U+00E9) at position 3; sequences must be "
-            "ASCII text")):
+            "ASCII text"
+        ),
+    ):
         dbp.OneHotEncoder().encode_batch(["ACGT", "ACGéT"])
-    with pytest.raises(ValueError, match="sequence 0: non-ASCII character 'α' \\(U\\+03B1\\) "
-                                         "at position 0"):
+    with pytest.raises(
+        ValueError, match="sequence 0: non-ASCII character 'α' \\(U\\+03B1\\) at position 0"
+    ):
         dbp.KmerEncoder().encode("αCGT")
     with pytest.raises(ValueError, match="sequence 2: non-ASCII"):
         dbp.IntegerEncoder().encode_batch(pd.Series(["A", "C", "G\u00a0"]))
@@ -203,22 +243,29 @@ def test_non_ascii_str_names_sequence_and_position():
 def test_non_ascii_bytes_are_ordinary_invalid_characters():
     # bytes are not decoded: a high byte is just a character outside the alphabet
     np.testing.assert_array_equal(dbp.OneHotEncoder().encode(b"A\xffC")[1], 0)
-    with pytest.raises(ValueError, match="sequence 0 \\(of 1\\): invalid character 'ÿ' at "
-                                         "position 1"):
+    with pytest.raises(
+        ValueError, match="sequence 0 \\(of 1\\): invalid character 'ÿ' at position 1"
+    ):
         dbp.IntegerEncoder().encode(b"A\xffC")
 
 
 def test_multicolumn_dataframe_error():
     df = pd.DataFrame({"seq": ["ACGT"], "label": [1]})
-    with pytest.raises(ValueError, match=re.escape(
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
             "expected a DataFrame with one column of sequences, got 2 columns; select the "
-            "sequence column first")):
+            "sequence column first"
+        ),
+    ):
         dbp.KmerEncoder().transform(df)
 
 
 def test_2d_string_array_with_several_columns():
-    with pytest.raises(ValueError, match=re.escape(
-            "expected a 1-D array of sequences, got an array of shape (2, 2)")):
+    with pytest.raises(
+        ValueError,
+        match=re.escape("expected a 1-D array of sequences, got an array of shape (2, 2)"),
+    ):
         dbp.KmerEncoder().transform(np.array([["A", "C"], ["G", "T"]]))
 
 
@@ -233,21 +280,25 @@ def test_str_subclasses_such_as_numpy_str_are_accepted():
     class Seq(str):
         pass
 
-    np.testing.assert_array_equal(enc.encode_batch([Seq(s) for s in SEQS]),
-                                  enc.encode_batch(SEQS))
-    with pytest.raises(ValueError, match=re.escape(
-            "sequence 1: non-ASCII character 'é' (U+00E9) at position 2")):
+    np.testing.assert_array_equal(enc.encode_batch([Seq(s) for s in SEQS]), enc.encode_batch(SEQS))
+    with pytest.raises(
+        ValueError, match=re.escape("sequence 1: non-ASCII character 'é' (U+00E9) at position 2")
+    ):
         enc.encode_batch(["A", np.str_("ACé")])
 
 
 def test_memoryview_of_wider_items_is_rejected():
-    with pytest.raises(TypeError, match=re.escape(
-            "sequence 0: a memoryview sequence must hold bytes, got format 'i' "
-            "(itemsize 4)")):
+    with pytest.raises(
+        TypeError,
+        match=re.escape(
+            "sequence 0: a memoryview sequence must hold bytes, got format 'i' (itemsize 4)"
+        ),
+    ):
         dbp.OneHotEncoder().encode(memoryview(np.arange(3, dtype=np.int32)))
     # signed bytes are still bytes
     np.testing.assert_array_equal(
-        dbp.OneHotEncoder().encode(memoryview(np.frombuffer(b"AC", np.int8))), np.eye(4)[:2])
+        dbp.OneHotEncoder().encode(memoryview(np.frombuffer(b"AC", np.int8))), np.eye(4)[:2]
+    )
 
 
 def test_list_is_read_in_place_but_its_elements_are_held():

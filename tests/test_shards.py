@@ -52,8 +52,12 @@ def _bgzf_bytes(data: bytes, cuts: list[int]) -> bytes:
         comp = zlib.compressobj(6, zlib.DEFLATED, -15)
         payload = comp.compress(chunk) + comp.flush()
         bsize = 18 + len(payload) + 8 - 1
-        out.append(b"\x1f\x8b\x08\x04\0\0\0\0\0\xff\x06\0BC\x02\0" + struct.pack("<H", bsize)
-                   + payload + struct.pack("<II", zlib.crc32(chunk), len(chunk)))
+        out.append(
+            b"\x1f\x8b\x08\x04\0\0\0\0\0\xff\x06\0BC\x02\0"
+            + struct.pack("<H", bsize)
+            + payload
+            + struct.pack("<II", zlib.crc32(chunk), len(chunk))
+        )
     out.append(_bgzf.EOF_BLOCK)
     return b"".join(out)
 
@@ -70,13 +74,14 @@ def _fastx(draw):
             recs.append(f"@r{i} x\n{seq}\n+{draw(st.sampled_from(['', f'r{i} x']))}\n{qual}\n")
         else:
             width = draw(st.integers(1, 12))
-            lines = [seq[j: j + width] for j in range(0, len(seq), width)]
+            lines = [seq[j : j + width] for j in range(0, len(seq), width)]
             recs.append(f">r{i} x\n" + "".join(f"{line}\n" for line in lines))
     return fastq, "".join(recs)
 
 
-@given(_fastx(), st.sampled_from(["plain", "bgzf", "gzip"]),
-       st.lists(st.integers(1, 2000), max_size=8))
+@given(
+    _fastx(), st.sampled_from(["plain", "bgzf", "gzip"]), st.lists(st.integers(1, 2000), max_size=8)
+)
 def test_every_record_once_for_every_shard_count(case, kind, cuts):
     fastq, text = case
     want = _read_reference(text, fastq)
@@ -96,12 +101,17 @@ def test_every_record_once_for_every_shard_count(case, kind, cuts):
             fh.write(blob)
         fmt = "fastq" if fastq else "fasta"
         for n in range(1, 8):
-            shards = [[(r.id, r.sequence) for r in dio.iter_shard(path, s, n, fileformat=fmt,
-                                                                  chunk_size=3)]
-                      for s in range(n)]
+            shards = [
+                [
+                    (r.id, r.sequence)
+                    for r in dio.iter_shard(path, s, n, fileformat=fmt, chunk_size=3)
+                ]
+                for s in range(n)
+            ]
             if kind == "gzip":  # shared: round-robin chunks of 3 records
                 assert [rec for s in range(n) for rec in shards[s]] == sorted(
-                    want, key=lambda r: ((want.index(r) // 3) % n, want.index(r)))
+                    want, key=lambda r: ((want.index(r) // 3) % n, want.index(r))
+                )
             else:  # byte ranges: shards in order are the file in order
                 assert [rec for shard in shards for rec in shard] == want, (n, shards)
 
@@ -127,7 +137,9 @@ def test_files_shards_and_mixed_kinds(tmp_path):
     ids = [r.id for r in dio.iter_records(paths)]
     # as many files as shards: shard s reads files s, s + n, ... whole
     assert [[r.id for r in dio.iter_shard(paths, s, 2)] for s in range(2)] == [
-        ["a", "b", "d", "e", "f"], ["c"]]
+        ["a", "b", "d", "e", "f"],
+        ["c"],
+    ]
     for n in range(4, 8):  # fewer files than shards: ranges for plain, chunks for gzip
         got = [r.id for s in range(n) for r in dio.iter_shard(paths, s, n)]
         assert sorted(got) == ids

@@ -163,8 +163,9 @@ def test_set_params_changes_output():
 
 # ----------------------------------------------------------- pipelines & search
 def test_pipeline_gridsearch_over_k():
-    pipe = make_pipeline(dbp.KmerEncoder(k=2, canonical=True, encoding_type="dna"),
-                         LogisticRegression(max_iter=500))
+    pipe = make_pipeline(
+        dbp.KmerEncoder(k=2, canonical=True, encoding_type="dna"), LogisticRegression(max_iter=500)
+    )
     search = GridSearchCV(pipe, {"kmerencoder__k": [1, 2, 3]}, cv=3)
     search.fit(SEQS, Y)
     assert search.best_params_["kmerencoder__k"] in (1, 2, 3)
@@ -172,21 +173,27 @@ def test_pipeline_gridsearch_over_k():
     assert search.predict(SEQS[:5]).shape == (5,)
     # the refit pipeline pickles and predicts identically
     restored = pickle.loads(pickle.dumps(search.best_estimator_))
-    np.testing.assert_array_equal(restored.predict_proba(SEQS),
-                                  search.best_estimator_.predict_proba(SEQS))
+    np.testing.assert_array_equal(
+        restored.predict_proba(SEQS), search.best_estimator_.predict_proba(SEQS)
+    )
 
 
 def test_pipeline_learns_the_planted_motif():
     seqs, y = make_motif_sequences(400, 80, seed=0)
-    pipe = Pipeline([("kmer", dbp.KmerEncoder(k=5, canonical=True)),
-                     ("clf", LogisticRegression(max_iter=2000, C=0.1))])
+    pipe = Pipeline(
+        [
+            ("kmer", dbp.KmerEncoder(k=5, canonical=True)),
+            ("clf", LogisticRegression(max_iter=2000, C=0.1)),
+        ]
+    )
     acc = cross_val_score(pipe, seqs, y, cv=3).mean()
     assert acc > 0.7, acc  # chance is 0.5
 
 
 def test_flattened_onehot_feeds_a_classifier():
-    pipe = make_pipeline(dbp.OneHotEncoder(flatten=True, max_length=60),
-                         LogisticRegression(max_iter=300))
+    pipe = make_pipeline(
+        dbp.OneHotEncoder(flatten=True, max_length=60), LogisticRegression(max_iter=300)
+    )
     pipe.fit(SEQS, Y)
     assert pipe.predict(SEQS).shape == (len(SEQS),)
 
@@ -194,21 +201,24 @@ def test_flattened_onehot_feeds_a_classifier():
 def test_column_transformer_on_dataframe_column():
     df = pd.DataFrame({"seq": SEQS[:40], "gc": np.arange(40.0), "label": Y[:40]})
     ct = ColumnTransformer(
-        [("kmer", dbp.KmerEncoder(k=2), ["seq"]),  # a one-column DataFrame
-         ("ids", dbp.IntegerEncoder("dna", "unknown", max_length=10), "seq"),  # a Series
-         ("num", "passthrough", ["gc"])]
+        [
+            ("kmer", dbp.KmerEncoder(k=2), ["seq"]),  # a one-column DataFrame
+            ("ids", dbp.IntegerEncoder("dna", "unknown", max_length=10), "seq"),  # a Series
+            ("num", "passthrough", ["gc"]),
+        ]
     )
     out = ct.fit_transform(df)
     assert out.shape == (40, 16 + 10 + 1)
     np.testing.assert_array_equal(out[:, :16], dbp.KmerEncoder(k=2).encode_batch(SEQS[:40]))
     np.testing.assert_array_equal(
-        out[:, 16:26],
-        dbp.IntegerEncoder("dna", "unknown", max_length=10).encode_batch(SEQS[:40]))
+        out[:, 16:26], dbp.IntegerEncoder("dna", "unknown", max_length=10).encode_batch(SEQS[:40])
+    )
     np.testing.assert_array_equal(out[:, 26], np.arange(40.0))
     names = ct.get_feature_names_out()
     assert names[0] == "kmer__AA" and names[16] == "ids__pos0" and names[-1] == "num__gc"
-    pipe = make_pipeline(ColumnTransformer([("kmer", dbp.KmerEncoder(k=3), "seq")]),
-                         LogisticRegression(max_iter=300))
+    pipe = make_pipeline(
+        ColumnTransformer([("kmer", dbp.KmerEncoder(k=3), "seq")]), LogisticRegression(max_iter=300)
+    )
     pipe.fit(df, df["label"])
     assert pipe.score(df, df["label"]) > 0.5
 
@@ -233,10 +243,19 @@ def test_set_output_pandas_integer_with_max_length():
 def test_set_output_pandas_flattened_onehot():
     enc = dbp.OneHotEncoder(flatten=True, max_length=2).set_output(transform="pandas")
     df = enc.transform(["AC", "T"])
-    assert list(df.columns) == ["pos0_A", "pos0_C", "pos0_G", "pos0_T",
-                                "pos1_A", "pos1_C", "pos1_G", "pos1_T"]
-    np.testing.assert_array_equal(df.to_numpy(), [[1, 0, 0, 0, 0, 1, 0, 0],
-                                                  [0, 0, 0, 1, 0, 0, 0, 0]])
+    assert list(df.columns) == [
+        "pos0_A",
+        "pos0_C",
+        "pos0_G",
+        "pos0_T",
+        "pos1_A",
+        "pos1_C",
+        "pos1_G",
+        "pos1_T",
+    ]
+    np.testing.assert_array_equal(
+        df.to_numpy(), [[1, 0, 0, 0, 0, 1, 0, 0], [0, 0, 0, 1, 0, 0, 0, 0]]
+    )
 
 
 # ------------------------------------------------------------ feature names
@@ -247,53 +266,92 @@ def test_get_feature_names_out_values():
     assert names.dtype == object
     assert len(dbp.KmerEncoder(k=2, encoding_type="protein").get_feature_names_out()) == 400
     assert list(dbp.IntegerEncoder(max_length=2).get_feature_names_out()) == ["pos0", "pos1"]
-    assert list(dbp.OneHotEncoder("rna", flatten=True, max_length=1)
-                .get_feature_names_out()) == ["pos0_A", "pos0_C", "pos0_G", "pos0_U"]
+    assert list(dbp.OneHotEncoder("rna", flatten=True, max_length=1).get_feature_names_out()) == [
+        "pos0_A",
+        "pos0_C",
+        "pos0_G",
+        "pos0_U",
+    ]
     cf = dbp.OneHotEncoder(flatten=True, channels_first=True, max_length=2)
-    assert list(cf.get_feature_names_out()) == ["A_pos0", "A_pos1", "C_pos0", "C_pos1",
-                                                "G_pos0", "G_pos1", "T_pos0", "T_pos1"]
+    assert list(cf.get_feature_names_out()) == [
+        "A_pos0",
+        "A_pos1",
+        "C_pos0",
+        "C_pos1",
+        "G_pos0",
+        "G_pos1",
+        "T_pos0",
+        "T_pos1",
+    ]
     # the names match the columns they label
     X = cf.transform(["CA"])
     assert X[0, list(cf.get_feature_names_out()).index("C_pos0")] == 1
 
 
 def test_get_feature_names_out_needs_fixed_width():
-    with pytest.raises(ValueError, match="IntegerEncoder has named columns only with "
-                                         "max_length set"):
+    with pytest.raises(
+        ValueError, match="IntegerEncoder has named columns only with max_length set"
+    ):
         dbp.IntegerEncoder().get_feature_names_out()
-    with pytest.raises(ValueError, match="OneHotEncoder has named 2-D columns only with "
-                                         "flatten=True and max_length set"):
+    with pytest.raises(
+        ValueError,
+        match="OneHotEncoder has named 2-D columns only with flatten=True and max_length set",
+    ):
         dbp.OneHotEncoder(max_length=3).get_feature_names_out()
 
 
 # --------------------------------------------------------- parameter validation
-@pytest.mark.parametrize("make, message", [
-    (lambda: dbp.KmerEncoder(k=0),
-     "The 'k' parameter of KmerEncoder must be an int in the range [1, inf). Got 0 instead."),
-    (lambda: dbp.KmerEncoder(k=2.5), "The 'k' parameter of KmerEncoder must be an int"),
-    (lambda: dbp.KmerEncoder(k=13),
-     "k=13 gives 4**13 = 67,108,864 columns per row, too many for a dense array; "
-     "use k <= 12 for alphabet 'dna'"),
-    (lambda: dbp.KmerEncoder(k=7, encoding_type="protein"), "use k <= 5 for alphabet 'protein'"),
-    (lambda: dbp.KmerEncoder(canonical=True, encoding_type="protein"),
-     "canonical=True needs a 4-letter nucleotide alphabet (dna or rna); 'protein' has no "
-     "reverse complement"),
-    (lambda: dbp.KmerEncoder(canonical="yes"), "The 'canonical' parameter of KmerEncoder"),
-    (lambda: dbp.OneHotEncoder("dna", "bogus"),
-     "The 'ambiguous_strategy' parameter of OneHotEncoder must be a str among"),
-    (lambda: dbp.IntegerEncoder("dna", "skip"),
-     "The 'ambiguous_strategy' parameter of IntegerEncoder must be a str among"),
-    (lambda: dbp.OneHotEncoder("xna"),
-     "unknown encoding_type 'xna'; expected one of 'dna', 'rna', 'protein' "
-     "(case-insensitive) or an Alphabet"),
-    (lambda: dbp.OneHotEncoder(max_length=-1),
-     "The 'max_length' parameter of OneHotEncoder must be an int in the range [0, inf)"),
-    (lambda: dbp.OneHotEncoder(n_jobs=0),
-     "n_jobs == 0 has no meaning; use None, -1 or a positive int"),
-    (lambda: dbp.IntegerEncoder(dtype="complex64"), "IntegerEncoder dtype must be one of"),
-    (lambda: dbp.KmerEncoder(dtype=np.uint8),
-     "KmerEncoder dtype must be one of float32, float64, int32, int64; got"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (
+            lambda: dbp.KmerEncoder(k=0),
+            "The 'k' parameter of KmerEncoder must be an int in the range [1, inf). Got 0 instead.",
+        ),
+        (lambda: dbp.KmerEncoder(k=2.5), "The 'k' parameter of KmerEncoder must be an int"),
+        (
+            lambda: dbp.KmerEncoder(k=13),
+            "k=13 gives 4**13 = 67,108,864 columns per row, too many for a dense array; "
+            "use k <= 12 for alphabet 'dna'",
+        ),
+        (
+            lambda: dbp.KmerEncoder(k=7, encoding_type="protein"),
+            "use k <= 5 for alphabet 'protein'",
+        ),
+        (
+            lambda: dbp.KmerEncoder(canonical=True, encoding_type="protein"),
+            "canonical=True needs a 4-letter nucleotide alphabet (dna or rna); 'protein' has no "
+            "reverse complement",
+        ),
+        (lambda: dbp.KmerEncoder(canonical="yes"), "The 'canonical' parameter of KmerEncoder"),
+        (
+            lambda: dbp.OneHotEncoder("dna", "bogus"),
+            "The 'ambiguous_strategy' parameter of OneHotEncoder must be a str among",
+        ),
+        (
+            lambda: dbp.IntegerEncoder("dna", "skip"),
+            "The 'ambiguous_strategy' parameter of IntegerEncoder must be a str among",
+        ),
+        (
+            lambda: dbp.OneHotEncoder("xna"),
+            "unknown encoding_type 'xna'; expected one of 'dna', 'rna', 'protein' "
+            "(case-insensitive) or an Alphabet",
+        ),
+        (
+            lambda: dbp.OneHotEncoder(max_length=-1),
+            "The 'max_length' parameter of OneHotEncoder must be an int in the range [0, inf)",
+        ),
+        (
+            lambda: dbp.OneHotEncoder(n_jobs=0),
+            "n_jobs == 0 has no meaning; use None, -1 or a positive int",
+        ),
+        (lambda: dbp.IntegerEncoder(dtype="complex64"), "IntegerEncoder dtype must be one of"),
+        (
+            lambda: dbp.KmerEncoder(dtype=np.uint8),
+            "KmerEncoder dtype must be one of float32, float64, int32, int64; got",
+        ),
+    ],
+)
 def test_parameter_validation_messages(make, message):
     est = make()  # __init__ never validates
     with pytest.raises(ValueError, match=re.escape(message)):

@@ -41,8 +41,7 @@ def test_concurrent_transform_shared_estimators(n_jobs):
     integer = dbp.IntegerEncoder("dna", "unknown", dtype=np.int16, n_jobs=n_jobs)
     kmer = dbp.KmerEncoder(k=4, canonical=True, n_jobs=n_jobs)
     # expected values computed serially first
-    expected = [(onehot.transform(b), integer.transform(b), kmer.transform(b))
-                for b in BATCHES]
+    expected = [(onehot.transform(b), integer.transform(b), kmer.transform(b)) for b in BATCHES]
 
     def work(i):
         b = BATCHES[i % len(BATCHES)]
@@ -61,9 +60,11 @@ def test_concurrent_results_match_reference():
     small = [b[:20] for b in BATCHES]
 
     def work(b):
-        return (dbp.OneHotEncoder("dna", "uniform").transform(b),
-                dbp.IntegerEncoder("dna", "unknown").transform(b),
-                dbp.KmerEncoder(k=3).transform(b))
+        return (
+            dbp.OneHotEncoder("dna", "uniform").transform(b),
+            dbp.IntegerEncoder("dna", "unknown").transform(b),
+            dbp.KmerEncoder(k=3).transform(b),
+        )
 
     for b, (oh, ints, km) in zip(small, _run_concurrently(work, small)):
         np.testing.assert_allclose(oh, onehot_batch_ref(b, "dna", "uniform"), rtol=1e-7)
@@ -132,12 +133,15 @@ def test_disable_simd_switch_selects_the_scalar_lookup():
     import subprocess
     import sys
 
-    code = ("from deepbiop._kernels import _integer as k; import deepbiop as dbp; "
-            "print(k.simd_isa(), dbp.IntegerEncoder('dna', 'unknown', dtype='int8')"
-            ".encode('ACGTN' * 10).tolist() == [0, 1, 2, 3, 4] * 10)")
+    code = (
+        "from deepbiop._kernels import _integer as k; import deepbiop as dbp; "
+        "print(k.simd_isa(), dbp.IntegerEncoder('dna', 'unknown', dtype='int8')"
+        ".encode('ACGTN' * 10).tolist() == [0, 1, 2, 3, 4] * 10)"
+    )
     env = dict(os.environ, DEEPBIOP_DISABLE_SIMD="1")
-    res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                         text=True, check=True)
+    res = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
     assert res.stdout.split() == ["scalar", "True"]
 
 
@@ -163,10 +167,11 @@ def test_omp_num_threads_is_honoured():
     import subprocess
     import sys
 
-    code = ("import deepbiop as d; print(d.effective_n_threads(None), d.openmp_enabled())")
+    code = "import deepbiop as d; print(d.effective_n_threads(None), d.openmp_enabled())"
     env = dict(os.environ, OMP_NUM_THREADS="1")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env=env, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split()[0] == "1"
 

@@ -30,15 +30,11 @@ def test_recommended_enhancement_as_written():
     # Future API
     encoder = dbp.TransformerEncoder("dna", add_special_tokens=True)
     batch, attention_mask = encoder.encode_batch(
-        sequences,
-        add_cls=True,
-        add_sep=True,
-        max_length=512
+        sequences, add_cls=True, add_sep=True, max_length=512
     )
     # Output: input_ids ready for transformers (no remapping needed)
     assert batch.dtype == np.int64 and attention_mask.dtype == np.int64
-    assert batch.tolist() == [[1, 5, 6, 7, 8, 5, 6, 7, 8, 2],
-                              [1, 5, 6, 7, 8, 2, 0, 0, 0, 0]]
+    assert batch.tolist() == [[1, 5, 6, 7, 8, 5, 6, 7, 8, 2], [1, 5, 6, 7, 8, 2, 0, 0, 0, 0]]
     assert attention_mask.tolist() == [[1] * 10, [1] * 6 + [0] * 4]
 
 
@@ -59,9 +55,14 @@ def test_use_case_3_without_remapping_feeds_bert():
     sequences = [b"ACGTACGT", b"ACGT"]
     encoder = dbp.TransformerEncoder("dna", add_special_tokens=True)
     out = encoder(sequences, return_tensors="pt")
-    config = transformers.BertConfig(vocab_size=encoder.vocab_size, hidden_size=32,
-                                     num_hidden_layers=1, num_attention_heads=2,
-                                     intermediate_size=64, num_labels=2)
+    config = transformers.BertConfig(
+        vocab_size=encoder.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+        num_labels=2,
+    )
     torch.manual_seed(0)
     model = transformers.BertForSequenceClassification(config)
     logits = model(input_ids=out["input_ids"], attention_mask=out["attention_mask"]).logits
@@ -84,8 +85,9 @@ def test_integer_codes_remap_matches_spec_manual_remap():
     input_ids[input_ids == 4] = 0
     np.testing.assert_array_equal(integer_codes_to_token_ids(batch), input_ids.numpy())
     # ... and it equals TransformerEncoder without special tokens
-    ids, _ = dbp.TransformerEncoder().encode_batch([b"ACGTACGT", b"ACGT"], add_cls=False,
-                                                   add_sep=False)
+    ids, _ = dbp.TransformerEncoder().encode_batch(
+        [b"ACGTACGT", b"ACGT"], add_cls=False, add_sep=False
+    )
     np.testing.assert_array_equal(integer_codes_to_token_ids(batch), ids)
 
 
@@ -121,8 +123,11 @@ def test_integer_codes_unknown_and_errors():
     assert integer_codes_to_token_ids(codes).tolist() == [[5, 6, 4, 8], [7, 0, 0, 0]]
     prot = dbp.IntegerEncoder("protein", dtype="int64").encode("ACY")
     assert integer_codes_to_token_ids(prot, "protein").tolist() == [5, 6, 5 + 19]
-    with pytest.raises(ValueError, match=r"value 7.0 at position \(0, 1\) is neither an "
-                                         r"alphabet code 0..4 nor pad_value=-1"):
+    with pytest.raises(
+        ValueError,
+        match=r"value 7.0 at position \(0, 1\) is neither an "
+        r"alphabet code 0..4 nor pad_value=-1",
+    ):
         integer_codes_to_token_ids(np.array([[0, 7]], dtype=np.float32))
 
 
@@ -162,8 +167,11 @@ def test_truncation_keeps_room_for_special_tokens():
 
 def test_over_long_sequence_without_truncation_is_named():
     enc = dbp.TransformerEncoder(max_length=5, truncation=False)
-    with pytest.raises(ValueError, match=r"sequence 1 \(of 2\) gives 4 tokens \+ 2 special, "
-                                         r"more than max_length=5"):
+    with pytest.raises(
+        ValueError,
+        match=r"sequence 1 \(of 2\) gives 4 tokens \+ 2 special, "
+        r"more than max_length=5",
+    ):
         enc.encode_batch(["ACG", "ACGT"])
 
 
@@ -194,19 +202,35 @@ def test_unknown_characters_become_unk():
 def test_kmer_tokens_overlapping_and_non_overlapping():
     over = dbp.TransformerEncoder(k=3)
     assert over.encode("ACGTA", add_cls=False, add_sep=False).tolist() == [
-        5 + 0 * 16 + 1 * 4 + 2, 5 + 1 * 16 + 2 * 4 + 3, 5 + 2 * 16 + 3 * 4 + 0]
+        5 + 0 * 16 + 1 * 4 + 2,
+        5 + 1 * 16 + 2 * 4 + 3,
+        5 + 2 * 16 + 3 * 4 + 0,
+    ]
     non = dbp.TransformerEncoder(k=3, stride=3)
     assert non.convert_ids_to_tokens(non.encode("ACGTACGT")) == ["[CLS]", "ACG", "TAC", "[SEP]"]
 
 
 @settings(max_examples=40)
-@given(seq=st.text(alphabet="ACGTacgt", max_size=40),
-       scheme=st.sampled_from([dict(), dict(k=3), dict(k=2, stride=2), dict(preset="hyenadna"),
-                               dict(preset="nucleotide-transformer"), dict(preset="dnabert-4")]))
+@given(
+    seq=st.text(alphabet="ACGTacgt", max_size=40),
+    scheme=st.sampled_from(
+        [
+            dict(),
+            dict(k=3),
+            dict(k=2, stride=2),
+            dict(preset="hyenadna"),
+            dict(preset="nucleotide-transformer"),
+            dict(preset="dnabert-4"),
+        ]
+    ),
+)
 def test_decode_round_trip(seq, scheme):
     preset = scheme.pop("preset", None)
-    enc = (dbp.TransformerEncoder.from_preset(preset, max_length=None) if preset
-           else dbp.TransformerEncoder(max_length=None, **scheme))
+    enc = (
+        dbp.TransformerEncoder.from_preset(preset, max_length=None)
+        if preset
+        else dbp.TransformerEncoder(max_length=None, **scheme)
+    )
     v = enc.vocab
     text = enc.decode(enc.encode(seq))
     if v.k > 1 and not v.greedy:
@@ -241,7 +265,7 @@ def test_windows_aggregate_back_to_sequences():
         assert starts[rows][0] == 0 and ends[rows][-1] == len(s)
         for r in np.flatnonzero(rows):
             ids = w["input_ids"][r][w["attention_mask"][r] == 1]
-            assert enc.decode(ids) == s[starts[r]:ends[r]]
+            assert enc.decode(ids) == s[starts[r] : ends[r]]
     # per-window scores averaged per sequence
     score = np.arange(len(w["sequence_index"]), dtype=float)
     mean = np.bincount(w["sequence_index"], weights=score) / n
@@ -252,8 +276,9 @@ def test_windows_aggregate_back_to_sequences():
 
 def test_call_returns_tensors_sharing_memory():
     torch = pytest.importorskip("torch")
-    out = dbp.TransformerEncoder()(["ACGT", "A"], return_tensors="pt",
-                                   return_special_tokens_mask=True)
+    out = dbp.TransformerEncoder()(
+        ["ACGT", "A"], return_tensors="pt", return_special_tokens_mask=True
+    )
     assert set(out) == {"input_ids", "attention_mask", "special_tokens_mask"}
     assert all(t.dtype == torch.int64 for t in out.values())
     assert out["special_tokens_mask"].tolist() == [[1, 0, 0, 0, 0, 1], [1, 0, 1, 1, 1, 1]]
@@ -270,8 +295,9 @@ def test_sklearn_contract():
     seqs = ["ACGTACGTAC", "ACG"]
     np.testing.assert_array_equal(enc.transform(seqs), enc.encode_batch(seqs)[0])
     np.testing.assert_array_equal(clone(enc).transform(seqs), enc.transform(seqs))
-    np.testing.assert_array_equal(pickle.loads(pickle.dumps(enc)).transform(seqs),
-                                  enc.transform(seqs))
+    np.testing.assert_array_equal(
+        pickle.loads(pickle.dumps(enc)).transform(seqs), enc.transform(seqs)
+    )
     assert enc.get_params()["vocabulary"].name == "dnabert-5"
     fixed = dbp.TransformerEncoder(max_length=8, padding="max_length")
     pipe = make_pipeline(fixed, FunctionTransformer(lambda x: (x > 4).sum(axis=1, keepdims=True)))

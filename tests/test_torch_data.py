@@ -49,8 +49,9 @@ def test_fastq_gz_each_record_once(reads_gz, num_workers):
     path, seqs, y = reads_gz
     enc = dbp.OneHotEncoder("dna", "skip", channels_first=True)
     ds = FastxDataset(path, label_fn=HeaderLabel(), return_ids=True)
-    loader = DataLoader(ds, batch_size=128, num_workers=num_workers,
-                        collate_fn=EncodeCollate(enc), pin_memory=True)
+    loader = DataLoader(
+        ds, batch_size=128, num_workers=num_workers, collate_fn=EncodeCollate(enc), pin_memory=True
+    )
     seen = {}
     n_batches = 0
     for batch in loader:
@@ -69,7 +70,7 @@ def test_fastq_gz_each_record_once(reads_gz, num_workers):
             assert int(lab[j]) == y[i] and int(lens[j]) == len(seqs[i])
             want = enc.encode(seqs[i])
             np.testing.assert_array_equal(x[j, :, : len(seqs[i])].numpy(), want)
-            assert float(x[j, :, len(seqs[i]):].abs().sum()) == 0.0
+            assert float(x[j, :, len(seqs[i]) :].abs().sum()) == 0.0
     assert len(seen) == N_READS and n_batches >= N_READS // 128
 
 
@@ -79,8 +80,14 @@ def test_ranks_and_workers_partition_records(reads_gz):
     sizes = []
     for rank in range(3):
         ds = FastxDataset(path, return_ids=True, rank=rank, world_size=3)
-        got = _ids_of(DataLoader(ds, batch_size=200, num_workers=2,
-                                 collate_fn=EncodeCollate(dbp.IntegerEncoder("dna", "unknown"))))
+        got = _ids_of(
+            DataLoader(
+                ds,
+                batch_size=200,
+                num_workers=2,
+                collate_fn=EncodeCollate(dbp.IntegerEncoder("dna", "unknown")),
+            )
+        )
         sizes.append(len(got))
         counts.update(got)
     assert len(counts) == N_READS and set(counts.values()) == {1}
@@ -106,8 +113,13 @@ def test_shard_by_file_and_multiple_files(tmp_path):
 def test_persistent_workers_and_set_epoch(reads_gz):
     path, _, _ = reads_gz
     ds = FastxDataset(path, return_ids=True, seed=0, transform=aug.RandomMutation(0.05))
-    loader = DataLoader(ds, batch_size=256, num_workers=2, persistent_workers=True,
-                        collate_fn=EncodeCollate(dbp.IntegerEncoder("dna", "unknown")))
+    loader = DataLoader(
+        ds,
+        batch_size=256,
+        num_workers=2,
+        persistent_workers=True,
+        collate_fn=EncodeCollate(dbp.IntegerEncoder("dna", "unknown")),
+    )
     e1 = {i: r for b in loader for i, r in zip(b["ids"], b["inputs"])}
     e2 = {i: r for b in loader for i, r in zip(b["ids"], b["inputs"])}
     assert len(e1) == len(e2) == N_READS
@@ -117,20 +129,31 @@ def test_persistent_workers_and_set_epoch(reads_gz):
 
 def test_spawn_workers(reads_gz):
     path, seqs, _ = reads_gz
-    ds = FastxDataset(path, label_fn=HeaderLabel(), return_ids=True,
-                      transform=aug.RandomReverseComplement(0.5), seed=1)
+    ds = FastxDataset(
+        path,
+        label_fn=HeaderLabel(),
+        return_ids=True,
+        transform=aug.RandomReverseComplement(0.5),
+        seed=1,
+    )
     # one spawned worker (each one re-imports torch: seconds on a shared CPU);
     # the point is that dataset, label function and collate pickle
-    loader = DataLoader(ds, batch_size=500, num_workers=1, multiprocessing_context="spawn",
-                        collate_fn=EncodeCollate(dbp.KmerEncoder(k=3, canonical=True)))
+    loader = DataLoader(
+        ds,
+        batch_size=500,
+        num_workers=1,
+        multiprocessing_context="spawn",
+        collate_fn=EncodeCollate(dbp.KmerEncoder(k=3, canonical=True)),
+    )
     ids = []
     enc = dbp.KmerEncoder(k=3, canonical=True)
     for batch in loader:
         ids += batch["ids"]
         assert batch["inputs"].shape[1] == 64 and "attention_mask" not in batch
         j = 0  # canonical counts do not see the random strand flip
-        np.testing.assert_array_equal(batch["inputs"][j].numpy(),
-                                      enc.encode(seqs[int(batch["ids"][j][4:])]))
+        np.testing.assert_array_equal(
+            batch["inputs"][j].numpy(), enc.encode(seqs[int(batch["ids"][j][4:])])
+        )
     assert sorted(ids) == sorted(f"read{i}" for i in range(N_READS))
 
 
@@ -164,7 +187,9 @@ def test_repeated_epoch_without_set_epoch_warns_once(tmp_path, capfd):
     msg = "is drawing the augmentation stream of epoch 0 a second time"
 
     def epochs(ds, n, **kw):
-        loader = DataLoader(ds, batch_size=None, num_workers=2, worker_init_fn=_print_warnings, **kw)
+        loader = DataLoader(
+            ds, batch_size=None, num_workers=2, worker_init_fn=_print_warnings, **kw
+        )
         return [list(loader) for _ in range(n)]
 
     ds = FastxDataset(p, transform=_Draw(), seed=4)
@@ -176,8 +201,9 @@ def test_repeated_epoch_without_set_epoch_warns_once(tmp_path, capfd):
     for epoch in range(3):
         ds.set_epoch(epoch)
         epochs(ds, 1)
-    bds = FastxBatchDataset(p, dbp.IntegerEncoder(), batch_size=8, seed=1,
-                            transform=aug.RandomMutation(0.1))
+    bds = FastxBatchDataset(
+        p, dbp.IntegerEncoder(), batch_size=8, seed=1, transform=aug.RandomMutation(0.1)
+    )
     first, second = epochs(bds, 2, persistent_workers=True)
     assert not all(torch.equal(x["inputs"], y["inputs"]) for x, y in zip(first, second))
     epochs(FastxDataset(p, transform=_Draw()), 2)  # seed=None: new torch seed each epoch
@@ -229,9 +255,22 @@ def test_explicit_ranks_draw_different_streams(tmp_path):
     ref = np.random.Generator(np.random.PCG64(np.random.SeedSequence([7, 0, 1, 0])))
     assert r1 == [f"ACGT:{ref.integers(0, 2**62)}" for _ in range(10)]
     enc = dbp.IntegerEncoder(dtype="int64")
-    b = [next(iter(FastxBatchDataset(p, enc, batch_size=10, seed=7, rank=r, world_size=2,
-                                     transform=aug.RandomMutation(0.5))))["inputs"]
-         for r in (0, 1)]
+    b = [
+        next(
+            iter(
+                FastxBatchDataset(
+                    p,
+                    enc,
+                    batch_size=10,
+                    seed=7,
+                    rank=r,
+                    world_size=2,
+                    transform=aug.RandomMutation(0.5),
+                )
+            )
+        )["inputs"]
+        for r in (0, 1)
+    ]
     assert not torch.equal(b[0], b[1])
 
 
@@ -278,8 +317,13 @@ def test_sequence_dataset_items_and_loader():
     assert isinstance(y0, int) and len(ds) == 300
     assert torch.equal(ds[-1][0], torch.from_numpy(enc.encode(seqs[-1])))
     raw = SequenceDataset(seqs, y)
-    loader = DataLoader(raw, batch_size=64, shuffle=True, num_workers=2,
-                        collate_fn=EncodeCollate(enc, max_length=50))
+    loader = DataLoader(
+        raw,
+        batch_size=64,
+        shuffle=True,
+        num_workers=2,
+        collate_fn=EncodeCollate(enc, max_length=50),
+    )
     total = 0
     for batch in loader:
         assert batch["inputs"].shape[1] == 50 and batch["inputs"].dtype == torch.int64
@@ -299,11 +343,16 @@ def test_sequence_dataset_seeded_transform_workers():
     t = aug.Compose([aug.RandomMutation(0.3), aug.RandomReverseComplement()])
     ds = SequenceDataset(seqs, transform=t, seed=5)
     run1 = [s for b in DataLoader(ds, batch_size=8, num_workers=2, collate_fn=list) for s in b]
-    run2 = [s for b in DataLoader(SequenceDataset(seqs, transform=t, seed=5), batch_size=8,
-                                  num_workers=2, collate_fn=list) for s in b]
+    run2 = [
+        s
+        for b in DataLoader(
+            SequenceDataset(seqs, transform=t, seed=5), batch_size=8, num_workers=2, collate_fn=list
+        )
+        for s in b
+    ]
     assert run1 == run2 and len(set(run1)) > 32
     # batches alternate between workers: worker 0 got batches 0, 2, ...
-    w0 = [s for k in range(0, 8, 2) for s in run1[8 * k: 8 * k + 8]]
+    w0 = [s for k in range(0, 8, 2) for s in run1[8 * k : 8 * k + 8]]
     rng = aug.worker_rng(5)  # worker 0's stream, rebuilt in-process
     assert w0 == [t(s, random_state=rng) for s in seqs[:32]]
     plain = SequenceDataset(seqs, transform=str.lower)  # no random_state parameter
@@ -318,7 +367,12 @@ def test_encode_collate_forms_and_options():
     assert out["lengths"].tolist() == [3, 1]
     assert out["attention_mask"].tolist() == [[1, 1, 1], [1, 0, 0]]
     kmer = EncodeCollate(dbp.KmerEncoder(k=2), max_length=3)
-    out = kmer([{"sequence": "AAAAA", "label": 0.5, "id": "a"}, {"sequence": "CC", "label": 1.5, "id": "b"}])
+    out = kmer(
+        [
+            {"sequence": "AAAAA", "label": 0.5, "id": "a"},
+            {"sequence": "CC", "label": 1.5, "id": "b"},
+        ]
+    )
     assert out["inputs"][0, 0] == 2 and out["labels"].dtype == torch.float32  # cut to AAA
     assert out["ids"] == ["a", "b"] and "attention_mask" not in out
     flat = EncodeCollate(dbp.OneHotEncoder(flatten=True, max_length=4))
@@ -344,8 +398,11 @@ def test_encode_collate_forms_and_options():
 def test_fastx_dataset_errors(tmp_path):
     bad = tmp_path / "bad.fastq"
     bad.write_text("@r0\nACGT\n+\nIIII\n@r1\nACGT\n+\nIII\n")
-    with pytest.raises(SequenceFileError, match=r"'.*bad\.fastq' at record 1 \(0-based\), line 8: "
-                       r"Length of sequence and qualities differ"):
+    with pytest.raises(
+        SequenceFileError,
+        match=r"'.*bad\.fastq' at record 1 \(0-based\), line 8: "
+        r"Length of sequence and qualities differ",
+    ):
         list(FastxDataset(bad))
     # raised inside a worker, it reaches the main process with its message
     it = iter(DataLoader(FastxDataset(bad), batch_size=None, num_workers=1))
@@ -374,8 +431,9 @@ def test_fastx_dataset_errors(tmp_path):
 def test_batch_dataset_each_record_once_compact(reads_gz, num_workers):
     path, seqs, y = reads_gz
     enc = dbp.OneHotEncoder("dna", "skip", channels_first=True, dtype=np.uint8)
-    ds = FastxBatchDataset(path, enc, batch_size=128, label_fn=HeaderLabel(), return_ids=True,
-                           mask_dtype=torch.bool)
+    ds = FastxBatchDataset(
+        path, enc, batch_size=128, label_fn=HeaderLabel(), return_ids=True, mask_dtype=torch.bool
+    )
     loader = DataLoader(ds, batch_size=None, num_workers=num_workers, pin_memory=True)
     seen, sizes = set(), []
     for batch in loader:
@@ -417,10 +475,10 @@ def test_batch_dataset_shards_chunks_across_files_ranks_and_workers(tmp_path):
     assert len(flat) == n and collections.Counter(flat) == collections.Counter(want)
     # shard s of 4 (rank * 2 + worker) holds chunks s, s + 4, ...: rebuild them in-process
     stream = [r.id for r in dbp.io.iter_records(paths)]
-    chunks = [stream[c: c + 16] for c in range(0, n, 16)]
+    chunks = [stream[c : c + 16] for c in range(0, n, 16)]
     for rank in range(2):
         for w in range(2):
-            mine = chunks[rank * 2 + w::4]
+            mine = chunks[rank * 2 + w :: 4]
             assert per_shard[rank][w::2] == mine  # DataLoader alternates workers 0, 1, ...
     # drop_last drops each shard's short final batch only
     short = FastxBatchDataset(paths, enc, batch_size=16, drop_last=True)
@@ -433,12 +491,15 @@ def test_batch_dataset_augmentation_seeded_and_reproducible(reads_gz):
     enc = dbp.IntegerEncoder("dna", "unknown", dtype="int8")
 
     def run(ds, workers):
-        return [(tuple(b["ids"]), b["inputs"]) for b in DataLoader(ds, batch_size=None,
-                                                                   num_workers=workers)]
+        return [
+            (tuple(b["ids"]), b["inputs"])
+            for b in DataLoader(ds, batch_size=None, num_workers=workers)
+        ]
 
     def make(**kw):
-        return FastxBatchDataset(path, enc, batch_size=200, transform=t, seed=3,
-                                 return_ids=True, **kw)
+        return FastxBatchDataset(
+            path, enc, batch_size=200, transform=t, seed=3, return_ids=True, **kw
+        )
 
     a, b = run(make(), 2), run(make(), 2)
     assert len(a) == 15 and all(x[0] == y[0] and torch.equal(x[1], y[1]) for x, y in zip(a, b))
@@ -464,16 +525,20 @@ def test_batch_dataset_per_item_transforms_and_labels_table(tmp_path):
     p = tmp_path / "x.fa"
     write_fasta(p, ["ACGT", "GG", "TTTA", "C", "AAAA"])
     enc = dbp.IntegerEncoder("dna", dtype="int64")
-    ds = FastxBatchDataset(p, enc, batch_size=2, transform=str.lower,
-                           labels={f"seq{i}": float(i) for i in range(5)})
+    ds = FastxBatchDataset(
+        p, enc, batch_size=2, transform=str.lower, labels={f"seq{i}": float(i) for i in range(5)}
+    )
     out = list(ds)
     assert [b["labels"].tolist() for b in out] == [[0.0, 1.0], [2.0, 3.0], [4.0]]
     assert out[0]["labels"].dtype == torch.float32
     unk = dbp.IntegerEncoder("dna", "unknown")
-    draws = list(FastxBatchDataset(p, unk, batch_size=5, transform=_Draw(), seed=1,
-                                   max_length=6))  # a callable without .batch: per item
+    draws = list(
+        FastxBatchDataset(p, unk, batch_size=5, transform=_Draw(), seed=1, max_length=6)
+    )  # a callable without .batch: per item
     rng = aug.worker_rng(1)
-    want = unk.encode_batch([_Draw()(s, random_state=rng)[:6] for s in ["ACGT", "GG", "TTTA", "C", "AAAA"]])
+    want = unk.encode_batch(
+        [_Draw()(s, random_state=rng)[:6] for s in ["ACGT", "GG", "TTTA", "C", "AAAA"]]
+    )
     np.testing.assert_array_equal(draws[0]["inputs"].numpy(), want)
     missing = FastxBatchDataset(p, enc, batch_size=2, labels={"seq0": 1, "seq1": 0, "seq2": 1})
     with pytest.raises(KeyError, match=r"x\.fa': record 3 \(0-based, id 'seq3'\) has no entry"):
@@ -508,13 +573,23 @@ def test_use_case_1_cnn_trains_through_dataloader():
     try:
         seqs, y = make_motif_sequences(256, 40, motif_mutation_rate=0.0, seed=5)
         ds = SequenceDataset(seqs, y, transform=aug.RandomReverseComplement(0.5), seed=0)
-        loader = DataLoader(ds, batch_size=32, shuffle=True, num_workers=2,
-                            persistent_workers=True,
-                            collate_fn=EncodeCollate(dbp.OneHotEncoder("dna", "skip")))
+        loader = DataLoader(
+            ds,
+            batch_size=32,
+            shuffle=True,
+            num_workers=2,
+            persistent_workers=True,
+            collate_fn=EncodeCollate(dbp.OneHotEncoder("dna", "skip")),
+        )
         model = nn.Sequential(  # the spec's CNN, fed (B, L, 4) permuted as in the spec
-            nn.Conv1d(4, 64, kernel_size=8, padding=3), nn.ReLU(), nn.MaxPool1d(2),
-            nn.Conv1d(64, 128, kernel_size=8, padding=3), nn.ReLU(),
-            nn.AdaptiveAvgPool1d(1), nn.Flatten(), nn.Linear(128, 2),
+            nn.Conv1d(4, 64, kernel_size=8, padding=3),
+            nn.ReLU(),
+            nn.MaxPool1d(2),
+            nn.Conv1d(64, 128, kernel_size=8, padding=3),
+            nn.ReLU(),
+            nn.AdaptiveAvgPool1d(1),
+            nn.Flatten(),
+            nn.Linear(128, 2),
         )
         opt = torch.optim.Adam(model.parameters(), lr=1e-2)
         epoch_loss = []
@@ -541,12 +616,22 @@ DDP_CONTEXTS = ("spawn", "forkserver", "fork")
 def _ddp_datasets(path, **shard):
     """Both FASTA/FASTQ datasets, chained so that one set of workers runs both."""
     t = aug.RandomMutation(0.3)
-    return torch.utils.data.ChainDataset([
-        FastxDataset(path, transform=t, seed=5, return_ids=True, **shard),
-        # equal shares per rank (checked below) need shard="chunk"; "auto" splits by bytes
-        FastxBatchDataset(path, dbp.IntegerEncoder(dtype="int64"), batch_size=4, transform=t,
-                          seed=5, return_ids=True, shard="chunk", **shard),
-    ])
+    return torch.utils.data.ChainDataset(
+        [
+            FastxDataset(path, transform=t, seed=5, return_ids=True, **shard),
+            # equal shares per rank (checked below) need shard="chunk"; "auto" splits by bytes
+            FastxBatchDataset(
+                path,
+                dbp.IntegerEncoder(dtype="int64"),
+                batch_size=4,
+                transform=t,
+                seed=5,
+                return_ids=True,
+                shard="chunk",
+                **shard,
+            ),
+        ]
+    )
 
 
 def _ddp_items(dataset, **loader_kw):
@@ -574,8 +659,7 @@ def _ddp_rank_main(rank, world_size, init_method, path, out_dir):
     mp.get_context("forkserver").set_forkserver_preload(["torch", "deepbiop.torch"])
     dist.init_process_group("gloo", init_method=init_method, rank=rank, world_size=world_size)
     try:
-        got = {ctx: _ddp_items(datasets[ctx], multiprocessing_context=ctx)
-               for ctx in DDP_CONTEXTS}
+        got = {ctx: _ddp_items(datasets[ctx], multiprocessing_context=ctx) for ctx in DDP_CONTEXTS}
         with open(f"{out_dir}/rank{rank}.json", "w") as fh:
             json.dump(got, fh)
         dist.barrier()
@@ -592,8 +676,13 @@ def test_ddp_ranks_shard_and_seed_under_every_worker_start_method(tmp_path, monk
         monkeypatch.delenv(var, raising=False)
     path = str(tmp_path / "same.fq")
     write_fastq(path, ["ACGTACGTACGTACGTACGTACGTACGTACGT"] * DDP_RECORDS, seed=0)
-    tmp.start_processes(_ddp_rank_main, nprocs=2, start_method="spawn", join=True,
-                        args=(2, f"file://{tmp_path}/ddp-init", path, str(tmp_path)))
+    tmp.start_processes(
+        _ddp_rank_main,
+        nprocs=2,
+        start_method="spawn",
+        join=True,
+        args=(2, f"file://{tmp_path}/ddp-init", path, str(tmp_path)),
+    )
     ranks = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in range(2)]
     everything = {f"read{i}" for i in range(DDP_RECORDS)}
     # the (rank, worker) shards and streams that explicit rank=, world_size=
@@ -623,9 +712,11 @@ def test_workers_without_process_group_use_the_rank_pickled_in_main(tmp_path, mo
         monkeypatch.delenv(var, raising=False)
     p = tmp_path / "same.fa"
     write_fasta(p, ["ACGT"] * 16)
-    made = [FastxDataset(p, transform=_Draw(), seed=7),
-            FastxBatchDataset(p, dbp.IntegerEncoder(), batch_size=2, seed=7),
-            SequenceDataset(["ACGT"] * 16, transform=_Draw(), seed=7)]
+    made = [
+        FastxDataset(p, transform=_Draw(), seed=7),
+        FastxBatchDataset(p, dbp.IntegerEncoder(), batch_size=2, seed=7),
+        SequenceDataset(["ACGT"] * 16, transform=_Draw(), seed=7),
+    ]
     monkeypatch.setattr(dist, "is_initialized", lambda: True)
     monkeypatch.setattr(dist, "get_rank", lambda group=None: 1)
     monkeypatch.setattr(dist, "get_world_size", lambda group=None: 2)
@@ -651,7 +742,8 @@ def test_rank_from_environment_as_fallback(tmp_path, monkeypatch):
     monkeypatch.setenv("WORLD_SIZE", "2")
     # no process group: torchrun's RANK/WORLD_SIZE decide, also in workers
     assert list(FastxDataset(p, transform=_Draw(), seed=7)) == list(
-        FastxDataset(p, transform=_Draw(), seed=7, rank=1, world_size=2))
+        FastxDataset(p, transform=_Draw(), seed=7, rank=1, world_size=2)
+    )
     got = _draws(FastxDataset(p, transform=_Draw(), seed=7), 2)
     assert got == _draws(FastxDataset(p, transform=_Draw(), seed=7, rank=1, world_size=2), 2)
     assert len(got) == 10
@@ -684,15 +776,23 @@ def test_batch_dataset_byte_ranges_each_record_once(reads_gz, reads_bgzf, world,
     enc = dbp.IntegerEncoder("dna", "unknown", dtype=np.uint8, pad_value=255)
     seen = []
     for rank in range(world):
-        ds = FastxBatchDataset(reads_bgzf, enc, batch_size=100, label_fn=HeaderLabel(),
-                               return_ids=True, rank=rank, world_size=world)
+        ds = FastxBatchDataset(
+            reads_bgzf,
+            enc,
+            batch_size=100,
+            label_fn=HeaderLabel(),
+            return_ids=True,
+            rank=rank,
+            world_size=world,
+        )
         for b in DataLoader(ds, batch_size=None, num_workers=workers):
             assert type(b) is dict and b["inputs"].dtype == torch.uint8  # as in-process
             idx = [int(r[4:]) for r in b["ids"]]
             seen += idx
             assert b["labels"].tolist() == [int(y[i]) for i in idx]
-            np.testing.assert_array_equal(b["inputs"].numpy(),
-                                          enc.encode_batch([seqs[i] for i in idx]))
+            np.testing.assert_array_equal(
+                b["inputs"].numpy(), enc.encode_batch([seqs[i] for i in idx])
+            )
     assert sorted(seen) == list(range(N_READS))
     if workers == 0:  # byte ranges are runs of the file: ranks in order give the file in order
         assert seen == sorted(seen)
@@ -712,18 +812,26 @@ def test_batch_dataset_file_shards_read_only_their_files(tmp_path):
     shard0 = [i for b in got[0::2] for i in b]
     assert len(flat) == sum(map(len, per_file))
     assert shard0[: len(per_file[0])] == per_file[0]
-    assert shard0[len(per_file[0]):] == per_file[2]
+    assert shard0[len(per_file[0]) :] == per_file[2]
 
 
 def test_one_gzip_file_warns_and_still_yields_each_record_once(reads_gz):
     path = reads_gz[0]
     enc = dbp.IntegerEncoder("dna", "unknown")
     ids = []
-    with pytest.warns(UserWarning, match=r"reads\.fastq\.gz'.*cannot be entered in the middle"
-                                         r".*to_bgzf") as rec:
+    with pytest.warns(
+        UserWarning,
+        match=r"reads\.fastq\.gz'.*cannot be entered in the middle"
+        r".*to_bgzf",
+    ) as rec:
         for rank in range(2):
-            ids += [i for b in FastxBatchDataset(path, enc, batch_size=64, return_ids=True,
-                                                 rank=rank, world_size=2) for i in b["ids"]]
+            ids += [
+                i
+                for b in FastxBatchDataset(
+                    path, enc, batch_size=64, return_ids=True, rank=rank, world_size=2
+                )
+                for i in b["ids"]
+            ]
     assert len(rec) == 1  # rank 0's shard warns, once
     assert sorted(ids) == sorted(f"read{i}" for i in range(N_READS))
     import warnings
@@ -740,8 +848,9 @@ def test_batch_dataset_shuffle_buffer(reads_bgzf):
     enc = dbp.IntegerEncoder("dna", "unknown")
 
     def run(seed, epoch=0, workers=2, **kw):
-        ds = FastxBatchDataset(reads_bgzf, enc, batch_size=128, return_ids=True, seed=seed,
-                               shuffle_buffer=500, **kw)
+        ds = FastxBatchDataset(
+            reads_bgzf, enc, batch_size=128, return_ids=True, seed=seed, shuffle_buffer=500, **kw
+        )
         ds.set_epoch(epoch)
         return _batch_ids(ds, workers)
 
@@ -773,7 +882,8 @@ def test_expand_codes_equals_onehot_skip(channels_first):
     # int64 codes with the default pad -1 expand the same way
     signed = dbp.IntegerEncoder("dna", "unknown", dtype="int64").encode_batch(seqs)
     np.testing.assert_array_equal(
-        ExpandCodes(4, channels_first=channels_first)(torch.from_numpy(signed)).numpy(), want)
+        ExpandCodes(4, channels_first=channels_first)(torch.from_numpy(signed)).numpy(), want
+    )
     with pytest.raises(TypeError, match="ExpandCodes takes integer codes, got a torch.float32"):
         ExpandCodes()(torch.zeros(2, 3))
     with pytest.raises(ValueError, match="num_classes must be a positive integer, got 0"):
@@ -818,11 +928,20 @@ def test_fork_workers_encode_with_two_threads_after_parent_did(reads_bgzf):
         pytest.skip("fork with live threads under ASan can deadlock its allocator")
     import deepbiop
 
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        [os.path.dirname(os.path.dirname(deepbiop.__file__)), os.environ.get("PYTHONPATH", "")]))
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(
+            [os.path.dirname(os.path.dirname(deepbiop.__file__)), os.environ.get("PYTHONPATH", "")]
+        ),
+    )
     try:
-        res = subprocess.run([sys.executable, "-c", _FORK_CHILD, str(reads_bgzf)], env=env,
-                             capture_output=True, text=True, timeout=240)
+        res = subprocess.run(
+            [sys.executable, "-c", _FORK_CHILD, str(reads_bgzf)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=240,
+        )
     except subprocess.TimeoutExpired as exc:
         raise AssertionError(f"forked DataLoader workers hung (no result in 240 s)\n{exc.stderr}")
     assert res.returncode == 0, res.stderr[-3000:]
@@ -853,10 +972,12 @@ def test_mask_dtype_none_leaves_the_mask_out_and_lengths_rebuild_it():
     from deepbiop.torch import EncodeCollate
 
     seqs = ["ACGT", "GA", ""]
-    with_mask = EncodeCollate(dbp.IntegerEncoder(dtype=np.uint8, pad_value=255),
-                              max_length=5, mask_dtype=torch.bool)(seqs)
-    without = EncodeCollate(dbp.IntegerEncoder(dtype=np.uint8, pad_value=255),
-                            max_length=5, mask_dtype=None)(seqs)
+    with_mask = EncodeCollate(
+        dbp.IntegerEncoder(dtype=np.uint8, pad_value=255), max_length=5, mask_dtype=torch.bool
+    )(seqs)
+    without = EncodeCollate(
+        dbp.IntegerEncoder(dtype=np.uint8, pad_value=255), max_length=5, mask_dtype=None
+    )(seqs)
     assert "attention_mask" not in without
     assert torch.equal(without["inputs"], with_mask["inputs"])
     rebuilt = torch.arange(5) < without["lengths"][:, None]

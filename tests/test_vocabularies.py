@@ -32,14 +32,21 @@ def test_one_special_layout_read_by_every_module():
     assert dict(DEFAULT_SPECIAL_IDS) == {"pad": 0, "cls": 1, "sep": 2, "mask": 3, "unk": 4}
     assert [DEFAULT_SPECIALS[r] for r in ("pad", "cls", "sep", "mask", "unk")] == SPEC_LAYOUT
     assert (tu.PAD_ID, tu.CLS_ID, tu.SEP_ID, tu.MASK_ID, tu.UNK_ID, tu.N_SPECIAL) == (
-        0, 1, 2, 3, 4, 5)
+        0,
+        1,
+        2,
+        3,
+        4,
+        5,
+    )
     v = dbp.TransformerEncoder().vocab
     assert [v.id_of(r) for r in ("pad", "cls", "sep", "mask", "unk")] == [0, 1, 2, 3, 4]
     # the helper path and the encoder agree on ids through the shared layout
     codes = dbp.IntegerEncoder("dna", ambiguous_strategy="unknown").encode_batch(["ACGN"])
-    np.testing.assert_array_equal(tu.integer_codes_to_token_ids(codes),
-                                  dbp.TransformerEncoder(add_special_tokens=False)
-                                  .encode_batch(["ACGN"])[0])
+    np.testing.assert_array_equal(
+        tu.integer_codes_to_token_ids(codes),
+        dbp.TransformerEncoder(add_special_tokens=False).encode_batch(["ACGN"])[0],
+    )
 
 
 def test_bpe_reads_the_same_layout():
@@ -52,8 +59,9 @@ def test_bpe_reads_the_same_layout():
     assert tok.decode(tok.encode_batch(["ACNT"])[0][0]) == "ACNT"
 
 
-@pytest.mark.parametrize("alpha,symbols", [("dna", "ACGT"), ("rna", "ACGU"),
-                                           ("protein", "ACDEFGHIKLMNPQRSTVWY")])
+@pytest.mark.parametrize(
+    "alpha,symbols", [("dna", "ACGT"), ("rna", "ACGU"), ("protein", "ACDEFGHIKLMNPQRSTVWY")]
+)
 @pytest.mark.parametrize("k", [1, 2])
 def test_default_vocabulary_layout(alpha, symbols, k):
     v = default_vocabulary(alpha, k)
@@ -80,9 +88,17 @@ def test_presets_by_name_and_reexports():
     assert v.token_to_id("ACG") == 5 + (0 * 16 + 2 * 4 + 3)
 
 
-@pytest.mark.parametrize("name,seq", [("dnabert-3", "ACGTTAC"), ("dnabert-6", "ACGTACGTAC"), ("dnabert-3", "ACGTN"),
-                                      ("nucleotide-transformer", "ACGTACGTNA"),
-                                      ("hyenadna", "ACGTN"), ("caduceus", "acgt")])
+@pytest.mark.parametrize(
+    "name,seq",
+    [
+        ("dnabert-3", "ACGTTAC"),
+        ("dnabert-6", "ACGTACGTAC"),
+        ("dnabert-3", "ACGTN"),
+        ("nucleotide-transformer", "ACGTACGTNA"),
+        ("hyenadna", "ACGTN"),
+        ("caduceus", "acgt"),
+    ],
+)
 def test_vocabulary_decode_inverts_the_encoder(name, seq):
     enc = dbp.TransformerEncoder.from_preset(name)
     ids = enc.encode(seq)
@@ -97,8 +113,9 @@ def test_tokenize_packed_is_the_documented_entry_point():
     from deepbiop._sequences import pack_batch
 
     enc = dbp.TransformerEncoder(max_length=8)
-    out = enc.tokenize_packed(pack_batch(["ACGT", "A"]), special=True, offsets=True,
-                              padding_side="left")
+    out = enc.tokenize_packed(
+        pack_batch(["ACGT", "A"]), special=True, offsets=True, padding_side="left"
+    )
     ids, mask = enc.encode_batch(["ACGT", "A"])
     assert out["input_ids"][0].tolist() == ids[0].tolist()
     assert out["input_ids"][1].tolist() == [0, 0, 0, 1, 5, 2]

@@ -244,8 +244,7 @@ class SequenceEncoder(TransformerMixin, BaseEstimator):
             f"sequence {i} (of {len(packed)}): invalid character "
             f"{packed.char_at(i, pos)!r} at position {pos} for alphabet "
             f"'{alpha.name}' (valid: {alpha.symbols}); {hint}"
-            + (f"; the batch looks like {likely}: pass encoding_type='{likely}'"
-               if likely else "")
+            + (f"; the batch looks like {likely}: pass encoding_type='{likely}'" if likely else "")
         )
 
     def _warn_if_foreign(self, packed: Packed) -> None:
@@ -269,8 +268,7 @@ class SequenceEncoder(TransformerMixin, BaseEstimator):
         )
 
     @staticmethod
-    def _check_out(out: np.ndarray, shape: tuple, dtype: np.dtype,
-                   packed: Packed) -> np.ndarray:
+    def _check_out(out: np.ndarray, shape: tuple, dtype: np.dtype, packed: Packed) -> np.ndarray:
         if not isinstance(out, np.ndarray):
             raise TypeError(f"out must be a numpy array, got {type(out).__name__}")
         if out.shape != tuple(shape) or out.dtype != dtype:
@@ -314,9 +312,9 @@ def _likely_alphabet(packed: Packed, alpha: Alphabet) -> str | None:
     (a read of Ns is still DNA); another alphabet fits when fewer than half
     lie outside it.
     """
+
     def outside(table: np.ndarray) -> tuple[int, int]:
-        return _pack.count_outside(packed.ptrs, packed.lens, table, _SAMPLE_ROWS,
-                                   _SAMPLE_BYTES)
+        return _pack.count_outside(packed.ptrs, packed.lens, table, _SAMPLE_ROWS, _SAMPLE_BYTES)
 
     n_out, seen = outside(alpha.codes)
     if seen == 0 or 2 * n_out <= seen or 10 * outside(_known_codes(alpha))[0] < seen:

@@ -21,8 +21,7 @@ from deepbiop.encoders._base import (
 __all__ = ["IntegerEncoder"]
 
 _DTYPES = tuple(
-    np.dtype(t)
-    for t in (np.float32, np.float64, np.int64, np.int32, np.int16, np.int8, np.uint8)
+    np.dtype(t) for t in (np.float32, np.float64, np.int64, np.int32, np.int16, np.int8, np.uint8)
 )
 _MODE = {"error": 0, "unknown": 1, "random": 2}
 
@@ -121,9 +120,7 @@ class IntegerEncoder(SequenceEncoder):
             info = np.iinfo(dt)
             pv = self.pad_value
             if not (info.min <= pv <= info.max and pv == int(pv)):  # NaN, inf fail
-                raise ValueError(
-                    f"pad_value={self.pad_value!r} cannot be stored in dtype {dt}"
-                )
+                raise ValueError(f"pad_value={self.pad_value!r} cannot be stored in dtype {dt}")
             if float(pv) != pv:  # the kernel takes the pad as a double
                 raise ValueError(
                     f"pad_value={self.pad_value!r} is not exactly representable as a "
@@ -190,8 +187,7 @@ class IntegerEncoder(SequenceEncoder):
         self._raise_for_status(
             packed,
             status,
-            "pass ambiguous_strategy='unknown' to encode it as code "
-            f"{self._alphabet.size}",
+            f"pass ambiguous_strategy='unknown' to encode it as code {self._alphabet.size}",
         )
         return result[0] if single else result
 

@@ -152,7 +152,6 @@ class KmerEncoder(SequenceEncoder):
           dtype=object)
     """
 
-
     _parameter_constraints: dict = {
         "k": [Interval(Integral, 1, None, closed="left")],
         "canonical": ["boolean", StrOptions({"compact"})],
@@ -266,8 +265,13 @@ class KmerEncoder(SequenceEncoder):
             return self
         if enc.ambiguous_strategy == "skip":
             # column totals = the batch's k-mer spectrum (bucketed parallel count)
-            spec = kmer_spectrum(X, int(enc.k), canonical=bool(enc.canonical),
-                                 encoding_type=enc._alphabet, n_jobs=enc.n_jobs)
+            spec = kmer_spectrum(
+                X,
+                int(enc.k),
+                canonical=bool(enc.canonical),
+                encoding_type=enc._alphabet,
+                n_jobs=enc.n_jobs,
+            )
             cols, totals = spec.codes, spec.counts
             if enc._compact:
                 cols = canonical_rank(cols, int(enc.k), enc._alphabet)
@@ -295,8 +299,13 @@ class KmerEncoder(SequenceEncoder):
             raise ValueError(
                 "this KmerEncoder was fitted with k={}, canonical={!r}, alphabet '{}' "
                 "and now has k={}, canonical={!r}, alphabet '{}': call fit again".format(
-                    fitted[0], fitted[2], fitted[3].name, int(self.k),
-                    self.canonical, self._alphabet.name)
+                    fitted[0],
+                    fitted[2],
+                    fitted[3].name,
+                    int(self.k),
+                    self.canonical,
+                    self._alphabet.name,
+                )
             )
 
     # -- encoding --------------------------------------------------------------
@@ -349,8 +358,12 @@ class KmerEncoder(SequenceEncoder):
         if long_rows.size:
             for i in long_rows.tolist():
                 codes, counts = count_packed(
-                    packed.ptrs[i : i + 1], packed.lens[i : i + 1], k, alpha,
-                    bool(self.canonical), effective_n_threads(self.n_jobs),
+                    packed.ptrs[i : i + 1],
+                    packed.lens[i : i + 1],
+                    k,
+                    alpha,
+                    bool(self.canonical),
+                    effective_n_threads(self.n_jobs),
                 )
                 if self._compact:
                     codes = canonical_rank(codes, k, alpha)
@@ -364,9 +377,7 @@ class KmerEncoder(SequenceEncoder):
         if n < total:  # give the unused tail back (realloc, no copy of the rows)
             indices.resize(n, refcheck=False)
             data.resize(n, refcheck=False)
-        X = sp.csr_matrix(
-            (data, indices, indptr.astype(idx_dtype, copy=False)), shape=(B, n_cols)
-        )
+        X = sp.csr_matrix((data, indices, indptr.astype(idx_dtype, copy=False)), shape=(B, n_cols))
         X.has_sorted_indices = True
         X.has_canonical_format = True
         return X
@@ -422,17 +433,21 @@ class KmerEncoder(SequenceEncoder):
             For an element that is not a sequence, naming its index and type.
         """
         enc = self._snapshot()
-        if out is not None and (enc._is_sparse or enc._compact
-                                or enc.min_count is not None):
+        if out is not None and (enc._is_sparse or enc._compact or enc.min_count is not None):
             raise ValueError(
                 "out= needs dense output with the full column layout; this encoder "
-                "has " + ("sparse output" if enc._is_sparse else
-                          "canonical='compact'" if enc._compact else "min_count set")
+                "has "
+                + (
+                    "sparse output"
+                    if enc._is_sparse
+                    else "canonical='compact'"
+                    if enc._compact
+                    else "min_count set"
+                )
             )
         return enc._encode_packed(pack_batch(seqs), single=False, out=out)
 
-    def _encode_packed(self, packed: Packed, *, single: bool,
-                       out: np.ndarray | None = None) -> Any:
+    def _encode_packed(self, packed: Packed, *, single: bool, out: np.ndarray | None = None) -> Any:
         if self.min_count is not None:
             self._check_fitted_layout()
         if self.ambiguous_strategy == "skip":
@@ -465,14 +480,16 @@ class KmerEncoder(SequenceEncoder):
             return out if want_sparse else out[0]
         return out
 
-    def _dense(self, packed: Packed, dtype: np.dtype,
-               out: np.ndarray | None = None) -> np.ndarray:
+    def _dense(self, packed: Packed, dtype: np.dtype, out: np.ndarray | None = None) -> np.ndarray:
         alpha = self._alphabet
         B = len(packed)
         if out is None:
-            check_output_fits((B, self.n_features), dtype,
-                              "pass sparse=True for k-mer counts as CSR rows, a smaller "
-                              "k, or encode in smaller batches")
+            check_output_fits(
+                (B, self.n_features),
+                dtype,
+                "pass sparse=True for k-mer counts as CSR rows, a smaller "
+                "k, or encode in smaller batches",
+            )
             # np.empty and rows zeroed by the kernel just before it counts into
             # them, not np.zeros: the memset pulls the row into L1, where the
             # scattered count updates then land (faster than counting into

@@ -209,8 +209,10 @@ default="skip"
         B = len(packed)
         A = self._alphabet.size
         shape = (B, A, L) if self.channels_first else (B, L, A)
-        final_shape = (L, A) if single and not self.channels_first else (
-            (A, L) if single else self.output_shape(B, L)
+        final_shape = (
+            (L, A)
+            if single and not self.channels_first
+            else ((A, L) if single else self.output_shape(B, L))
         )
         if single and self.flatten:
             final_shape = (L * A,)

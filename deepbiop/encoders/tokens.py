@@ -175,8 +175,7 @@ class TransformerEncoder(SequenceEncoder):
                 )
         elif self.stride is not None and self.stride > self.k:
             raise ValueError(
-                f"stride={self.stride} > k={self.k} would skip bases; use "
-                "1 <= stride <= k"
+                f"stride={self.stride} > k={self.k} would skip bases; use 1 <= stride <= k"
             )
         if self.max_length is not None and self.max_length < self._n_special(None, None):
             raise ValueError(
@@ -221,9 +220,20 @@ class TransformerEncoder(SequenceEncoder):
         counts = np.empty(B, dtype=np.int64)
         status = np.full(B, -1, dtype=np.int64)
         check = self.ambiguous_strategy == "error"
-        _tokens.token_counts(packed.ptrs, packed.lens, v.codes, v.valid, len(v.symbols),
-                             v.k, v.step, int(v.greedy), int(check), counts, status,
-                             self._n_threads(packed))
+        _tokens.token_counts(
+            packed.ptrs,
+            packed.lens,
+            v.codes,
+            v.valid,
+            len(v.symbols),
+            v.k,
+            v.step,
+            int(v.greedy),
+            int(check),
+            counts,
+            status,
+            self._n_threads(packed),
+        )
         if check:
             self._raise_unknown(packed, status)
         return counts
@@ -240,11 +250,19 @@ class TransformerEncoder(SequenceEncoder):
                 "to encode it as the unknown token"
             )
 
-    def tokenize_packed(self, packed: Packed, *, add_cls: bool | None = None,
-                        add_sep: bool | None = None, max_length: int | None = -1,
-                        padding: str | None = None, special: bool = False,
-                        offsets: bool = False, padding_side: str | None = None,
-                        truncation: bool | None = None) -> dict:
+    def tokenize_packed(
+        self,
+        packed: Packed,
+        *,
+        add_cls: bool | None = None,
+        add_sep: bool | None = None,
+        max_length: int | None = -1,
+        padding: str | None = None,
+        special: bool = False,
+        offsets: bool = False,
+        padding_side: str | None = None,
+        truncation: bool | None = None,
+    ) -> dict:
         """Tokenise a batch already packed by ``deepbiop._sequences``.
 
         The one path every tokenising call takes (``encode``, ``encode_batch``,
@@ -311,18 +329,39 @@ class TransformerEncoder(SequenceEncoder):
             L = int(max_length)
         else:
             L = (int(np.minimum(counts, max_content).max()) + n_spec) if B else 0
-        check_output_fits((2 + 2 * bool(offsets) + bool(special), B, L), np.int64,
-                          "pass a smaller max_length or encode in smaller batches")
+        check_output_fits(
+            (2 + 2 * bool(offsets) + bool(special), B, L),
+            np.int64,
+            "pass a smaller max_length or encode in smaller batches",
+        )
         ids = np.empty((B, L), dtype=np.int64)
         attn = np.empty((B, L), dtype=np.int64)
         spec = np.empty((B, L) if special else (0, 0), dtype=np.int64)
         offs = np.empty((B, L, 2) if offsets else (0, 0, 2), dtype=np.int64)
         side = padding_side or self.padding_side or v.padding_side
-        _tokens.tokens_batch(packed.ptrs, packed.lens, counts, v.codes, v.char_ids,
-                             len(v.symbols), v.k, v.step, int(v.greedy), v.kmer_offset,
-                             v.id_of("unk"), cls_id, sep_id, v.id_of("pad"),
-                             max_content, int(side == "left"), ids, attn, spec, offs,
-                             self._n_threads(packed))
+        _tokens.tokens_batch(
+            packed.ptrs,
+            packed.lens,
+            counts,
+            v.codes,
+            v.char_ids,
+            len(v.symbols),
+            v.k,
+            v.step,
+            int(v.greedy),
+            v.kmer_offset,
+            v.id_of("unk"),
+            cls_id,
+            sep_id,
+            v.id_of("pad"),
+            max_content,
+            int(side == "left"),
+            ids,
+            attn,
+            spec,
+            offs,
+            self._n_threads(packed),
+        )
         out = {"input_ids": ids, "attention_mask": attn}
         if special:
             out["special_tokens_mask"] = spec
@@ -331,8 +370,9 @@ class TransformerEncoder(SequenceEncoder):
         return out
 
     # -- public API ------------------------------------------------------------
-    def encode(self, seq: Any, *, add_cls: bool | None = None,
-               add_sep: bool | None = None) -> np.ndarray:
+    def encode(
+        self, seq: Any, *, add_cls: bool | None = None, add_sep: bool | None = None
+    ) -> np.ndarray:
         """Token ids of one sequence (1-D int64, no padding).
 
         Parameters
@@ -347,9 +387,13 @@ class TransformerEncoder(SequenceEncoder):
         """
         return self.tokenize_packed(pack_one(seq), add_cls=add_cls, add_sep=add_sep)["input_ids"][0]
 
-    def encode_batch(self, seqs: Any, add_cls: bool | None = None,
-                     add_sep: bool | None = None,
-                     max_length: int | None = -1) -> tuple[np.ndarray, np.ndarray]:
+    def encode_batch(
+        self,
+        seqs: Any,
+        add_cls: bool | None = None,
+        add_sep: bool | None = None,
+        max_length: int | None = -1,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """``(input_ids, attention_mask)`` of a batch, int64 ``(B, L)`` each.
 
         Parameters
@@ -376,19 +420,27 @@ class TransformerEncoder(SequenceEncoder):
         TypeError
             An element that is not a sequence (naming its index and type).
         """
-        out = self.tokenize_packed(pack_batch(seqs), add_cls=add_cls, add_sep=add_sep,
-                        max_length=max_length)
+        out = self.tokenize_packed(
+            pack_batch(seqs), add_cls=add_cls, add_sep=add_sep, max_length=max_length
+        )
         return out["input_ids"], out["attention_mask"]
 
     def transform(self, X: Any) -> np.ndarray:
         """``input_ids`` of a batch (so the encoder works in a ``Pipeline``)."""
         return self.tokenize_packed(pack_batch(X))["input_ids"]
 
-    def __call__(self, seqs: Any, *, add_cls: bool | None = None,
-                 add_sep: bool | None = None, max_length: int | None = -1,
-                 padding: str | None = None, return_tensors: str | None = "np",
-                 return_special_tokens_mask: bool = False,
-                 return_offsets_mapping: bool = False) -> dict:
+    def __call__(
+        self,
+        seqs: Any,
+        *,
+        add_cls: bool | None = None,
+        add_sep: bool | None = None,
+        max_length: int | None = -1,
+        padding: str | None = None,
+        return_tensors: str | None = "np",
+        return_special_tokens_mask: bool = False,
+        return_offsets_mapping: bool = False,
+    ) -> dict:
         """Tokenise like a HuggingFace tokenizer: a dict of arrays or tensors.
 
         Parameters
@@ -421,11 +473,20 @@ class TransformerEncoder(SequenceEncoder):
             raise ValueError(f"return_tensors must be 'np', 'pt' or None, got {return_tensors!r}")
         if padding not in (None, "longest", "max_length"):
             raise ValueError(f"padding must be 'longest' or 'max_length', got {padding!r}")
-        packed = (pack_one(seqs) if isinstance(seqs, (str, bytes, bytearray, memoryview))
-                  else pack_batch(seqs))
-        out = self.tokenize_packed(packed, add_cls=add_cls, add_sep=add_sep, max_length=max_length,
-                        padding=padding, special=return_special_tokens_mask,
-                        offsets=return_offsets_mapping)
+        packed = (
+            pack_one(seqs)
+            if isinstance(seqs, (str, bytes, bytearray, memoryview))
+            else pack_batch(seqs)
+        )
+        out = self.tokenize_packed(
+            packed,
+            add_cls=add_cls,
+            add_sep=add_sep,
+            max_length=max_length,
+            padding=padding,
+            special=return_special_tokens_mask,
+            offsets=return_offsets_mapping,
+        )
         if return_tensors == "pt":
             import torch
 
@@ -434,9 +495,15 @@ class TransformerEncoder(SequenceEncoder):
 
     tokenize = __call__
 
-    def encode_windows(self, seqs: Any, *, overlap: int = 0,
-                       max_length: int | None = -1, padding: str | None = None,
-                       return_tensors: str | None = "np") -> dict:
+    def encode_windows(
+        self,
+        seqs: Any,
+        *,
+        overlap: int = 0,
+        max_length: int | None = -1,
+        padding: str | None = None,
+        return_tensors: str | None = "np",
+    ) -> dict:
         """Split long sequences into overlapping windows instead of truncating.
 
         Each sequence becomes ``ceil`` as many rows as needed so that every
@@ -498,13 +565,20 @@ class TransformerEncoder(SequenceEncoder):
             end = np.where(last_tok > first_tok, (last_tok - 1) * v.step + v.k, start)
         else:
             # token boundaries depend on the content: read them off the offsets
-            full = self.tokenize_packed(packed, add_cls=False, add_sep=False, max_length=None,
-                             padding="longest", offsets=True)["offset_mapping"]
+            full = self.tokenize_packed(
+                packed,
+                add_cls=False,
+                add_sep=False,
+                max_length=None,
+                padding="longest",
+                offsets=True,
+            )["offset_mapping"]
             ends = np.concatenate([full[:, :, 1], np.zeros((len(packed), 1), np.int64)], 1)
             starts = np.concatenate([full[:, :, 0], np.zeros((len(packed), 1), np.int64)], 1)
             start = starts[seq_index, np.minimum(first_tok, ends.shape[1] - 1)]
-            end = np.where(last_tok > first_tok,
-                           ends[seq_index, np.maximum(last_tok - 1, 0)], start)
+            end = np.where(
+                last_tok > first_tok, ends[seq_index, np.maximum(last_tok - 1, 0)], start
+            )
         start = np.minimum(start, lens)
         end = np.minimum(end, lens)
         windows = Packed(packed.ptrs[seq_index] + start, end - start, packed.keep)
@@ -548,4 +622,3 @@ class TransformerEncoder(SequenceEncoder):
     def _encode_packed(self, packed: Packed, *, single: bool) -> np.ndarray:
         ids = self.tokenize_packed(packed)["input_ids"]
         return ids[0] if single else ids
-

@@ -34,11 +34,11 @@ def test_reverse_complement_values():
 
 
 def test_reverse_complement_rna():
-    assert aug.reverse_complement("GAUUACA") == "UGUAAUC"      # auto: U and no T
+    assert aug.reverse_complement("GAUUACA") == "UGUAAUC"  # auto: U and no T
     assert aug.reverse_complement("gauu", "rna") == "aauc"
-    assert aug.reverse_complement("ACGU", "dna") == "UCGT"      # U has no DNA complement
+    assert aug.reverse_complement("ACGU", "dna") == "UCGT"  # U has no DNA complement
     assert aug.reverse_complement("ACGT", "rna") == "TCGU"
-    assert aug.reverse_complement("UT") == "AU"                 # mixed: read as DNA
+    assert aug.reverse_complement("UT") == "AU"  # mixed: read as DNA
 
 
 @given(sequences("dna", max_size=60))
@@ -121,7 +121,8 @@ def test_rc_codes_equals_codes_of_rc(dtype, batch):
     )
     for s in batch:
         np.testing.assert_array_equal(
-            aug.reverse_complement_codes(enc.encode(s)), enc.encode(aug.reverse_complement(s, "dna"))
+            aug.reverse_complement_codes(enc.encode(s)),
+            enc.encode(aug.reverse_complement(s, "dna")),
         )
 
 
@@ -206,8 +207,9 @@ def test_random_reverse_complement_probability():
 
 # -- transform objects and seeding ---------------------------------------------------------
 def test_transform_objects_pickle_and_compose():
-    t = aug.Compose([aug.Crop(6, "start"), aug.RandomMutation(0.5),
-                     aug.RandomReverseComplement(1.0)])
+    t = aug.Compose(
+        [aug.Crop(6, "start"), aug.RandomMutation(0.5), aug.RandomReverseComplement(1.0)]
+    )
     t2 = pickle.loads(pickle.dumps(t))
     s = "ACGTACGTAC"
     assert t(s, random_state=3) == t2(s, random_state=3)
@@ -216,8 +218,9 @@ def test_transform_objects_pickle_and_compose():
     assert t(s, random_state=3) == want
     assert aug.ReverseComplement(kind="codes")(np.array([0, 1])).tolist() == [2, 3]
     x = dbp.OneHotEncoder().encode("AAG")
-    np.testing.assert_array_equal(aug.ReverseComplement(kind="onehot")(x),
-                                  dbp.OneHotEncoder().encode("CTT"))
+    np.testing.assert_array_equal(
+        aug.ReverseComplement(kind="onehot")(x), dbp.OneHotEncoder().encode("CTT")
+    )
     assert "RandomMutation(rate=0.5" in repr(t)
     with pytest.raises(ValueError, match="kind must be one of"):
         aug.ReverseComplement(kind="x")("A")
@@ -294,9 +297,9 @@ def test_mutate_batch_properties(seqs, rate, seed):
         for a, b in zip(s, o):
             if a == b:
                 continue
-            assert a.upper() in "ACGT", (s, o)           # N and noise never change
+            assert a.upper() in "ACGT", (s, o)  # N and noise never change
             assert b.upper() in "ACGT" and b.upper() != a.upper()
-            assert b.islower() == a.islower()            # case kept
+            assert b.islower() == a.islower()  # case kept
 
 
 def test_mutate_batch_rate_uniformity_and_protein():
@@ -321,7 +324,9 @@ def test_batch_kernels_thread_count_independent(force_parallel):
     seqs = ["".join(rng.choice(list("ACGTNacgu"), size=int(n))) for n in rng.integers(0, 900, 300)]
     one = aug.mutate_batch(seqs, 0.2, random_state=9, n_jobs=1)
     assert one == aug.mutate_batch(seqs, 0.2, random_state=9, n_jobs=2)
-    assert aug.reverse_complement_batch(seqs, n_jobs=2) == aug.reverse_complement_batch(seqs, n_jobs=1)
+    assert aug.reverse_complement_batch(seqs, n_jobs=2) == aug.reverse_complement_batch(
+        seqs, n_jobs=1
+    )
 
 
 @given(st.lists(st.text(alphabet=IUPAC_TEXT + "Uu", max_size=40), max_size=6))
@@ -340,7 +345,8 @@ def test_random_reverse_complement_batch_draws():
     flips = np.random.default_rng(5).random(200) < 0.3
     assert got == [aug.reverse_complement(s) if f else s for s, f in zip(seqs, flips)]
     mixed = aug.random_reverse_complement_batch(
-        ["AC", b"AC", bytearray(b"AC"), np.frombuffer(b"AC", np.uint8)], 1.0)
+        ["AC", b"AC", bytearray(b"AC"), np.frombuffer(b"AC", np.uint8)], 1.0
+    )
     assert mixed == ["GT", b"GT", b"GT", b"GT"]
     assert aug.random_reverse_complement_batch([], 0.5) == []
     assert aug.reverse_complement_batch(["", "A"]) == ["", "T"]
@@ -349,7 +355,9 @@ def test_random_reverse_complement_batch_draws():
 def test_batch_kernel_errors():
     with pytest.raises(TypeError, match="got a single str; wrap it in a list"):
         aug.mutate_batch("ACGT", 0.1)
-    with pytest.raises(ValueError, match=r"sequence 1: non-ASCII character 'é' \(U\+00E9\) at position 2"):
+    with pytest.raises(
+        ValueError, match=r"sequence 1: non-ASCII character 'é' \(U\+00E9\) at position 2"
+    ):
         aug.mutate_batch(["AC", "ACéT"], 0.1)
     with pytest.raises(ValueError, match=r"rate must be a number in \[0, 1\], got 1.5"):
         aug.mutate_batch(["AC"], 1.5)
@@ -363,7 +371,9 @@ def test_batch_kernel_errors():
 
 def test_transform_batch_methods():
     seqs = ["ACGTACGTAC", "acgtnnACGT", "GAUUACA"]
-    t = aug.Compose([aug.Crop(8, "start"), aug.RandomMutation(0.3), aug.RandomReverseComplement(0.5)])
+    t = aug.Compose(
+        [aug.Crop(8, "start"), aug.RandomMutation(0.3), aug.RandomReverseComplement(0.5)]
+    )
     rng = np.random.default_rng(3)
     cropped = [s[:8] for s in seqs]
     mutated = aug.mutate_batch(cropped, 0.3, random_state=rng)

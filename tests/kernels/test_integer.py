@@ -33,9 +33,7 @@ def test_codes_in_alphabet_order():
 
 def test_batch_padded_with_minus_one():
     out = dbp.IntegerEncoder("dna").encode_batch([b"ACGT", b"AC", b""])
-    np.testing.assert_array_equal(
-        out, [[0, 1, 2, 3], [0, 1, -1, -1], [-1, -1, -1, -1]]
-    )
+    np.testing.assert_array_equal(out, [[0, 1, 2, 3], [0, 1, -1, -1], [-1, -1, -1, -1]])
     assert out.dtype == np.float32
 
 
@@ -71,25 +69,33 @@ def test_error_is_default_and_names_location():
     )
     with pytest.raises(ValueError, match=re.escape(msg)):
         dbp.IntegerEncoder("dna").encode_batch(["ACGT", "", "an"])
-    with pytest.raises(ValueError, match=re.escape(
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
             "sequence 0 (of 1): invalid character 'T' at position 4 for alphabet 'rna' "
-            "(valid: ACGU)")):
+            "(valid: ACGU)"
+        ),
+    ):
         dbp.IntegerEncoder("rna").encode("ACGUT")
     # a protein sequence given to a DNA encoder
-    with pytest.raises(ValueError, match="invalid character 'E' at position 2 for "
-                                         "alphabet 'dna'"):
+    with pytest.raises(ValueError, match="invalid character 'E' at position 2 for alphabet 'dna'"):
         dbp.IntegerEncoder("dna").encode("ACEDT")
 
 
-PROTEIN_TEXT = ["MKTAYIAKQRQISFVKSHFSRQLEERLGLIEVQAPILSRVGDGTQDNLSGAEKAVQV",
-                "MSLEQKKGADIISKILQIQNSIGKTTSPSTLKTKLSEISRKEQENARIQSKLSDLQKKK"]
+PROTEIN_TEXT = [
+    "MKTAYIAKQRQISFVKSHFSRQLEERLGLIEVQAPILSRVGDGTQDNLSGAEKAVQV",
+    "MSLEQKKGADIISKILQIQNSIGKTTSPSTLKTKLSEISRKEQENARIQSKLSDLQKKK",
+]
 
 
 def test_protein_text_given_to_dna_is_named_in_the_error_and_warned_about():
     with pytest.raises(ValueError, match="looks like protein: pass encoding_type='protein'"):
         dbp.IntegerEncoder("dna").encode_batch(PROTEIN_TEXT)
-    for enc in (dbp.IntegerEncoder("dna", "unknown"), dbp.OneHotEncoder("dna", "skip"),
-                dbp.KmerEncoder(k=2)):
+    for enc in (
+        dbp.IntegerEncoder("dna", "unknown"),
+        dbp.OneHotEncoder("dna", "skip"),
+        dbp.KmerEncoder(k=2),
+    ):
         with pytest.warns(UserWarning, match="look like protein: pass encoding_type"):
             enc.encode_batch(PROTEIN_TEXT)
 
@@ -166,8 +172,11 @@ def test_uint8_needs_nonnegative_pad():
 
 
 def test_unsupported_dtype_message():
-    with pytest.raises(ValueError, match="IntegerEncoder dtype must be one of float32, "
-                                         "float64, int64, int32, int16, int8, uint8"):
+    with pytest.raises(
+        ValueError,
+        match="IntegerEncoder dtype must be one of float32, "
+        "float64, int64, int32, int16, int8, uint8",
+    ):
         dbp.IntegerEncoder(dtype=np.float16).encode("A")
 
 
@@ -193,9 +202,13 @@ def test_out_parameter():
 
 def test_out_parameter_validation():
     enc = dbp.IntegerEncoder("dna")
-    with pytest.raises(ValueError, match=re.escape(
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
             "out has shape (2, 3) and dtype float32; this batch needs shape (2, 4) and "
-            "dtype float32")):
+            "dtype float32"
+        ),
+    ):
         enc.encode_batch(["ACGT", "A"], out=np.empty((2, 3), np.float32))
     with pytest.raises(ValueError, match="this batch needs shape"):
         enc.encode_batch(["ACGT", "A"], out=np.empty((2, 4), np.int64))
@@ -211,22 +224,24 @@ def test_kernel_status_and_modes():
     packed = pack_batch([b"ACGT", b"AXGN", b""])
     out = np.zeros((3, 4), np.int16)
     status = np.full(3, -1, np.int64)
-    _integer.integer_batch(packed.ptrs, packed.lens, dbp.DNA.codes, 4, 0, -1.0, out, 0,
-                           status, 2)
+    _integer.integer_batch(packed.ptrs, packed.lens, dbp.DNA.codes, 4, 0, -1.0, out, 0, status, 2)
     assert status.tolist() == [-1, 1, -1]
     status[:] = -1
-    _integer.integer_batch(packed.ptrs, packed.lens, dbp.DNA.codes, 4, 1, -7.0, out, 0,
-                           status, 2)
+    _integer.integer_batch(packed.ptrs, packed.lens, dbp.DNA.codes, 4, 1, -7.0, out, 0, status, 2)
     assert status.tolist() == [-1, -1, -1]
     np.testing.assert_array_equal(out, [[0, 1, 2, 3], [0, 4, 2, 4], [-7, -7, -7, -7]])
 
 
 # ------------------------------------------------------------------- properties
-@given(seqs=batches("dna"), encoding_type=st.sampled_from(["dna", "rna", "protein"]),
-       max_length=st.none() | st.integers(0, 45))
+@given(
+    seqs=batches("dna"),
+    encoding_type=st.sampled_from(["dna", "rna", "protein"]),
+    max_length=st.none() | st.integers(0, 45),
+)
 def test_property_unknown_matches_reference(seqs, encoding_type, max_length):
-    out = dbp.IntegerEncoder(encoding_type, "unknown", dtype=np.int64,
-                             max_length=max_length).encode_batch(seqs)
+    out = dbp.IntegerEncoder(
+        encoding_type, "unknown", dtype=np.int64, max_length=max_length
+    ).encode_batch(seqs)
     np.testing.assert_array_equal(
         out, integer_batch_ref(seqs, encoding_type, "unknown", max_length=max_length)
     )
@@ -240,8 +255,10 @@ def test_property_error_matches_reference(seqs):
     except ReferenceError as err:
         with pytest.raises(ValueError) as info:
             enc.encode_batch(seqs)
-        assert (f"sequence {err.index} (of {len(seqs)}): invalid character "
-                f"{err.char!r} at position {err.position} ") in str(info.value)
+        assert (
+            f"sequence {err.index} (of {len(seqs)}): invalid character "
+            f"{err.char!r} at position {err.position} "
+        ) in str(info.value)
     else:
         np.testing.assert_array_equal(enc.encode_batch(seqs), ref)
 
@@ -263,12 +280,15 @@ def test_property_batch_equals_each_alone(seqs):
     for i, s in enumerate(seqs):
         alone = enc.encode(s)
         np.testing.assert_array_equal(batch[i, : len(alone)], alone)
-        np.testing.assert_array_equal(batch[i, len(alone):], -1)
+        np.testing.assert_array_equal(batch[i, len(alone) :], -1)
 
 
 @pytest.mark.usefixtures("force_parallel")
-@given(seqs=batches("dna", max_batch=12), strategy=st.sampled_from(["unknown", "random"]),
-       dtype=st.sampled_from(ALL_DTYPES))
+@given(
+    seqs=batches("dna", max_batch=12),
+    strategy=st.sampled_from(["unknown", "random"]),
+    dtype=st.sampled_from(ALL_DTYPES),
+)
 def test_property_one_thread_equals_two(seqs, strategy, dtype):
     kw = dict(seed=4, dtype=dtype)
     one = dbp.IntegerEncoder("dna", strategy, n_jobs=1, **kw).encode_batch(seqs)
@@ -278,8 +298,7 @@ def test_property_one_thread_equals_two(seqs, strategy, dtype):
 
 def test_unknown_matches_reference_on_integer_reference_directly():
     assert integer_ref("AcN", "dna", "unknown").tolist() == [0, 1, 4]
-    np.testing.assert_array_equal(dbp.IntegerEncoder("dna", "unknown").encode("AcN"),
-                                  [0, 1, 4])
+    np.testing.assert_array_equal(dbp.IntegerEncoder("dna", "unknown").encode("AcN"), [0, 1, 4])
 
 
 # ------------------------------------------------- byte lookup: SIMD vs scalar
@@ -306,8 +325,7 @@ def _code_tables(draw):
     return codes
 
 
-@given(data=st.binary(min_size=0, max_size=300), codes=_code_tables(),
-       unknown=st.integers(0, 255))
+@given(data=st.binary(min_size=0, max_size=300), codes=_code_tables(), unknown=st.integers(0, 255))
 def test_property_lookup_paths_match_reference(data, codes, unknown):
     buf = np.frombuffer(data, dtype=np.uint8)
     want, want_bad = _lookup_reference(data, codes, unknown)
@@ -319,16 +337,21 @@ def test_property_lookup_paths_match_reference(data, codes, unknown):
             assert bad == want_bad
 
 
-@given(seqs=st.lists(st.binary(min_size=0, max_size=200).map(
-    lambda b: bytes(x & 0x7F for x in b)), max_size=6),
-       encoding_type=st.sampled_from(["dna", "protein"]),
-       dtype=st.sampled_from([np.float32, np.int8, np.uint8, np.int16, np.float64,
-                              np.int32, np.int64]))
+@given(
+    seqs=st.lists(
+        st.binary(min_size=0, max_size=200).map(lambda b: bytes(x & 0x7F for x in b)), max_size=6
+    ),
+    encoding_type=st.sampled_from(["dna", "protein"]),
+    dtype=st.sampled_from(
+        [np.float32, np.int8, np.uint8, np.int16, np.float64, np.int32, np.int64]
+    ),
+)
 def test_property_long_rows_of_any_ascii_match_reference(seqs, encoding_type, dtype):
     # rows past 32 bytes take the vector path (with an overlapping last block);
     # float32, int8/uint8 and the wider dtypes each have their own store path
-    enc = dbp.IntegerEncoder(encoding_type, "unknown", dtype=dtype,
-                             pad_value=0 if dtype == np.uint8 else -1)
+    enc = dbp.IntegerEncoder(
+        encoding_type, "unknown", dtype=dtype, pad_value=0 if dtype == np.uint8 else -1
+    )
     out = enc.encode_batch(seqs)
     text = [s.decode("ascii") for s in seqs]
     ref = integer_batch_ref(text, encoding_type, "unknown")
@@ -342,8 +365,8 @@ def test_lookup_reports_isa_and_checks_arguments():
     with pytest.raises(ValueError, match="256 codes"):
         _integer_kernel.lookup_codes(np.zeros(3, np.uint8), np.zeros(10, np.int16), 0, True)
     with pytest.raises(ValueError, match="dtype must be"):
-        _integer_kernel.lookup_codes(np.zeros(3, np.uint8), np.zeros(256, np.int16), 0, True,
-                                     np.int16)
+        _integer_kernel.lookup_codes(
+            np.zeros(3, np.uint8), np.zeros(256, np.int16), 0, True, np.int16
+        )
     with pytest.raises(ValueError, match="< 255"):
-        _integer_kernel.lookup_codes(np.zeros(3, np.uint8), np.full(256, 255, np.int16),
-                                     0, True)
+        _integer_kernel.lookup_codes(np.zeros(3, np.uint8), np.full(256, 255, np.int16), 0, True)

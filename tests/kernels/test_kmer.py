@@ -51,8 +51,9 @@ def test_column_order_is_lexicographic_first_char_most_significant():
     assert names[0] == "AA" and names[1] == "AC" and names[4] == "CA" and names[15] == "TT"
     for j, kmer in enumerate(names):
         assert enc.encode(kmer)[j] == 1 and enc.encode(kmer).sum() == 1
-    assert list(dbp.KmerEncoder(k=1, encoding_type="protein").get_feature_names_out()) == \
-        list("ACDEFGHIKLMNPQRSTVWY")
+    assert list(dbp.KmerEncoder(k=1, encoding_type="protein").get_feature_names_out()) == list(
+        "ACDEFGHIKLMNPQRSTVWY"
+    )
 
 
 def test_batch_shape_and_empty():
@@ -118,9 +119,13 @@ def test_canonical_rna():
 
 
 def test_canonical_protein_is_rejected():
-    with pytest.raises(ValueError, match=re.escape(
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
             "canonical=True needs a 4-letter nucleotide alphabet (dna or rna); 'protein' "
-            "has no reverse complement")):
+            "has no reverse complement"
+        ),
+    ):
         dbp.KmerEncoder(k=2, canonical=True, encoding_type="protein").encode("ACD")
 
 
@@ -140,9 +145,12 @@ def test_protein_k5_is_the_largest_dense():
     out = dbp.KmerEncoder(k=5, encoding_type="protein").encode("YYYYYY")
     assert out.shape == (20**5,)
     assert out[20**5 - 1] == 2 and out.sum() == 2
-    with pytest.raises(ValueError, match=r"k=6 gives 20\*\*6 = 64,000,000 columns per row, "
-                                         r"too many for a dense array; use k <= 5 for "
-                                         r"alphabet 'protein'"):
+    with pytest.raises(
+        ValueError,
+        match=r"k=6 gives 20\*\*6 = 64,000,000 columns per row, "
+        r"too many for a dense array; use k <= 5 for "
+        r"alphabet 'protein'",
+    ):
         dbp.KmerEncoder(k=6, encoding_type="protein").encode("A")
 
 
@@ -154,19 +162,25 @@ def test_skip_drops_windows_with_n():
 
 
 def test_error_strategy_names_location():
-    msg = ("sequence 1 (of 2): invalid character 'N' at position 3 for alphabet 'dna' "
-           "(valid: ACGT); pass ambiguous_strategy='skip' to leave such windows uncounted")
+    msg = (
+        "sequence 1 (of 2): invalid character 'N' at position 3 for alphabet 'dna' "
+        "(valid: ACGT); pass ambiguous_strategy='skip' to leave such windows uncounted"
+    )
     with pytest.raises(ValueError, match=re.escape(msg)):
         dbp.KmerEncoder(k=3, ambiguous_strategy="error").encode_batch(["ACGT", "ACGNA"])
     # even a sequence shorter than k is checked
-    with pytest.raises(ValueError, match="sequence 0 \\(of 1\\): invalid character 'x' at "
-                                         "position 0"):
+    with pytest.raises(
+        ValueError, match="sequence 0 \\(of 1\\): invalid character 'x' at position 0"
+    ):
         dbp.KmerEncoder(k=5, ambiguous_strategy="error").encode("x")
 
 
 def test_parameter_errors():
-    with pytest.raises(ValueError, match=r"The 'k' parameter of KmerEncoder must be an int "
-                                         r"in the range \[1, inf\)\. Got 0 instead"):
+    with pytest.raises(
+        ValueError,
+        match=r"The 'k' parameter of KmerEncoder must be an int "
+        r"in the range \[1, inf\)\. Got 0 instead",
+    ):
         dbp.KmerEncoder(k=0).encode("A")
     with pytest.raises(ValueError, match="use k <= 12 for alphabet 'dna'"):
         dbp.KmerEncoder(k=13).encode("A")
@@ -204,8 +218,7 @@ def _countvectorizer_dense(seqs, k, symbols):
 @pytest.mark.parametrize("k", [1, 2, 3, 4, 5, 6])
 def test_counts_equal_countvectorizer(k):
     rng = np.random.default_rng(k)
-    seqs = ["".join(rng.choice(list("ACGT"), size=int(n)))
-            for n in rng.integers(k, 300, size=40)]
+    seqs = ["".join(rng.choice(list("ACGT"), size=int(n))) for n in rng.integers(k, 300, size=40)]
     ours = dbp.KmerEncoder(k=k, dtype=np.float64).encode_batch([s.lower() for s in seqs])
     np.testing.assert_array_equal(ours, _countvectorizer_dense(seqs, k, "ACGT"))
 
@@ -218,8 +231,10 @@ def test_protein_counts_equal_countvectorizer():
     np.testing.assert_array_equal(ours, _countvectorizer_dense(seqs, 3, "".join(aa)))
 
 
-@given(seqs=st.lists(sequences("dna", noise=False, max_size=30).filter(bool), min_size=1,
-                     max_size=6), k=st.integers(1, 4))
+@given(
+    seqs=st.lists(sequences("dna", noise=False, max_size=30).filter(bool), min_size=1, max_size=6),
+    k=st.integers(1, 4),
+)
 def test_property_countvectorizer(seqs, k):
     ours = dbp.KmerEncoder(k=k, dtype=np.float64).encode_batch(seqs)
     if not any(len(s) >= k for s in seqs):
@@ -275,8 +290,10 @@ def test_property_error_matches_reference(seqs, k):
     except ReferenceError as err:
         with pytest.raises(ValueError) as info:
             enc.encode_batch(seqs)
-        assert (f"sequence {err.index} (of {len(seqs)}): invalid character "
-                f"{err.char!r} at position {err.position} ") in str(info.value)
+        assert (
+            f"sequence {err.index} (of {len(seqs)}): invalid character "
+            f"{err.char!r} at position {err.position} "
+        ) in str(info.value)
     else:
         np.testing.assert_array_equal(enc.encode_batch(seqs), ref)
 
@@ -338,8 +355,12 @@ def test_custom_alphabets_take_the_general_and_4_letter_paths():
 
 # ------------------------------------------------------------------------- out=
 @pytest.mark.usefixtures("force_parallel")
-@given(seqs=batches("dna", max_batch=10), k=st.integers(1, 4),
-       canonical=st.booleans(), n_jobs=st.sampled_from([1, 2]))
+@given(
+    seqs=batches("dna", max_batch=10),
+    k=st.integers(1, 4),
+    canonical=st.booleans(),
+    n_jobs=st.sampled_from([1, 2]),
+)
 def test_property_out_overwrites_garbage_and_matches_fresh(seqs, k, canonical, n_jobs):
     enc = dbp.KmerEncoder(k=k, canonical=canonical, n_jobs=n_jobs)
     out = np.full((len(seqs), 4**k), 7.5, dtype=np.float32)  # stale content
@@ -380,7 +401,8 @@ def test_out_validation():
         dbp.KmerEncoder(k=2, sparse=True).encode_batch(["AC"], out=np.zeros((1, 16)))
     with pytest.raises(ValueError, match="compact"):
         dbp.KmerEncoder(k=2, canonical="compact").encode_batch(
-            ["AC"], out=np.zeros((1, 10), np.float32))
+            ["AC"], out=np.zeros((1, 10), np.float32)
+        )
 
 
 # ------------------------------------------------- canonical: the alphabet's complement
@@ -400,21 +422,28 @@ def test_canonical_uses_the_alphabets_complement():
     rc = reverse_complement(seq, complement=ATCG_COMP)
     np.testing.assert_array_equal(enc.encode(seq), enc.encode(rc))
     np.testing.assert_array_equal(
-        enc.encode(seq), kmer_ref(seq, 2, canonical=True, symbols="ATCG",
-                                  complement=ATCG_COMP))
+        enc.encode(seq), kmer_ref(seq, 2, canonical=True, symbols="ATCG", complement=ATCG_COMP)
+    )
 
 
 def test_canonical_rejects_only_what_it_cannot_fold():
     cycle = Alphabet("cyc", "ACGT", complement="CGTA")  # A->C->G->T->A
-    with pytest.raises(ValueError, match=re.escape(
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
             "canonical=True needs a complement that is an involution; alphabet 'cyc': "
             "complement 'CGTA' is not an involution: the complement of 'A' is 'C', but "
-            "the complement of 'C' is 'G', not 'A'")):
+            "the complement of 'C' is 'G', not 'A'"
+        ),
+    ):
         dbp.KmerEncoder(k=2, canonical=True, encoding_type=cycle).encode("AC")
     five = Alphabet("dna5", "ACGTN", complement="TGCAN")
-    with pytest.raises(ValueError, match=re.escape(
-            "canonical=True needs a 4-letter nucleotide alphabet (dna or rna); 'dna5' "
-            "has 5 symbols")):
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "canonical=True needs a 4-letter nucleotide alphabet (dna or rna); 'dna5' has 5 symbols"
+        ),
+    ):
         dbp.KmerEncoder(k=2, canonical=True, encoding_type=five).encode("AC")
     # a complement that is not a permutation of the symbols: Alphabet refuses it
     with pytest.raises(ValueError, match="complement must be a permutation of the symbols"):
@@ -435,11 +464,16 @@ def test_property_canonical_any_complement_matches_reference(data, k):
     symbols, complement = data.draw(complemented_alphabets())
     comp = dict(zip(symbols, complement))
     seqs = data.draw(st.lists(sequences_over(symbols), max_size=6))
-    enc = dbp.KmerEncoder(k=k, canonical=True, dtype=np.float64,
-                          encoding_type=Alphabet("rand", symbols, complement=complement))
+    enc = dbp.KmerEncoder(
+        k=k,
+        canonical=True,
+        dtype=np.float64,
+        encoding_type=Alphabet("rand", symbols, complement=complement),
+    )
     out = enc.encode_batch(seqs)
     np.testing.assert_array_equal(
-        out, kmer_batch_ref(seqs, k, canonical=True, symbols=symbols, complement=comp))
+        out, kmer_batch_ref(seqs, k, canonical=True, symbols=symbols, complement=comp)
+    )
     rc = [reverse_complement(s, complement=comp) for s in seqs]
     np.testing.assert_array_equal(enc.encode_batch(rc), out)
 
@@ -468,7 +502,8 @@ def test_float32_counts_past_2_pow_24_are_exact(n_jobs):
         assert out.dtype == np.float32 and out[1] == np.float32(n) and out.sum() == out[1]
     # AA x (n - 1) and TT x (n - 1), folded together, and one AT
     canon = dbp.KmerEncoder(k=2, canonical=True, n_jobs=n_jobs).encode(
-        "A" * 10_000_001 + "T" * 10_000_001)
+        "A" * 10_000_001 + "T" * 10_000_001
+    )
     assert canon[kmer_index("AA")] == 20_000_000 and canon.sum() == 20_000_001
     out = dbp.KmerEncoder(k=1, n_jobs=n_jobs, dtype=np.int64).encode("G" * 40_000_001)
     assert out.tolist() == [0, 0, 40_000_001, 0]
@@ -492,8 +527,10 @@ def test_integer_accumulators_of_long_float32_rows(exact_limits, u32_windows, ca
     exact counts."""
     exact_limits(1_000, u32_windows)
     rng = np.random.default_rng(7)
-    seqs = ["".join(rng.choice(list("ACGTN"), size=n, p=[0.24] * 4 + [0.04]))
-            for n in (0, 50, 999, 1_003, 4_000, 6_003, 140_000)]
+    seqs = [
+        "".join(rng.choice(list("ACGTN"), size=n, p=[0.24] * 4 + [0.04]))
+        for n in (0, 50, 999, 1_003, 4_000, 6_003, 140_000)
+    ]
     for k in (1, 3):
         ref = kmer_batch_ref(seqs, k)
         if canonical:  # fold the plain counts (quicker than the canonical reference)

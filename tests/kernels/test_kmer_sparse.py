@@ -122,32 +122,44 @@ def test_sparse_protein_k14_and_limit():
         ref = counter_ref(s, 14, "ACDEFGHIKLMNPQRSTVWY")
         got = {int(j): int(v) for j, v in zip(X[i].indices, X[i].data)}
         assert got == {code_of(w, "ACDEFGHIKLMNPQRSTVWY"): n for w, n in ref.items()}
-    with pytest.raises(ValueError, match=re.escape(
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
             "k=15 gives 20**15 columns, more than a 64-bit column index holds; use k <= 14 "
-            "for alphabet 'protein'")):
+            "for alphabet 'protein'"
+        ),
+    ):
         dbp.KmerEncoder(k=15, encoding_type="protein", sparse=True).transform(["A"])
     with pytest.raises(ValueError, match="use k <= 31 for alphabet 'dna'"):
         dbp.KmerEncoder(k=32, sparse=True).transform(["A"])
 
 
 def test_dense_limit_message_points_to_sparse():
-    with pytest.raises(ValueError, match=re.escape(
-            "too many for a dense array; use k <= 12 for alphabet 'dna', or sparse=True "
-            "(k <= 31)")):
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "too many for a dense array; use k <= 12 for alphabet 'dna', or sparse=True (k <= 31)"
+        ),
+    ):
         dbp.KmerEncoder(k=13).transform(["ACGT"])
 
 
 def test_sparse_error_strategy_names_location():
-    msg = ("sequence 1 (of 2): invalid character 'N' at position 3 for alphabet 'dna' "
-           "(valid: ACGT); pass ambiguous_strategy='skip' to leave such windows uncounted")
+    msg = (
+        "sequence 1 (of 2): invalid character 'N' at position 3 for alphabet 'dna' "
+        "(valid: ACGT); pass ambiguous_strategy='skip' to leave such windows uncounted"
+    )
     enc = dbp.KmerEncoder(k=21, sparse=True, ambiguous_strategy="error")
     with pytest.raises(ValueError, match=re.escape(msg)):
         enc.transform(["ACGT", "ACGNA"])
 
 
 @settings(max_examples=40)
-@given(batches("dna", max_len=60, max_batch=6), st.integers(1, 31),
-       st.sampled_from([False, True, "compact"]))
+@given(
+    batches("dna", max_len=60, max_batch=6),
+    st.integers(1, 31),
+    st.sampled_from([False, True, "compact"]),
+)
 def test_sparse_property_matches_counter(seqs, k, canonical):
     enc = dbp.KmerEncoder(k=k, canonical=canonical, sparse=True)
     X = enc.transform(seqs)
@@ -186,8 +198,7 @@ def test_canonical_rank_matches_enumeration(k):
     # rank(c) = number of canonical codes below c, for every c
     np.testing.assert_array_equal(ranks, np.searchsorted(canon, np.arange(4**k)))
     back = np.empty(canon.size, dtype=np.uint64)
-    _kmer_sparse.canonical_unrank(np.arange(canon.size, dtype=np.uint64), k, DNA_COMP,
-                                  back)
+    _kmer_sparse.canonical_unrank(np.arange(canon.size, dtype=np.uint64), k, DNA_COMP, back)
     np.testing.assert_array_equal(back, canon)
 
 
@@ -237,16 +248,16 @@ def test_spectrum_equals_counter_with_chunks_and_pieces(monkeypatch):
         ref: Counter = Counter()
         for s in seqs:
             ref.update(counter_ref(s, k, canonical=canonical))
-        spec = dbp.kmer_spectrum(iter(seqs), k, canonical=canonical, chunk_bases=500,
-                                 n_jobs=2)
+        spec = dbp.kmer_spectrum(iter(seqs), k, canonical=canonical, chunk_bases=500, n_jobs=2)
         assert spec.to_dict() == dict(ref)
         assert np.all(np.diff(spec.codes.astype(np.float64)) > 0) or len(spec) < 2
         assert spec.total == sum(ref.values())
 
 
 @settings(max_examples=40)
-@given(batches("dna", max_len=80, max_batch=8), st.integers(1, 31), st.booleans(),
-       st.integers(1, 200))
+@given(
+    batches("dna", max_len=80, max_batch=8), st.integers(1, 31), st.booleans(), st.integers(1, 200)
+)
 def test_spectrum_property(seqs, k, canonical, chunk):
     ref: Counter = Counter()
     for s in seqs:
@@ -266,7 +277,8 @@ def test_spectrum_of_sequences_shorter_than_k(seqs):
         ref.update(counter_ref(s, 3))
     assert dbp.kmer_spectrum(seqs, 3).to_dict() == dict(ref)
     assert dbp.kmer_spectrum(seqs, 3, canonical=True).to_dict() == dict(
-        sum((counter_ref(s, 3, canonical=True) for s in seqs), Counter()))
+        sum((counter_ref(s, 3, canonical=True) for s in seqs), Counter())
+    )
 
 
 def test_spectrum_one_and_two_threads_identical():
@@ -281,8 +293,9 @@ def test_count_codes_drops_skipped_and_sorts():
     rng = np.random.default_rng(0)
     keys = rng.integers(0, 2**20, 300_000).astype(np.uint64)
     keys[::7] = np.uint64(_kmer_sparse.SKIPPED)
-    ref_codes, ref_counts = np.unique(keys[keys != np.uint64(_kmer_sparse.SKIPPED)],
-                                      return_counts=True)
+    ref_codes, ref_counts = np.unique(
+        keys[keys != np.uint64(_kmer_sparse.SKIPPED)], return_counts=True
+    )
     work = keys.copy()
     scratch = np.empty_like(work)
     out_k = np.empty_like(work)
@@ -319,8 +332,7 @@ def test_property_sparse_and_spectrum_any_complement(data, k):
     comp = dict(zip(symbols, complement))
     alpha = Alphabet("rand", symbols, complement=complement)
     seqs = data.draw(st.lists(sequences_over(symbols), min_size=1, max_size=6))
-    refs = [kmer_counts_ref(s, k, canonical=True, symbols=symbols, complement=comp)
-            for s in seqs]
+    refs = [kmer_counts_ref(s, k, canonical=True, symbols=symbols, complement=comp) for s in seqs]
     rc = [reverse_complement(s, complement=comp) for s in seqs]
     for canonical in (True, "compact"):
         enc = dbp.KmerEncoder(k=k, canonical=canonical, sparse=True, encoding_type=alpha)
@@ -335,8 +347,7 @@ def test_property_sparse_and_spectrum_any_complement(data, k):
         total.update(ref)
     spec = dbp.kmer_spectrum(seqs, k, canonical=True, encoding_type=alpha)
     assert spec.to_dict() == dict(total)
-    assert dbp.kmer_spectrum(rc, k, canonical=True, encoding_type=alpha).to_dict() == \
-        dict(total)
+    assert dbp.kmer_spectrum(rc, k, canonical=True, encoding_type=alpha).to_dict() == dict(total)
 
 
 # ------------------------------------------------------------ exact big counts
@@ -346,8 +357,7 @@ def test_sparse_float32_counts_past_2_pow_24_are_exact():
     counts long rows in the row kernel; "skip" in the spectrum counter)."""
     n = 2**24 + 2
     for strategy in ("error", "skip"):
-        X = dbp.KmerEncoder(k=1, sparse=True, ambiguous_strategy=strategy).encode(
-            "A" * n + "C")
+        X = dbp.KmerEncoder(k=1, sparse=True, ambiguous_strategy=strategy).encode("A" * n + "C")
         assert X.data.dtype == np.float32 and X.data.tolist() == [n, 1]
 
 
@@ -357,8 +367,9 @@ def test_sparse_compact_and_spectrum_count_4e7_exactly():
     seq = "A" * 40_000_000
     for strategy in ("skip", "error"):
         for canonical in (False, True, "compact"):
-            enc = dbp.KmerEncoder(k=1, sparse=True, canonical=canonical,
-                                  ambiguous_strategy=strategy)
+            enc = dbp.KmerEncoder(
+                k=1, sparse=True, canonical=canonical, ambiguous_strategy=strategy
+            )
             assert enc.encode(seq).data.tolist() == [4e7]
         dense = dbp.KmerEncoder(k=1, canonical="compact", ambiguous_strategy=strategy)
         assert dense.encode(seq).tolist() == [4e7, 0]

@@ -171,11 +171,17 @@ def test_error_names_sequence_position_character_alphabet():
     )
     with pytest.raises(ValueError, match=re.escape(msg)):
         enc.encode_batch(["ACGT", "ACNT", "XXXX"])
-    with pytest.raises(ValueError, match=r"sequence 0 \(of 1\): invalid character 'u' "
-                                         r"at position 3"):
+    with pytest.raises(
+        ValueError,
+        match=r"sequence 0 \(of 1\): invalid character 'u' "
+        r"at position 3",
+    ):
         enc.encode("acgu")
-    with pytest.raises(ValueError, match=r"invalid character 'B' at position 0 for "
-                                         r"alphabet 'protein' \(valid: ACDEFGHIKLMNPQRSTVWY\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"invalid character 'B' at position 0 for "
+        r"alphabet 'protein' \(valid: ACDEFGHIKLMNPQRSTVWY\)",
+    ):
         dbp.OneHotEncoder("protein", "error").encode("BAC")
 
 
@@ -217,8 +223,9 @@ def test_uint8_rejects_fractional_strategies():
 
 
 def test_unsupported_dtype_message():
-    with pytest.raises(ValueError, match="OneHotEncoder dtype must be one of float32, "
-                                         "float16, float64, uint8; got"):
+    with pytest.raises(
+        ValueError, match="OneHotEncoder dtype must be one of float32, float16, float64, uint8; got"
+    ):
         dbp.OneHotEncoder(dtype=np.int32).encode("A")
 
 
@@ -302,8 +309,11 @@ def test_out_parameter_with_channels_first_and_flatten():
 
 def test_out_parameter_validation():
     enc = dbp.OneHotEncoder("dna")
-    with pytest.raises(ValueError, match=r"out has shape \(2, 3, 4\) and dtype float32; "
-                                         r"this batch needs shape \(2, 4, 4\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"out has shape \(2, 3, 4\) and dtype float32; "
+        r"this batch needs shape \(2, 4, 4\)",
+    ):
         enc.encode_batch(["ACGT", "A"], out=np.empty((2, 3, 4), np.float32))
     with pytest.raises(ValueError, match="dtype float64; this batch needs shape"):
         enc.encode_batch(["ACGT", "A"], out=np.empty((2, 4, 4), np.float64))
@@ -322,8 +332,9 @@ def test_kernel_records_first_bad_position_per_sequence():
     out = np.zeros((3, 4, 4), np.float32)
     status = np.full(3, -1, np.int64)
     table = np.zeros((256, 4), np.float32)
-    _onehot.onehot_batch(packed.ptrs, packed.lens, dbp.DNA.codes, table,
-                         np.float32(1), out, False, 2, 0, status, 2)
+    _onehot.onehot_batch(
+        packed.ptrs, packed.lens, dbp.DNA.codes, table, np.float32(1), out, False, 2, 0, status, 2
+    )
     assert status.tolist() == [-1, 1, 0]
 
 
@@ -350,8 +361,19 @@ def test_kernel_refuses_a_table_that_does_not_match_the_output(case):
     else:
         codes = codes[:255]
     with pytest.raises(ValueError, match=r"onehot_batch: table has shape"):
-        _onehot.onehot_batch(packed.ptrs, packed.lens, codes, table, np.float32(1), out,
-                             channels_first, 0, 0, status, 2)
+        _onehot.onehot_batch(
+            packed.ptrs,
+            packed.lens,
+            codes,
+            table,
+            np.float32(1),
+            out,
+            channels_first,
+            0,
+            0,
+            status,
+            2,
+        )
     assert not out.any()
 
 
@@ -382,14 +404,19 @@ def test_property_error_strategy_matches_reference(seqs, data):
     except ReferenceError as err:
         with pytest.raises(ValueError) as info:
             enc.encode_batch(seqs)
-        assert (f"sequence {err.index} (of {len(seqs)}): invalid character "
-                f"{err.char!r} at position {err.position} ") in str(info.value)
+        assert (
+            f"sequence {err.index} (of {len(seqs)}): invalid character "
+            f"{err.char!r} at position {err.position} "
+        ) in str(info.value)
     else:
         np.testing.assert_array_equal(enc.encode_batch(seqs), ref)
 
 
-@given(seqs=batches("dna"), strategy=st.sampled_from(TABLE_STRATEGIES),
-       max_length=st.none() | st.integers(0, 45))
+@given(
+    seqs=batches("dna"),
+    strategy=st.sampled_from(TABLE_STRATEGIES),
+    max_length=st.none() | st.integers(0, 45),
+)
 def test_property_batch_equals_each_alone(seqs, strategy, max_length):
     enc = dbp.OneHotEncoder("dna", strategy, max_length=max_length)
     batch = enc.encode_batch(seqs)
@@ -401,8 +428,11 @@ def test_property_batch_equals_each_alone(seqs, strategy, max_length):
 
 
 @pytest.mark.usefixtures("force_parallel")
-@given(seqs=batches("dna", max_batch=12), strategy=st.sampled_from(TABLE_STRATEGIES + ["random"]),
-       channels_first=st.booleans())
+@given(
+    seqs=batches("dna", max_batch=12),
+    strategy=st.sampled_from(TABLE_STRATEGIES + ["random"]),
+    channels_first=st.booleans(),
+)
 def test_property_one_thread_equals_two(seqs, strategy, channels_first):
     kw = dict(seed=11, channels_first=channels_first)
     one = dbp.OneHotEncoder("dna", strategy, n_jobs=1, **kw).encode_batch(seqs)
@@ -425,8 +455,9 @@ def test_large_batch_multithreaded_without_patch():
     from deepbiop.encoders._base import _MIN_BASES_PER_THREAD
 
     rng = np.random.default_rng(0)
-    seqs = ["".join(rng.choice(list("ACGTNa"), size=int(n)))
-            for n in rng.integers(0, 1500, size=120)]
+    seqs = [
+        "".join(rng.choice(list("ACGTNa"), size=int(n))) for n in rng.integers(0, 1500, size=120)
+    ]
     seqs += ["ACGTN" * (_MIN_BASES_PER_THREAD // 5 + 1)] * 2
     assert sum(map(len, seqs)) > 2 * _MIN_BASES_PER_THREAD
     one = dbp.OneHotEncoder("dna", "uniform", n_jobs=1).encode_batch(seqs)
@@ -435,7 +466,8 @@ def test_large_batch_multithreaded_without_patch():
     for i in range(0, 120, 17):
         n = len(seqs[i])
         np.testing.assert_array_equal(
-            one[i, :n], onehot_ref(seqs[i], "dna", "uniform").astype(np.float32))
+            one[i, :n], onehot_ref(seqs[i], "dna", "uniform").astype(np.float32)
+        )
         np.testing.assert_array_equal(one[i, n:], 0)
 
 
@@ -449,8 +481,9 @@ def test_alphabet_sizes_match_reference_table():
 def test_random_writes_a_one_in_every_dtype(dtype, encoding_type):
     seq = "ACXXXXXXXXXXXXXX-."
     for channels_first in (False, True):
-        out = dbp.OneHotEncoder(encoding_type, "random", seed=1, dtype=dtype,
-                                channels_first=channels_first).encode_batch([seq, "A"])
+        out = dbp.OneHotEncoder(
+            encoding_type, "random", seed=1, dtype=dtype, channels_first=channels_first
+        ).encode_batch([seq, "A"])
         rows = out.transpose(0, 2, 1) if channels_first else out
         np.testing.assert_array_equal(rows[0].astype(np.float64).sum(axis=1), 1.0)
         np.testing.assert_array_equal(rows[1, 1:], 0)  # padding stays zero

@@ -127,14 +127,16 @@ report([parent["helpers"] >= 1, res])
 
 
 @needs_pool
-@pytest.mark.skipif(_config.sanitizer_enabled(),
-                    reason="fork with live threads under ASan can deadlock its allocator")
+@pytest.mark.skipif(
+    _config.sanitizer_enabled(),
+    reason="fork with live threads under ASan can deadlock its allocator",
+)
 def test_forked_child_starts_its_own_helpers():
     """After fork the child's pool starts empty (its counters too) and grows
     its own helpers, which then take chunks: children keep their threads."""
     res = run_child(_FORK, timeout=120)
     res.check()
-    (parent_ok, children), = res.reports
+    ((parent_ok, children),) = res.reports
     assert parent_ok
     for ok, helpers, jobs, helped in children:
         assert ok and helpers >= 1 and jobs == 20
@@ -169,9 +171,9 @@ def test_default_threads_inside_dataloader_workers():
     pytest.importorskip("torch")
     res = run_child(_WORKER, timeout=180, mem_gib=None)
     res.check()
-    (main, got, limited), = res.reports
+    ((main, got, limited),) = res.reports
     assert main == _config_default_outside_torch()
-    assert got == [[1, 2], [1, 2]]   # None -> 1 in a worker; an explicit 2 stays 2
+    assert got == [[1, 2], [1, 2]]  # None -> 1 in a worker; an explicit 2 stays 2
     assert limited == 1
 
 
@@ -194,9 +196,9 @@ def test_contended_pool_runs_small_jobs_serially():
     """The per-call decision: after a join waited long for a preempted helper
     (set here through the test hook), a job whose measured serial cost is far
     below that wait runs on the caller alone; with no penalty it gets threads."""
-    _pool.probe(100_000, 64, 2)                  # the probe body's cost is known
+    _pool.probe(100_000, 64, 2)  # the probe body's cost is known
     try:
-        _pool._set_penalty(10**9)                # one second of waiting, just now
+        _pool._set_penalty(10**9)  # one second of waiting, just now
         before = _pool.pool_stats()
         values, workers, used = _pool.probe(100_000, 64, 2)
         after = _pool.pool_stats()
@@ -224,9 +226,13 @@ def test_encoders_stay_right_when_the_decision_flips():
         outs = []
         for pen in (10**9, 0):
             _pool._set_penalty(pen)
-            outs.append((dbp.IntegerEncoder("dna", "unknown", n_jobs=2).encode_batch(seqs),
-                         dbp.KmerEncoder(k=4, n_jobs=2).fit(seqs[:1]).transform(seqs),
-                         dbp.OneHotEncoder("dna", "skip", n_jobs=2).encode_batch(seqs)))
+            outs.append(
+                (
+                    dbp.IntegerEncoder("dna", "unknown", n_jobs=2).encode_batch(seqs),
+                    dbp.KmerEncoder(k=4, n_jobs=2).fit(seqs[:1]).transform(seqs),
+                    dbp.OneHotEncoder("dna", "skip", n_jobs=2).encode_batch(seqs),
+                )
+            )
     finally:
         _pool._set_penalty(0)
         base._MIN_BASES_PER_THREAD = old

@@ -36,13 +36,13 @@ def ref_content(seq, vocab):
     elif not vocab.greedy:
         step = vocab.stride or 1
         for p in range(0, len(s) - k + 1, step):
-            piece = s[p:p + k]
+            piece = s[p : p + k]
             ids.append(index[piece] if is_kmer(piece) else unk)
             offs.append((p, p + k))
     else:
         p = 0
         while p < len(s):
-            piece = s[p:p + k]
+            piece = s[p : p + k]
             if is_kmer(piece):
                 ids.append(index[piece])
                 offs.append((p, p + k))
@@ -63,8 +63,12 @@ def ref_batch(seqs, vocab, *, cls, sep, max_length, padding, side):
         if max_length is not None:
             ids, offs = ids[: max_length - n_spec], offs[: max_length - n_spec]
         r_ids = ([cls] if cls is not None else []) + ids + ([sep] if sep is not None else [])
-        r_spec = ([1] if cls is not None else []) + [0] * len(ids) + ([1] if sep is not None else [])
-        r_offs = ([(0, 0)] if cls is not None else []) + offs + ([(0, 0)] if sep is not None else [])
+        r_spec = (
+            ([1] if cls is not None else []) + [0] * len(ids) + ([1] if sep is not None else [])
+        )
+        r_offs = (
+            ([(0, 0)] if cls is not None else []) + offs + ([(0, 0)] if sep is not None else [])
+        )
         rows.append((r_ids, r_spec, r_offs))
     if padding == "max_length" and max_length is not None:
         L = max_length
@@ -75,7 +79,11 @@ def ref_batch(seqs, vocab, *, cls, sep, max_length, padding, side):
         n_pad = L - len(r_ids)
         padded = [
             (([pad] * n_pad + r_ids) if side == "left" else (r_ids + [pad] * n_pad)),
-            (([0] * n_pad + [1] * len(r_ids)) if side == "left" else ([1] * len(r_ids) + [0] * n_pad)),
+            (
+                ([0] * n_pad + [1] * len(r_ids))
+                if side == "left"
+                else ([1] * len(r_ids) + [0] * n_pad)
+            ),
             (([1] * n_pad + r_spec) if side == "left" else (r_spec + [1] * n_pad)),
             (([(0, 0)] * n_pad + r_offs) if side == "left" else (r_offs + [(0, 0)] * n_pad)),
         ]
@@ -112,13 +120,20 @@ def make(scheme, **params):
 
 def check_against_reference(enc, seqs, *, add_cls, add_sep, max_length, padding, side):
     v = enc.vocab
-    out = enc(seqs, add_cls=add_cls, add_sep=add_sep, max_length=max_length,
-              padding=padding, return_special_tokens_mask=True,
-              return_offsets_mapping=True)
+    out = enc(
+        seqs,
+        add_cls=add_cls,
+        add_sep=add_sep,
+        max_length=max_length,
+        padding=padding,
+        return_special_tokens_mask=True,
+        return_offsets_mapping=True,
+    )
     cls = v.id_of("cls") if add_cls else None
     sep = v.id_of("sep") if add_sep else None
-    ids, mask, spec, offs = ref_batch(seqs, v, cls=cls, sep=sep, max_length=max_length,
-                                      padding=padding, side=side)
+    ids, mask, spec, offs = ref_batch(
+        seqs, v, cls=cls, sep=sep, max_length=max_length, padding=padding, side=side
+    )
     np.testing.assert_array_equal(out["input_ids"], ids)
     np.testing.assert_array_equal(out["attention_mask"], mask)
     np.testing.assert_array_equal(out["special_tokens_mask"], spec)
@@ -139,16 +154,30 @@ def check_against_reference(enc, seqs, *, add_cls, add_sep, max_length, padding,
 )
 def test_kernel_matches_reference(scheme, seqs, add_cls, add_sep, max_length, padding, side):
     enc = make(scheme, padding_side=side)
-    check_against_reference(enc, seqs, add_cls=add_cls, add_sep=add_sep,
-                            max_length=max_length, padding=padding, side=side)
+    check_against_reference(
+        enc,
+        seqs,
+        add_cls=add_cls,
+        add_sep=add_sep,
+        max_length=max_length,
+        padding=padding,
+        side=side,
+    )
 
 
 @settings(max_examples=15)
 @given(seqs=batches("protein", max_len=30, max_batch=6), max_length=st.integers(2, 12))
 def test_protein_matches_reference(seqs, max_length):
     enc = make("protein-k1")
-    check_against_reference(enc, seqs, add_cls=True, add_sep=True, max_length=max_length,
-                            padding="longest", side="right")
+    check_against_reference(
+        enc,
+        seqs,
+        add_cls=True,
+        add_sep=True,
+        max_length=max_length,
+        padding="longest",
+        side="right",
+    )
 
 
 @settings(max_examples=20)
@@ -164,8 +193,12 @@ def test_one_and_two_threads_identical(force_parallel, scheme, seqs):
 
 
 @settings(max_examples=25)
-@given(scheme=st.sampled_from(sorted(SCHEMES)), seqs=batches("dna", max_len=40, max_batch=5),
-       max_length=st.integers(4, 12), overlap=st.integers(0, 1))
+@given(
+    scheme=st.sampled_from(sorted(SCHEMES)),
+    seqs=batches("dna", max_len=40, max_batch=5),
+    max_length=st.integers(4, 12),
+    overlap=st.integers(0, 1),
+)
 def test_windows_cover_every_token(scheme, seqs, max_length, overlap):
     """Each window equals the reference tokens of its base span, and the
     windows of a sequence together hold all of its tokens in order."""
@@ -184,7 +217,7 @@ def test_windows_cover_every_token(scheme, seqs, max_length, overlap):
             window_ids, _ = ref_content(seq[start:end], v)
             assert len(window_ids) <= cap
             real = w["input_ids"][r][w["attention_mask"][r] == 1]
-            content = real[int(v.add_cls):len(real) - int(v.add_sep)]
+            content = real[int(v.add_cls) : len(real) - int(v.add_sep)]
             assert content.tolist() == window_ids
             got.extend(window_ids if j == 0 else window_ids[overlap:])
         assert got == full
@@ -212,8 +245,11 @@ def test_kmer_vocabulary_layout_is_lexicographic():
 
 def test_unknown_character_error_names_position():
     enc = TransformerEncoder(ambiguous_strategy="error")
-    with pytest.raises(ValueError, match=r"sequence 1 \(of 2\): character 'N' at position 2 "
-                                         r"has no token in vocabulary 'deepbiop-dna'"):
+    with pytest.raises(
+        ValueError,
+        match=r"sequence 1 \(of 2\): character 'N' at position 2 "
+        r"has no token in vocabulary 'deepbiop-dna'",
+    ):
         enc.encode_batch(["ACGT", "ACNT"])
     # N has a token of its own in the Nucleotide Transformer vocabulary
     nt = TransformerEncoder.from_preset("nucleotide-transformer", ambiguous_strategy="error")

@@ -29,8 +29,7 @@ def _symbols_sorted(encoding_type: str) -> bool:
 
 # ----------------------------------------------------------------- one-hot
 def onehot_expected(p: dict, seqs: list, single: bool = False) -> np.ndarray:
-    ref = onehot_batch_ref(seqs, p["encoding_type"], p["ambiguous_strategy"],
-                           p.get("max_length"))
+    ref = onehot_batch_ref(seqs, p["encoding_type"], p["ambiguous_strategy"], p.get("max_length"))
     if p.get("channels_first"):
         ref = ref.transpose(0, 2, 1)
     if p.get("flatten"):
@@ -41,8 +40,13 @@ def onehot_expected(p: dict, seqs: list, single: bool = False) -> np.ndarray:
 
 # ----------------------------------------------------------------- integer
 def integer_expected(p: dict, seqs: list, single: bool = False) -> np.ndarray:
-    ref = integer_batch_ref(seqs, p["encoding_type"], p["ambiguous_strategy"],
-                            p.get("pad_value", -1), p.get("max_length"))
+    ref = integer_batch_ref(
+        seqs,
+        p["encoding_type"],
+        p["ambiguous_strategy"],
+        p.get("pad_value", -1),
+        p.get("max_length"),
+    )
     ref = ref.astype(np.dtype(p.get("dtype", np.float32)))
     return ref[0] if single else ref
 
@@ -118,8 +122,9 @@ def tokens_expected(p: dict, seqs: list, single: bool = False) -> tuple[np.ndarr
 def spectrum_expected(p: dict, seqs: list) -> dict:
     total: dict[str, int] = {}
     for i, s in enumerate(seqs):
-        for kmer, n in kmer_counts_ref(s, p["k"], p["encoding_type"],
-                                       p.get("canonical", False), index=i).items():
+        for kmer, n in kmer_counts_ref(
+            s, p["k"], p["encoding_type"], p.get("canonical", False), index=i
+        ).items():
             total[kmer] = total.get(kmer, 0) + n
     return total
 
@@ -137,9 +142,12 @@ def compare(got: Any, expected: Any, *, rtol: float = 0.0) -> None:
         np.testing.assert_array_equal(got, expected)
 
 
-def outcome(call: Callable[[], Any], expect: Callable[[], Any],
-            refusal: Refusal | None = None,
-            check: Callable[[Any, Any], None] = compare) -> None:
+def outcome(
+    call: Callable[[], Any],
+    expect: Callable[[], Any],
+    refusal: Refusal | None = None,
+    check: Callable[[Any, Any], None] = compare,
+) -> None:
     """Assert that ``call()`` returns what ``expect()`` gives, or raises what
     the input's ``refusal`` (or the reference's ReferenceError) says."""
     if refusal is None:
@@ -151,12 +159,12 @@ def outcome(call: Callable[[], Any], expect: Callable[[], Any],
         got = call()
     except Exception as exc:  # noqa: BLE001 - every exception is judged here
         if refusal is None:
-            raise AssertionError(
-                f"valid input raised {type(exc).__name__}: {exc}") from exc
+            raise AssertionError(f"valid input raised {type(exc).__name__}: {exc}") from exc
         refusal.check(exc)
         return
     if refusal is not None:
         raise AssertionError(
             f"expected {[t.__name__ for t in refusal.types]} naming sequence "
-            f"{refusal.index}, got a result: {got!r}"[:2000])
+            f"{refusal.index}, got a result: {got!r}"[:2000]
+        )
     check(got, expected)

@@ -36,8 +36,14 @@ def as_matrix(seqs: list, width: int | None = None) -> tuple[np.ndarray, np.ndar
     return mat, np.minimum(lens, W)
 
 
-def integer_codes(seqs: list, encoding_type: str = "dna", *, unknown: bool = True,
-                  pad_value: float = -1, max_length: int | None = None) -> np.ndarray:
+def integer_codes(
+    seqs: list,
+    encoding_type: str = "dna",
+    *,
+    unknown: bool = True,
+    pad_value: float = -1,
+    max_length: int | None = None,
+) -> np.ndarray:
     """(B, L) float64 codes: alphabet index, A for other characters
     (``unknown``), ``pad_value`` after each end."""
     mat, lens = as_matrix(seqs, max_length)
@@ -50,8 +56,9 @@ def integer_codes(seqs: list, encoding_type: str = "dna", *, unknown: bool = Tru
     return codes
 
 
-def onehot(seqs: list, encoding_type: str = "dna", *, max_length: int | None = None,
-           dtype=np.float64) -> np.ndarray:
+def onehot(
+    seqs: list, encoding_type: str = "dna", *, max_length: int | None = None, dtype=np.float64
+) -> np.ndarray:
     """(B, L, A) one-hot rows, zero rows for other characters and padding."""
     A = len(ALPHABETS[encoding_type])
     codes = integer_codes(seqs, encoding_type, pad_value=A, max_length=max_length)

@@ -121,7 +121,10 @@ ELEMENT_KINDS: dict[str, Callable[[bytes], tuple[Any, bytes]]] = {
     "uint8_readonly": lambda b: (_readonly(np.frombuffer(b, dtype=np.uint8)), b),
     "uint8_column_of_2d": lambda b: (
         np.frombuffer(_interleave(b), dtype=np.uint8).reshape(-1, 2)[:, 0]
-        if b else np.empty(0, np.uint8), b),
+        if b
+        else np.empty(0, np.uint8),
+        b,
+    ),
 }
 
 #: kinds whose content may hold any byte (str must stay ASCII)
@@ -132,7 +135,7 @@ TEXT_KINDS = [k for k in ELEMENT_KINDS if k.startswith(("str", "np_str_"))]
 NON_ASCII = {
     "latin1": "\u00e9",
     "bmp": "\u20ac",
-    "astral": "\U0001F600",
+    "astral": "\U0001f600",
     "lone_surrogate": "\ud800",
 }
 
@@ -150,17 +153,21 @@ class Refusal:
         import re
 
         assert isinstance(exc, self.types), (
-            f"expected {[t.__name__ for t in self.types]}, got {type(exc).__name__}: {exc}")
+            f"expected {[t.__name__ for t in self.types]}, got {type(exc).__name__}: {exc}"
+        )
         msg = str(exc)
         if self.index is not None:
             assert re.search(rf"\bsequence {self.index}\b", msg), (
-                f"the message does not name sequence {self.index}: {msg!r}")
+                f"the message does not name sequence {self.index}: {msg!r}"
+            )
         if self.position is not None:
             assert re.search(rf"\bposition {self.position}\b", msg), (
-                f"the message does not name position {self.position}: {msg!r}")
+                f"the message does not name position {self.position}: {msg!r}"
+            )
         if self.char is not None:
             assert repr(self.char) in msg or self.char in msg, (
-                f"the message does not show the character {self.char!r}: {msg!r}")
+                f"the message does not show the character {self.char!r}: {msg!r}"
+            )
 
 
 def _released():
@@ -176,12 +183,14 @@ def _bad_non_ascii(width: str, subclass: bool = False):
         s = text[:pos] + ch + text[pos:]
         obj = LyingStr(s) if subclass else s
         return obj, Refusal((ValueError,), -1, pos, ch)
+
     return make
 
 
 def _bad_fixed(obj_factory, types=(TypeError,)):
     def make(text: str, cut: int):
         return obj_factory(), Refusal(types, -1)
+
     return make
 
 
@@ -259,22 +268,30 @@ CONTAINERS: dict[str, tuple[Callable[[list], Any], Callable[[list], bool]]] = {
     "map": (lambda items: map(lambda x: x, items), lambda kinds: True),
     "np_object": (_np_object, lambda kinds: True),
     "np_object_column": (_np_column, lambda kinds: True),
-    "np_S": (lambda items: np.array([bytes(x) for x in items], dtype="S"),
-             lambda kinds: all(k in ("bytes", "np_bytes_") for k in kinds)),
-    "np_S_strided": (lambda items: np.array([bytes(x) for x in items for _ in (0, 1)],
-                                            dtype="S")[::2],
-                     lambda kinds: all(k in ("bytes", "np_bytes_") for k in kinds)),
-    "np_U": (lambda items: np.array([str(x) if type(x) is str else str.__str__(x)
-                                     for x in items], dtype="U"),
-             lambda kinds: all(k in ("str", "np_str_") for k in kinds)),
+    "np_S": (
+        lambda items: np.array([bytes(x) for x in items], dtype="S"),
+        lambda kinds: all(k in ("bytes", "np_bytes_") for k in kinds),
+    ),
+    "np_S_strided": (
+        lambda items: np.array([bytes(x) for x in items for _ in (0, 1)], dtype="S")[::2],
+        lambda kinds: all(k in ("bytes", "np_bytes_") for k in kinds),
+    ),
+    "np_U": (
+        lambda items: np.array(
+            [str(x) if type(x) is str else str.__str__(x) for x in items], dtype="U"
+        ),
+        lambda kinds: all(k in ("str", "np_str_") for k in kinds),
+    ),
     "pandas_series": (_pandas_series, lambda kinds: True),
     "pandas_frame": (_pandas_frame, lambda kinds: True),
-    "polars_series": (_polars_series,
-                      lambda kinds: all(k == "str" for k in kinds)
-                      or all(k == "bytes" for k in kinds)),
-    "polars_frame": (_polars_frame,
-                     lambda kinds: all(k == "str" for k in kinds)
-                     or all(k == "bytes" for k in kinds)),
+    "polars_series": (
+        _polars_series,
+        lambda kinds: all(k == "str" for k in kinds) or all(k == "bytes" for k in kinds),
+    ),
+    "polars_frame": (
+        _polars_frame,
+        lambda kinds: all(k == "str" for k in kinds) or all(k == "bytes" for k in kinds),
+    ),
 }
 
 
@@ -287,8 +304,10 @@ class Case:
     container: str = "single"
 
     def __repr__(self) -> str:  # hypothesis prints this on failure
-        return (f"Case(container={self.container!r}, kinds={self.kinds!r}, "
-                f"seqs={self.seqs!r}, refusal={self.refusal!r})")
+        return (
+            f"Case(container={self.container!r}, kinds={self.kinds!r}, "
+            f"seqs={self.seqs!r}, refusal={self.refusal!r})"
+        )
 
 
 def raw_texts(encoding_type: str = "dna", max_size: int = 30):
@@ -316,8 +335,7 @@ def element(draw, encoding_type: str = "dna", max_size: int = 30, allow_bad: boo
 
 
 @st.composite
-def single_case(draw, encoding_type: str = "dna", max_size: int = 30,
-                allow_bad: bool = True):
+def single_case(draw, encoding_type: str = "dna", max_size: int = 30, allow_bad: bool = True):
     obj, logical, kind, refusal = draw(element(encoding_type, max_size, allow_bad))
     if refusal is not None:
         refusal.index = None
@@ -326,8 +344,9 @@ def single_case(draw, encoding_type: str = "dna", max_size: int = 30,
 
 
 @st.composite
-def batch_case(draw, encoding_type: str = "dna", max_size: int = 30, max_batch: int = 6,
-               allow_bad: bool = True):
+def batch_case(
+    draw, encoding_type: str = "dna", max_size: int = 30, max_batch: int = 6, allow_bad: bool = True
+):
     """A batch in one of the containers, with its logical content or refusal."""
     n = draw(st.integers(0, max_batch))
     elems = [draw(element(encoding_type, max_size, allow_bad)) for _ in range(n)]

@@ -68,6 +68,7 @@ def cases() -> dict:
         def run(b):
             spec = dbp.kmer_spectrum(b, k=9, n_jobs=j)
             return np.concatenate([spec.codes.astype(np.int64), spec.counts])
+
         return run
 
     def tokens(j):
@@ -87,8 +88,11 @@ def cases() -> dict:
         "kmer_sparse": (kmer_sparse, var, F.kmer_counts(raw_var, 5).astype(np.int64)),
     }
     # no independent reference at hand: the one-thread result
-    for name, make, batch in [("spectrum", spectrum, short), ("tokens", tokens, var),
-                              ("rc", rc, var)]:
+    for name, make, batch in [
+        ("spectrum", spectrum, short),
+        ("tokens", tokens, var),
+        ("rc", rc, var),
+    ]:
         out[name] = (make, batch, make(1)(batch))
     return out
 

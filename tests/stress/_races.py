@@ -36,7 +36,7 @@ def reads(n: int, length: int, seed: int = 0, letters: bytes = b"ACGT") -> list:
     table = np.frombuffer(letters, dtype=np.uint8)
     raw = table[rng.integers(0, len(letters), size=n * length)].tobytes()
     text = raw.decode("ascii")
-    return [text[i * length:(i + 1) * length] for i in range(n)]
+    return [text[i * length : (i + 1) * length] for i in range(n)]
 
 
 # ----------------------------------------------------------------- encoders
@@ -44,8 +44,9 @@ ENCODERS = {
     "integer": lambda: dbp.IntegerEncoder("dna", "unknown", dtype=np.int8, n_jobs=2),
     "onehot": lambda: dbp.OneHotEncoder("dna", dtype=np.uint8, n_jobs=2),
     "kmer": lambda: dbp.KmerEncoder(k=3, dtype=np.int32, n_jobs=2),
-    "integer_max_length": lambda: dbp.IntegerEncoder("dna", "unknown", dtype=np.int8,
-                                                     max_length=150, n_jobs=2),
+    "integer_max_length": lambda: dbp.IntegerEncoder(
+        "dna", "unknown", dtype=np.int8, max_length=150, n_jobs=2
+    ),
 }
 
 
@@ -95,7 +96,7 @@ def _mutations(n: int, length: int) -> dict:
 def _fresh(text: str, n: int, length: int) -> list:
     """New str objects for every round, so that a list holds the only
     reference to its elements and a mutation really frees them."""
-    return [text[i * length:(i + 1) * length] for i in range(n)]
+    return [text[i * length : (i + 1) * length] for i in range(n)]
 
 
 def list_race(encoder: str, mutations: list, n: int, length: int, rounds: int) -> None:
@@ -114,8 +115,11 @@ def list_race(encoder: str, mutations: list, n: int, length: int, rounds: int) -
     del base
     results = {}
     for mutation in mutations:
-        print(f"running mutation {mutation!r} (one call takes {took * 1e3:.0f} ms)",
-              file=sys.stderr, flush=True)
+        print(
+            f"running mutation {mutation!r} (one call takes {took * 1e3:.0f} ms)",
+            file=sys.stderr,
+            flush=True,
+        )
         mutate = _mutations(n, length)[mutation]
         after_list = _fresh(text, n, length)
         mutate(after_list)
@@ -192,35 +196,48 @@ PARAM_RACES = {
     # with every 8th output row (see param_race)
     "kmer_protein_k": (
         lambda: dbp.KmerEncoder(k=2, encoding_type="protein", n_jobs=2),
-        "k", [2, 4],
+        "k",
+        [2, 4],
         lambda: _protein_reads(8, 30) * 512,
-        lambda v, b: F.kmer_counts([s.encode() for s in b[:8]], v, "protein").astype(np.float32)),
+        lambda v, b: F.kmer_counts([s.encode() for s in b[:8]], v, "protein").astype(np.float32),
+    ),
     "kmer_dna_k": (
         lambda: dbp.KmerEncoder(k=2, n_jobs=2),
-        "k", [2, 6],
+        "k",
+        [2, 6],
         lambda: reads(256, 300),
-        lambda v, b: F.kmer_counts([s.encode() for s in b], v).astype(np.float32)),
+        lambda v, b: F.kmer_counts([s.encode() for s in b], v).astype(np.float32),
+    ),
     "onehot_encoding_type": (
         lambda: dbp.OneHotEncoder("dna", n_jobs=2),
-        "encoding_type", ["dna", "protein"],
+        "encoding_type",
+        ["dna", "protein"],
         lambda: _protein_reads(256, 200, seed=3),
-        lambda v, b: F.onehot([s.encode() for s in b], v, dtype=np.float32)),
+        lambda v, b: F.onehot([s.encode() for s in b], v, dtype=np.float32),
+    ),
     "integer_max_length": (
         lambda: dbp.IntegerEncoder("dna", "unknown", dtype=np.int8, n_jobs=2),
-        "max_length", [None, 100, 300],
+        "max_length",
+        [None, 100, 300],
         lambda: reads(256, 200, seed=4),
-        lambda v, b: F.integer_codes([s.encode() for s in b], max_length=v).astype(np.int8)),
+        lambda v, b: F.integer_codes([s.encode() for s in b], max_length=v).astype(np.int8),
+    ),
     "integer_dtype": (
         lambda: dbp.IntegerEncoder("dna", "unknown", n_jobs=2),
-        "dtype", [np.int8, np.float64],
+        "dtype",
+        [np.int8, np.float64],
         lambda: reads(256, 200, seed=5),
-        lambda v, b: F.integer_codes([s.encode() for s in b]).astype(v)),
+        lambda v, b: F.integer_codes([s.encode() for s in b]).astype(v),
+    ),
     "onehot_channels_first": (
         lambda: dbp.OneHotEncoder("dna", dtype=np.uint8, max_length=200, n_jobs=2),
-        "channels_first", [False, True],
+        "channels_first",
+        [False, True],
         lambda: reads(256, 200, seed=6),
         lambda v, b: (lambda x: x.transpose(0, 2, 1) if v else x)(
-            F.onehot([s.encode() for s in b], dtype=np.uint8))),
+            F.onehot([s.encode() for s in b], dtype=np.uint8)
+        ),
+    ),
 }
 
 
@@ -232,8 +249,10 @@ def _same(out, ref) -> bool:
     period = ref.shape[0]  # a batch repeating ``period`` distinct reads
     if out.shape[0] % period:
         return False
-    return all(np.array_equal(out[j::period], np.broadcast_to(ref[j], out[j::period].shape))
-               for j in range(period))
+    return all(
+        np.array_equal(out[j::period], np.broadcast_to(ref[j], out[j::period].shape))
+        for j in range(period)
+    )
 
 
 def param_race(name: str, iterations: int, max_seconds: float = 60.0) -> None:
@@ -289,8 +308,10 @@ def width_sample_race(iterations: int) -> None:
     sys.setswitchinterval(1e-6)
     long = reads(8192, 100, seed=7)
     short = long[:4100]
-    refs = {len(long): F.integer_codes([s.encode() for s in long]).astype(np.int8),
-            len(short): F.integer_codes([s.encode() for s in short]).astype(np.int8)}
+    refs = {
+        len(long): F.integer_codes([s.encode() for s in long]).astype(np.int8),
+        len(short): F.integer_codes([s.encode() for s in short]).astype(np.int8),
+    }
     enc = dbp.IntegerEncoder("dna", "unknown", dtype=np.int8, n_jobs=2)
     lst = list(long)
     stop = threading.Event()
@@ -337,8 +358,10 @@ def shared_encoder(encoder: str, n_threads: int, iterations: int) -> None:
         else:
             b = np.array([s.encode() for s in reads(5000, 120, seed=10 + j)], dtype="S")
         batches.append(b)
-    refs = [reference(encoder, [bytes(x) if isinstance(x, np.bytes_) else x for x in b])
-            for b in batches]
+    refs = [
+        reference(encoder, [bytes(x) if isinstance(x, np.bytes_) else x for x in b])
+        for b in batches
+    ]
     counts: Counter = Counter()
     lock = threading.Lock()
     start = threading.Barrier(n_threads)

@@ -66,13 +66,16 @@ class ChildResult:
         if self.timed_out:
             what = f"child process hung: killed after {self.elapsed:.0f} s without exiting"
         elif self.signal_name:
-            what = (f"child process killed by {self.signal_name} "
-                    f"(signal {-self.returncode}) after {self.elapsed:.1f} s")
+            what = (
+                f"child process killed by {self.signal_name} "
+                f"(signal {-self.returncode}) after {self.elapsed:.1f} s"
+            )
         else:
             what = f"child process exited with status {self.returncode}"
         tail = "\n".join(self.stderr.strip().splitlines()[-40:])
-        out = "\n".join(line for line in self.stdout.strip().splitlines()[-20:]
-                        if not line.startswith(_MARK))
+        out = "\n".join(
+            line for line in self.stdout.strip().splitlines()[-20:] if not line.startswith(_MARK)
+        )
         return f"{what}\n--- stderr (tail) ---\n{tail}\n--- stdout (tail) ---\n{out}"
 
     def check(self) -> "ChildResult":
@@ -82,8 +85,9 @@ class ChildResult:
         return self
 
 
-def run_child(code: str, *, timeout: float = 180, mem_gib: float | None = 16,
-              env: dict | None = None) -> ChildResult:
+def run_child(
+    code: str, *, timeout: float = 180, mem_gib: float | None = 16, env: dict | None = None
+) -> ChildResult:
     """Run ``code`` (dedented) in a fresh interpreter.
 
     ``mem_gib`` caps the child's address space (RLIMIT_AS) so that a runaway
@@ -100,9 +104,14 @@ def run_child(code: str, *, timeout: float = 180, mem_gib: float | None = 16,
     if env:
         child_env.update(env)
     t0 = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-c", full], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=child_env,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", full],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=child_env,
+        start_new_session=True,
+    )
     timed_out = False
     try:
         stdout, stderr = proc.communicate(timeout=timeout)
@@ -114,7 +123,9 @@ def run_child(code: str, *, timeout: float = 180, mem_gib: float | None = 16,
             pass
         stdout, stderr = proc.communicate()
     elapsed = time.monotonic() - t0
-    reports = [json.loads(line[len(_MARK):]) for line in stdout.splitlines()
-               if line.startswith(_MARK)]
-    return ChildResult(body, None if timed_out else proc.returncode, stdout, stderr,
-                       timed_out, elapsed, reports)
+    reports = [
+        json.loads(line[len(_MARK) :]) for line in stdout.splitlines() if line.startswith(_MARK)
+    ]
+    return ChildResult(
+        body, None if timed_out else proc.returncode, stdout, stderr, timed_out, elapsed, reports
+    )

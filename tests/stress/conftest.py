@@ -62,5 +62,7 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_report_header(config):
-    return (f"deepbiop stress suite: DEEPBIOP_FUZZ_EXAMPLES={FUZZ_EXAMPLES}, "
-            f"DEEPBIOP_STRESS_ROUNDS={STRESS_ROUNDS}, DEEPBIOP_STRESS_READS={STRESS_READS}")
+    return (
+        f"deepbiop stress suite: DEEPBIOP_FUZZ_EXAMPLES={FUZZ_EXAMPLES}, "
+        f"DEEPBIOP_STRESS_ROUNDS={STRESS_ROUNDS}, DEEPBIOP_STRESS_READS={STRESS_READS}"
+    )

@@ -20,8 +20,7 @@ ALLOWED = {"before", "after", "error:ValueError"}
 
 
 def _run(call: str, timeout: float = 240, mem_gib: float = 16, env: dict | None = None) -> dict:
-    res = run_child(f"import _races\n_races.{call}\n", timeout=timeout, mem_gib=mem_gib,
-                    env=env)
+    res = run_child(f"import _races\n_races.{call}\n", timeout=timeout, mem_gib=mem_gib, env=env)
     res.check()  # a crash or hang fails here, naming the signal
     assert res.reports, f"the child reported nothing\n{res.describe()}"
     return res.reports[-1]
@@ -29,8 +28,10 @@ def _run(call: str, timeout: float = 240, mem_gib: float = 16, env: dict | None 
 
 def _assert_allowed(counts: dict, what: str) -> None:
     bad = {k: v for k, v in counts.items() if k not in ALLOWED}
-    assert not bad, (f"{what}: outcomes other than one consistent state or a "
-                     f"ValueError: {bad} (all outcomes: {counts})")
+    assert not bad, (
+        f"{what}: outcomes other than one consistent state or a "
+        f"ValueError: {bad} (all outcomes: {counts})"
+    )
 
 
 def test_list_cleared_during_big_kmer_count():
@@ -42,29 +43,38 @@ def test_list_cleared_during_big_kmer_count():
     list drops it and a read of freed memory faults instead of passing
     silently (by default glibc's threshold grows after the first large free,
     and the reads would then come from the heap, which stays mapped)."""
-    counts = _run(f"big_kmer_clear({STRESS_ROUNDS})", timeout=300, mem_gib=20,
-                  env={"MALLOC_MMAP_THRESHOLD_": "65536"})
+    counts = _run(
+        f"big_kmer_clear({STRESS_ROUNDS})",
+        timeout=300,
+        mem_gib=20,
+        env={"MALLOC_MMAP_THRESHOLD_": "65536"},
+    )
     _assert_allowed(counts, "list cleared during a k-mer count")
 
 
 MUTATIONS = {
-    "reorder": ["reverse", "sort", "replace_all"],          # known defect 3: reverse
+    "reorder": ["reverse", "sort", "replace_all"],  # known defect 3: reverse
     "resize": ["append", "extend", "clear", "shrink"],
     "replace_one": ["replace_one_longer", "replace_one_bytes"],
 }
 
 
 def _run_mutations(encoder: str, group: str, n: int) -> None:
-    res = run_child(f"import _races\n_races.list_race({encoder!r}, {MUTATIONS[group]!r}, "
-                    f"{n}, 200, {STRESS_ROUNDS})\n", timeout=300)
+    res = run_child(
+        f"import _races\n_races.list_race({encoder!r}, {MUTATIONS[group]!r}, "
+        f"{n}, 200, {STRESS_ROUNDS})\n",
+        timeout=300,
+    )
     done = res.reports[-1] if res.reports else {}
     if res.timed_out or res.returncode != 0:
         raise AssertionError(f"finished mutations {done}; then:\n{res.describe()}")
     bad = {m: {k: v for k, v in c.items() if k not in ALLOWED} for m, c in done.items()}
     bad = {m: b for m, b in bad.items() if b}
     assert set(done) == set(MUTATIONS[group]), done
-    assert not bad, (f"{encoder}: outcomes other than one consistent state or a "
-                     f"ValueError: {bad} (all outcomes: {done})")
+    assert not bad, (
+        f"{encoder}: outcomes other than one consistent state or a "
+        f"ValueError: {bad} (all outcomes: {done})"
+    )
 
 
 @pytest.mark.parametrize("group", list(MUTATIONS))
@@ -83,14 +93,17 @@ def test_list_changed_during_encode_batch_with_max_length(group):
     _run_mutations("integer_max_length", group, STRESS_READS)
 
 
-@pytest.mark.parametrize("race", [
-    "kmer_protein_k",          # known defect 2
-    "kmer_dna_k",
-    "onehot_encoding_type",
-    "integer_max_length",
-    "integer_dtype",
-    "onehot_channels_first",
-])
+@pytest.mark.parametrize(
+    "race",
+    [
+        "kmer_protein_k",  # known defect 2
+        "kmer_dna_k",
+        "onehot_encoding_type",
+        "integer_max_length",
+        "integer_dtype",
+        "onehot_channels_first",
+    ],
+)
 def test_set_params_from_another_thread_during_transform(race):
     """A thread cycles one parameter with ``set_params`` while transform runs
     on the same encoder: each result must be that of one parameter value."""

@@ -16,8 +16,9 @@ from deepbiop._kernels import _config
 # AddressSanitizer's allocator is not fork-safe while other threads exist (a
 # child forked while an idle pool helper holds its lock can wait forever);
 # the fork behaviour is tested by the ordinary builds, memory errors by this one.
-pytestmark = pytest.mark.skipif(_config.sanitizer_enabled(),
-                                reason="fork with live threads under ASan can deadlock")
+pytestmark = pytest.mark.skipif(
+    _config.sanitizer_enabled(), reason="fork with live threads under ASan can deadlock"
+)
 
 _CODE = """
 import multiprocessing as mp, threading
@@ -64,20 +65,32 @@ for r in range({rounds}):
 """
 
 
-@pytest.mark.parametrize("encoder, parent", [
-    ("integer", "threads"), ("integer", "main"), ("integer", "both"),
-    ("onehot", "threads"), ("onehot", "main"), ("kmer", "threads"), ("kmer", "main"),
-])
+@pytest.mark.parametrize(
+    "encoder, parent",
+    [
+        ("integer", "threads"),
+        ("integer", "main"),
+        ("integer", "both"),
+        ("onehot", "threads"),
+        ("onehot", "main"),
+        ("kmer", "threads"),
+        ("kmer", "main"),
+    ],
+)
 def test_fork_pool_child_after_parent_used_threads(encoder, parent):
     """Regression (``main``/``both``): once the parent's main thread had run
     an OpenMP region (any n_jobs=2 call), a fork-pool child's own n_jobs=2
     call never returned (libgomp's thread pool does not survive fork). The
     kernels now run on deepbiop's pool, which a child starts afresh: its
     n_jobs=2 call opens a job for helpers of its own (``jobs >= 1``)."""
-    res = run_child(_CODE.format(parent=parent, encoder=encoder, rounds=STRESS_ROUNDS),
-                    timeout=90 + 30 * STRESS_ROUNDS, mem_gib=None)
+    res = run_child(
+        _CODE.format(parent=parent, encoder=encoder, rounds=STRESS_ROUNDS),
+        timeout=90 + 30 * STRESS_ROUNDS,
+        mem_gib=None,
+    )
     if "TimeoutError" in res.stderr:
-        raise AssertionError("a fork-pool child did not finish within 10 s (hang)\n"
-                             + res.describe())
+        raise AssertionError(
+            "a fork-pool child did not finish within 10 s (hang)\n" + res.describe()
+        )
     res.check()
     assert res.reports == [[True] * 4] * STRESS_ROUNDS, res.reports

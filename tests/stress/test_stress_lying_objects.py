@@ -14,7 +14,8 @@ from _subproc import run_child
 
 
 def test_finalizer_emptying_the_list_during_packing():
-    res = run_child("""
+    res = run_child(
+        """
         import gc, sys
         import numpy as np, deepbiop as dbp
         for kind in ("int", "onehot", "kmer"):
@@ -38,10 +39,13 @@ def test_finalizer_emptying_the_list_during_packing():
             gc.set_threshold(700, 10, 10)
             # whichever moment the collection came, the result is one state
             report([kind, fired[0], out.shape[0] in (0, 1000)])
-    """, timeout=120)
+    """,
+        timeout=120,
+    )
     res.check()
-    assert res.reports == [["int", True, True], ["onehot", True, True],
-                           ["kmer", True, True]], res.reports
+    assert res.reports == [["int", True, True], ["onehot", True, True], ["kmer", True, True]], (
+        res.reports
+    )
 
 
 @pytest.mark.parametrize("case", ["kmer_k", "spectrum_k", "encoding_type"])
@@ -70,10 +74,13 @@ def test_parameters_that_lie_about_their_value(case):
             report(list(out.shape))
         """,
     }[case]
-    res = run_child(textwrap.dedent(code).replace("\n", "\nimport deepbiop as dbp\n", 1),
-                    timeout=120)
+    res = run_child(
+        textwrap.dedent(code).replace("\n", "\nimport deepbiop as dbp\n", 1), timeout=120
+    )
     res.check()
-    want = {"kmer_k": [[1, 20**3]],
-            "spectrum_k": [{"ACG": 50, "CGT": 50, "GTA": 49, "TAC": 49}],
-            "encoding_type": [[1, 16]]}[case]
+    want = {
+        "kmer_k": [[1, 20**3]],
+        "spectrum_k": [{"ACG": 50, "CGT": 50, "GTA": 49, "TAC": 49}],
+        "encoding_type": [[1, 16]],
+    }[case]
     assert res.reports == want, res.reports

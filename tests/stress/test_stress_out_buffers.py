@@ -17,21 +17,42 @@ SEQS = ["ACGTN", "", "acgtacgtac", "GG"]
 RAW = [s.encode() for s in SEQS]
 
 ENCODERS = {
-    "integer": (lambda: dbp.IntegerEncoder("dna", "unknown", dtype=np.int16),
-                (4, 10), np.int16,
-                lambda seqs: integer_expected(dict(encoding_type="dna", ambiguous_strategy="unknown",
-                                                   dtype=np.int16), seqs)),
-    "onehot": (lambda: dbp.OneHotEncoder("dna", dtype=np.float32),
-               (4, 10, 4), np.float32,
-               lambda seqs: onehot_expected(dict(encoding_type="dna", ambiguous_strategy="skip",
-                                                 dtype=np.float32), seqs)),
-    "onehot_cf": (lambda: dbp.OneHotEncoder("dna", dtype=np.float32, channels_first=True),
-                  (4, 4, 10), np.float32,
-                  lambda seqs: onehot_expected(dict(encoding_type="dna", ambiguous_strategy="skip",
-                                                    dtype=np.float32, channels_first=True), seqs)),
-    "kmer": (lambda: dbp.KmerEncoder(k=2, dtype=np.float64),
-             (4, 16), np.float64,
-             lambda seqs: kmer_expected(dict(encoding_type="dna", k=2, dtype=np.float64), seqs)),
+    "integer": (
+        lambda: dbp.IntegerEncoder("dna", "unknown", dtype=np.int16),
+        (4, 10),
+        np.int16,
+        lambda seqs: integer_expected(
+            dict(encoding_type="dna", ambiguous_strategy="unknown", dtype=np.int16), seqs
+        ),
+    ),
+    "onehot": (
+        lambda: dbp.OneHotEncoder("dna", dtype=np.float32),
+        (4, 10, 4),
+        np.float32,
+        lambda seqs: onehot_expected(
+            dict(encoding_type="dna", ambiguous_strategy="skip", dtype=np.float32), seqs
+        ),
+    ),
+    "onehot_cf": (
+        lambda: dbp.OneHotEncoder("dna", dtype=np.float32, channels_first=True),
+        (4, 4, 10),
+        np.float32,
+        lambda seqs: onehot_expected(
+            dict(
+                encoding_type="dna",
+                ambiguous_strategy="skip",
+                dtype=np.float32,
+                channels_first=True,
+            ),
+            seqs,
+        ),
+    ),
+    "kmer": (
+        lambda: dbp.KmerEncoder(k=2, dtype=np.float64),
+        (4, 16),
+        np.float64,
+        lambda seqs: kmer_expected(dict(encoding_type="dna", k=2, dtype=np.float64), seqs),
+    ),
 }
 
 
@@ -96,8 +117,11 @@ def test_right_out_buffer_kinds_give_the_reference(name):
     make, shape, dtype, expect = ENCODERS[name]
     exp = expect(RAW)
     big = np.full((shape[0] + 3,) + shape[1:], 7, dtype)
-    for buf in (np.full(shape, 7, dtype), big[1:1 + shape[0]],
-                np.ma.masked_array(np.full(shape, 7, dtype))):
+    for buf in (
+        np.full(shape, 7, dtype),
+        big[1 : 1 + shape[0]],
+        np.ma.masked_array(np.full(shape, 7, dtype)),
+    ):
         got = make().encode_batch(SEQS, out=buf)
         np.testing.assert_array_equal(np.asarray(buf), exp)
         assert np.shares_memory(np.asarray(got), np.asarray(buf))
@@ -114,8 +138,9 @@ def test_batch_of_one_with_an_out_buffer_of_the_wrong_length(name):
             enc.encode_batch(["ACGTACGTAC"], out=buf)
         assert (buf == 7).all()
     if name != "kmer":  # the width is the sequence's length
-        buf = np.full((1,) + tuple(s - 1 if i == 0 else s for i, s in enumerate(shape[1:])), 7,
-                      dtype)
+        buf = np.full(
+            (1,) + tuple(s - 1 if i == 0 else s for i, s in enumerate(shape[1:])), 7, dtype
+        )
         with pytest.raises(ValueError):
             enc.encode_batch(["ACGTACGTAC"], out=buf)
         assert (buf == 7).all()
@@ -128,31 +153,73 @@ def _aliasing_cases():
     n = len(text)
     return [
         # integer codes, uint8: out is exactly the input's bytes
-        ("integer_same_bytes", lambda: dbp.IntegerEncoder("dna", "unknown", dtype=np.uint8, pad_value=255),
-         n, lambda b: ([np.frombuffer(b, np.uint8)[:n]],
-                       np.frombuffer(b, np.uint8)[:n].reshape(1, n))),
+        (
+            "integer_same_bytes",
+            lambda: dbp.IntegerEncoder("dna", "unknown", dtype=np.uint8, pad_value=255),
+            n,
+            lambda b: (
+                [np.frombuffer(b, np.uint8)[:n]],
+                np.frombuffer(b, np.uint8)[:n].reshape(1, n),
+            ),
+        ),
         # the output one byte behind / ahead of the input
-        ("integer_out_behind", lambda: dbp.IntegerEncoder("dna", "unknown", dtype=np.uint8, pad_value=255),
-         n + 1, lambda b: ([np.frombuffer(b, np.uint8)[1:n + 1]],
-                           np.frombuffer(b, np.uint8)[:n].reshape(1, n))),
-        ("integer_out_ahead", lambda: dbp.IntegerEncoder("dna", "unknown", dtype=np.uint8, pad_value=255),
-         n + 1, lambda b: ([np.frombuffer(b, np.uint8)[:n]],
-                           np.frombuffer(b, np.uint8)[1:n + 1].reshape(1, n))),
+        (
+            "integer_out_behind",
+            lambda: dbp.IntegerEncoder("dna", "unknown", dtype=np.uint8, pad_value=255),
+            n + 1,
+            lambda b: (
+                [np.frombuffer(b, np.uint8)[1 : n + 1]],
+                np.frombuffer(b, np.uint8)[:n].reshape(1, n),
+            ),
+        ),
+        (
+            "integer_out_ahead",
+            lambda: dbp.IntegerEncoder("dna", "unknown", dtype=np.uint8, pad_value=255),
+            n + 1,
+            lambda b: (
+                [np.frombuffer(b, np.uint8)[:n]],
+                np.frombuffer(b, np.uint8)[1 : n + 1].reshape(1, n),
+            ),
+        ),
         # one-hot uint8: the output (4 bytes per base) starts on the input
-        ("onehot_over_input", lambda: dbp.OneHotEncoder("dna", dtype=np.uint8),
-         4 * n, lambda b: ([np.frombuffer(b, np.uint8)[:n]],
-                           np.frombuffer(b, np.uint8).reshape(1, n, 4))),
-        ("onehot_input_at_end", lambda: dbp.OneHotEncoder("dna", dtype=np.uint8),
-         4 * n, lambda b: ([np.frombuffer(b, np.uint8)[3 * n:]],
-                           np.frombuffer(b, np.uint8).reshape(1, n, 4))),
+        (
+            "onehot_over_input",
+            lambda: dbp.OneHotEncoder("dna", dtype=np.uint8),
+            4 * n,
+            lambda b: (
+                [np.frombuffer(b, np.uint8)[:n]],
+                np.frombuffer(b, np.uint8).reshape(1, n, 4),
+            ),
+        ),
+        (
+            "onehot_input_at_end",
+            lambda: dbp.OneHotEncoder("dna", dtype=np.uint8),
+            4 * n,
+            lambda b: (
+                [np.frombuffer(b, np.uint8)[3 * n :]],
+                np.frombuffer(b, np.uint8).reshape(1, n, 4),
+            ),
+        ),
         # dense k-mer counts (int32 row of 64) written over the input
-        ("kmer_over_input", lambda: dbp.KmerEncoder(k=3, dtype=np.int32),
-         256, lambda b: ([np.frombuffer(b, np.uint8)[:n]],
-                         np.frombuffer(b, np.uint8).view(np.int32).reshape(1, 64))),
+        (
+            "kmer_over_input",
+            lambda: dbp.KmerEncoder(k=3, dtype=np.int32),
+            256,
+            lambda b: (
+                [np.frombuffer(b, np.uint8)[:n]],
+                np.frombuffer(b, np.uint8).view(np.int32).reshape(1, 64),
+            ),
+        ),
         # a numpy S batch whose own buffer is the output
-        ("integer_S_array_in_place", lambda: dbp.IntegerEncoder("dna", "unknown", dtype=np.uint8, pad_value=255),
-         n, lambda b: (np.frombuffer(b, dtype=f"S{n // 4}"),
-                       np.frombuffer(b, np.uint8).reshape(4, n // 4))),
+        (
+            "integer_S_array_in_place",
+            lambda: dbp.IntegerEncoder("dna", "unknown", dtype=np.uint8, pad_value=255),
+            n,
+            lambda b: (
+                np.frombuffer(b, dtype=f"S{n // 4}"),
+                np.frombuffer(b, np.uint8).reshape(4, n // 4),
+            ),
+        ),
     ], text
 
 
@@ -166,18 +233,27 @@ def test_out_sharing_memory_with_the_input(case):
     buf = bytearray(size)
     buf[: len(text)] = text
     if label == "onehot_input_at_end":
-        buf[3 * len(text):] = text
+        buf[3 * len(text) :] = text
     seqs, out = build(buf)
-    logical = [bytes(np.asarray(s).tobytes()) if not isinstance(s, bytes) else s for s in
-               (seqs.tolist() if isinstance(seqs, np.ndarray) and seqs.dtype.kind == "S"
-                else seqs)]
+    logical = [
+        bytes(np.asarray(s).tobytes()) if not isinstance(s, bytes) else s
+        for s in (
+            seqs.tolist() if isinstance(seqs, np.ndarray) and seqs.dtype.kind == "S" else seqs
+        )
+    ]
     enc = make()
     expected = enc.encode_batch(logical)  # the same encoder on a private copy
     # ... which is itself checked against the plain reference
     if label.startswith("integer"):
-        np.testing.assert_array_equal(expected, integer_expected(
-            dict(encoding_type="dna", ambiguous_strategy="unknown", dtype=np.uint8,
-                 pad_value=255), logical))
+        np.testing.assert_array_equal(
+            expected,
+            integer_expected(
+                dict(
+                    encoding_type="dna", ambiguous_strategy="unknown", dtype=np.uint8, pad_value=255
+                ),
+                logical,
+            ),
+        )
     snapshot = bytes(buf)
     try:
         got = enc.encode_batch(seqs, out=out)
@@ -185,5 +261,6 @@ def test_out_sharing_memory_with_the_input(case):
         assert "out" in str(exc) or "memory" in str(exc), exc
         assert bytes(buf) == snapshot, f"{label}: refused, but the buffer was written"
         return
-    np.testing.assert_array_equal(np.asarray(got).reshape(expected.shape), expected,
-                                  err_msg=f"{label}: silently wrong codes")
+    np.testing.assert_array_equal(
+        np.asarray(got).reshape(expected.shape), expected, err_msg=f"{label}: silently wrong codes"
+    )

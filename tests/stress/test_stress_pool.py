@@ -36,7 +36,8 @@ pytestmark = [
     pytest.mark.skipif(not _pool.pool_enabled(), reason="serial build: no pool"),
 ]
 no_fork_under_asan = pytest.mark.skipif(
-    _config.sanitizer_enabled(), reason="fork with live threads under ASan can deadlock")
+    _config.sanitizer_enabled(), reason="fork with live threads under ASan can deadlock"
+)
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux /proc")
 
 
@@ -48,8 +49,9 @@ def _only_ok(counts: dict, what: str) -> None:
 # --------------------------------------------------------------- threads
 @pytest.mark.parametrize("shared", [True, False], ids=["shared", "separate"])
 def test_many_threads_every_kernel(shared):
-    res = run_child(f"import _pool_attack as P\nP.hammer(8, {30 * STRESS_ROUNDS}, {shared})\n",
-                    timeout=300)
+    res = run_child(
+        f"import _pool_attack as P\nP.hammer(8, {30 * STRESS_ROUNDS}, {shared})\n", timeout=300
+    )
     res.check()
     _only_ok(res.reports[-1], "8 threads x every pooled kernel")
 
@@ -57,7 +59,8 @@ def test_many_threads_every_kernel(shared):
 def test_n_jobs_64_on_few_cores():
     """n_jobs=64 (the cap) starts 63 helpers on a 2-core machine; results
     stay right and later small n_jobs calls still work."""
-    res = run_child("""
+    res = run_child(
+        """
         import numpy as np, deepbiop as dbp
         import _pool_attack as P
         from deepbiop._kernels import _pool
@@ -70,7 +73,9 @@ def test_n_jobs_64_on_few_cores():
                 if not P.same(make(j)(batch), ref):
                     bad.append((name, j))
         report({"bad": bad, "helpers": _pool.pool_stats()["helpers"]})
-    """, timeout=300)
+    """,
+        timeout=300,
+    )
     res.check()
     rep = res.reports[-1]
     assert rep["bad"] == [] and rep["helpers"] >= 2, rep
@@ -79,7 +84,8 @@ def test_n_jobs_64_on_few_cores():
 def test_thousands_of_tiny_calls():
     """Tiny jobs (a few chunks, most helpers arriving after the job closed)
     from four threads at once: every item exactly once, every time."""
-    res = run_child(f"""
+    res = run_child(
+        f"""
         import threading, numpy as np
         from deepbiop._kernels import _pool
         import _pool_attack as P
@@ -101,7 +107,9 @@ def test_thousands_of_tiny_calls():
         ts = [threading.Thread(target=work, args=(t,)) for t in range(4)]
         [t.start() for t in ts]; [t.join() for t in ts]
         report({{"bad": bad[:10], "stats": _pool.pool_stats()}})
-    """, timeout=300)
+    """,
+        timeout=300,
+    )
     res.check()
     assert res.reports[-1]["bad"] == [], res.reports[-1]
 
@@ -111,7 +119,8 @@ def test_probe_extreme_arguments():
     """Chunk sizes near INT64_MAX (``n + grain - 1`` and ``lo + grain`` must
     not overflow: signed overflow is undefined behaviour, which UBSan reports
     in the sanitizer build) and thread counts far above the helper cap."""
-    res = run_child("""
+    res = run_child(
+        """
         import numpy as np
         from deepbiop._kernels import _pool
         M = 2**63 - 1
@@ -124,7 +133,9 @@ def test_probe_extreme_arguments():
             if not (v == np.arange(1, n + 1)).all() or used < 1 or used > max(1, n):
                 bad.append((n, grain, threads, used))
         report({"bad": bad, "helpers": _pool.pool_stats()["helpers"]})
-    """, timeout=120)
+    """,
+        timeout=120,
+    )
     res.check()
     rep = res.reports[-1]
     assert rep["bad"] == [], rep
@@ -204,7 +215,8 @@ def test_fork_while_other_threads_are_inside_kernels():
 def test_sigint_during_long_calls():
     """KeyboardInterrupt arrives while threads are in kernels (it is raised
     when the call returns); the pool is left usable and right."""
-    res = run_child(f"""
+    res = run_child(
+        f"""
         import os, signal, threading, time
         import numpy as np
         import _pool_attack as P
@@ -222,7 +234,9 @@ def test_sigint_during_long_calls():
                 interrupted += 1
         ok = all(P.same(C[n][0](3)(C[n][1]), C[n][2]) for n in C)
         report({{"interrupted": interrupted, "ok": ok}})
-    """, timeout=200)
+    """,
+        timeout=200,
+    )
     res.check()
     rep = res.reports[-1]
     assert rep["ok"] and rep["interrupted"] == 4 * STRESS_ROUNDS, rep
@@ -232,7 +246,8 @@ def test_signal_handler_and_finalizer_call_kernels():
     """A Python signal handler (main thread, between bytecodes of another
     kernel call's Python code) and finalizers (any thread, at a GC) encode
     with n_jobs=2 while other threads hold the pool: no deadlock, all right."""
-    res = run_child(f"""
+    res = run_child(
+        f"""
         import gc, signal, threading, time
         import numpy as np
         import _pool_attack as P
@@ -282,7 +297,9 @@ def test_signal_handler_and_finalizer_call_kernels():
         stop.set(); [t.join() for t in ts]
         gc.collect()
         report(seen)
-    """, timeout=200)
+    """,
+        timeout=200,
+    )
     res.check()
     rep = res.reports[-1]
     assert rep["bad"] == 0 and rep["handler"] > 0 and rep["finalizer"] > 0, rep
@@ -294,7 +311,8 @@ def test_helpers_cannot_be_created():
     with EAGAIN: every call runs on the caller, right; once the limit is
     lifted, the next call starts helpers. (Root is exempt from the limit, so
     a root child first becomes ``nobody``.)"""
-    res = run_child("""
+    res = run_child(
+        """
         import os, resource
         import numpy as np
         import _pool_attack as P
@@ -314,7 +332,9 @@ def test_helpers_cannot_be_created():
         ok_after = all(P.same(fns[n](C[n][1]), C[n][2]) for n in names)
         report({"ok_limited": ok_limited, "ok_after": ok_after, "during": during,
                 "after": _pool.pool_stats()})
-    """, timeout=200)
+    """,
+        timeout=200,
+    )
     res.check()
     rep = res.reports[-1]
     assert rep["ok_limited"] and rep["ok_after"], rep
@@ -330,7 +350,8 @@ def test_helpers_leave_fault_signals_unblocked():
     such a signal is blocked makes the kernel reset its handler to the default
     and kill the process silently, without faulthandler's traceback or
     ASan's report."""
-    res = run_child("""
+    res = run_child(
+        """
         import os, time
         from deepbiop._kernels import _pool
         _pool._set_decide(False)  # the pool's mechanics, not the per-call decision
@@ -348,14 +369,24 @@ def test_helpers_leave_fault_signals_unblocked():
                 if line.startswith("SigBlk"):
                     masks[tid] = int(line.split()[1], 16)
         report(masks)
-    """, timeout=60)
+    """,
+        timeout=60,
+    )
     res.check()
     masks = res.reports[-1]
     assert masks, "no helper threads found"
     import signal
+
     for tid, mask in masks.items():
-        for sig in (signal.SIGSEGV, signal.SIGBUS, signal.SIGFPE, signal.SIGILL,
-                    signal.SIGABRT, signal.SIGTRAP, signal.SIGSYS):
+        for sig in (
+            signal.SIGSEGV,
+            signal.SIGBUS,
+            signal.SIGFPE,
+            signal.SIGILL,
+            signal.SIGABRT,
+            signal.SIGTRAP,
+            signal.SIGSYS,
+        ):
             assert not mask & (1 << (sig - 1)), f"helper {tid} blocks {sig.name}: {mask:x}"
         assert mask & (1 << (signal.SIGINT - 1)), f"helper {tid} takes SIGINT: {mask:x}"
 
@@ -392,4 +423,5 @@ def test_fault_in_a_helper_reaches_faulthandler():
         res = run_child(_CRASH, timeout=120, mem_gib=None)
         assert res.signal_name == "SIGSEGV", res.describe()
         assert "Fatal Python error: Segmentation fault" in res.stderr, (
-            f"attempt {attempt}: the process died silently\n{res.describe()}")
+            f"attempt {attempt}: the process died silently\n{res.describe()}"
+        )
