@@ -58,7 +58,7 @@ class Load:
         self._stop = self._ctx.Event()
         self._procs: list = []
 
-    def __enter__(self) -> "Load":
+    def __enter__(self) -> Load:
         for _ in range(self.n):
             p = self._ctx.Process(target=_burn, args=(self._stop,), daemon=True)
             p.start()

@@ -25,7 +25,8 @@ the JSON as ``first_epoch_s``), with
   as wall time over the main loop's own work (batches x 2 ms).
 
 Before timing, every layout and path is checked to yield every read exactly
-once with the right codes. ``--repeat`` defaults to 3 (1 with ``--quick``). ``python benchmarks/bench_dataloader.py [--quick] [--json PATH]``;
+once with the right codes. ``--repeat`` defaults to 3 (1 with ``--quick``).
+``python benchmarks/bench_dataloader.py [--quick] [--json PATH]``;
 :func:`measure_dataloader` returns the same figures to other scripts.
 """
 
@@ -83,8 +84,6 @@ def write_layouts(tmp: Path, n: int, seed: int = 0) -> dict[str, list[Path]]:
 
 
 def _dataset(paths: list[Path], path_kind: str, ids: bool = False):
-    import torch
-
     import deepbiop as dbp
     from deepbiop.torch import FastxBatchDataset
 
@@ -146,10 +145,11 @@ def _check(layouts: dict[str, list[Path]], n: int) -> None:
     """Every layout and path yields every read once, with the codes of its sequence."""
     import warnings
 
+    from torch.utils.data import DataLoader
+
     import deepbiop as dbp
     from deepbiop.io import iter_records
     from deepbiop.torch import ExpandCodes
-    from torch.utils.data import DataLoader
 
     want = {r.id: r.sequence for r in iter_records(layouts["bgzf"])}
     assert len(want) == n

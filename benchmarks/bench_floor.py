@@ -47,9 +47,8 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-import deepbiop as dbp  # noqa: E402
-
 import _baselines as bl  # noqa: E402
+import deepbiop as dbp  # noqa: E402
 from _workloads import make_workloads  # noqa: E402
 
 PAGE = 4096
@@ -180,9 +179,9 @@ def run(names: tuple, quick: bool, repeat: int) -> list[dict]:
                 if label.startswith("k-mer")
                 else None,
                 "faults": lambda: faults_only(shape, np.float32, n_all),
-                "write": lambda: write_mapped(scratch, n_all),
+                "write": lambda: write_mapped(scratch, n_all),  # noqa: F821 (del after the loop body)
                 "input": lambda: _input(enc, seqs),
-                "work": lambda: enc.encode_batch(seqs, out=buf),
+                "work": lambda: enc.encode_batch(seqs, out=buf),  # noqa: F821 (del after the loop body)
                 "fresh": lambda: enc.encode_batch(seqs),
             }
             fns = {k: f for k, f in fns.items() if f is not None}

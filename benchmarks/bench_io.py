@@ -132,10 +132,10 @@ def _loader(path: Path, num_workers: int, augment: bool = False) -> dict:
 def _batch_loader(
     path: Path, num_workers: int, augment: bool = False, compact: bool = False
 ) -> dict:
+    import torch
     from torch.utils.data import DataLoader
 
     import deepbiop as dbp
-    import torch
     from deepbiop.io import HeaderLabel
     from deepbiop.torch import FastxBatchDataset
 

@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     class _PythonPath(DeepBioPTokenizer):
         """transformers' own per-sequence path (the kernel path switched off)."""
 
-        def _fast_path_ok(self, *a, **k):  # noqa: D401
+        def _fast_path_ok(self, *a, **k):
             return False
 
     enc = dbp.TransformerEncoder("dna", max_length=None)

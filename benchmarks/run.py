@@ -36,9 +36,10 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
@@ -46,9 +47,8 @@ if str(HERE) not in sys.path:
 
 import numpy as np  # noqa: E402
 
-import deepbiop as dbp  # noqa: E402
-
 import _baselines as bl  # noqa: E402
+import deepbiop as dbp  # noqa: E402
 from _workloads import WORKLOAD_NAMES, Workload, make_workloads  # noqa: E402
 
 #: benchmark modules colleagues own; reported as skipped when absent.
@@ -95,9 +95,6 @@ def _rss_kb(key: str) -> int:
 def measure(fn: Callable[[], Any], repeat: int) -> tuple[list[float], float | None, int]:
     """Run ``fn`` ``repeat`` times; return wall times, the rise of peak RSS during
     the first run (MB, None where unmeasurable) and the result's size in bytes."""
-    times = []
-    peak = None
-    nbytes = 0
     enabled = gc.isenabled()
     gc.disable()  # a collection inside a timed call would be charged to it
     try:
@@ -828,7 +825,7 @@ def run_suite(name: str, quick: bool, want_json: bool) -> dict:
             if exc.code in (None, 0)
             else {"status": "failed", "reason": f"exit {exc.code}"}
         )
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure is reported as this script's result
         traceback.print_exc()
         result = {"status": "failed", "reason": f"{type(exc).__name__}: {exc}"}
     if tmp:

@@ -17,20 +17,20 @@ except ImportError as exc:  # pragma: no cover - depends on the build
         f"original error: {exc}"
     ) from exc
 
+from deepbiop import augment, io  # dbp.io, dbp.augment; deepbiop.torch stays opt-in
 from deepbiop._config import effective_n_threads, openmp_enabled, show_config, threads_enabled
 from deepbiop.alphabets import DNA, PROTEIN, RNA, Alphabet, get_alphabet
 from deepbiop.encoders import IntegerEncoder, KmerEncoder, OneHotEncoder
-from deepbiop import augment, io  # noqa: E402  (dbp.io, dbp.augment; deepbiop.torch stays opt-in)
 from deepbiop.encoders.tokens import TransformerEncoder
 from deepbiop.kmers import kmer_names
 from deepbiop.spectrum import KmerSpectrum, kmer_spectrum, kmer_spectrum_file
-from deepbiop.vocabularies import TokenVocabulary
 from deepbiop.transformer_utils import (
     add_special_tokens,
     create_attention_mask,
     integer_codes_to_token_ids,
     sinusoidal_positional_encoding,
 )
+from deepbiop.vocabularies import TokenVocabulary
 
 __all__ = [
     "__version__",

@@ -61,7 +61,7 @@ def _framework_limit() -> int | None:
             return 1
         if torch.get_num_threads() == 1:
             return 1
-    except Exception:  # a partly imported or unusual torch: no opinion
+    except Exception:  # noqa: BLE001 - a partly imported or unusual torch: no opinion
         return None
     return None
 

@@ -12,7 +12,8 @@ vocabulary has a token for. ``bytes`` are read one character per byte
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 __all__ = ["kernel_text", "python_text", "search_any"]
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
@@ -30,8 +30,8 @@ from deepbiop._kernels import _pack
 
 __all__ = ["Packed", "as_items", "pack_batch", "pack_one", "SequenceLike", "BatchLike"]
 
-SequenceLike = Union[bytes, str, bytearray, memoryview, np.ndarray]
-BatchLike = Union[Iterable[SequenceLike], np.ndarray, Any]
+SequenceLike = bytes | str | bytearray | memoryview | np.ndarray
+BatchLike = Iterable[SequenceLike] | np.ndarray | Any
 
 _ACCEPTED = "bytes, str, bytearray, memoryview or a 1-D uint8 array"
 
@@ -74,7 +74,7 @@ class Packed:
         n = int(self.lens[i])
         return bytes(_pack.byte_at(int(self.ptrs[i]), p) for p in range(n))
 
-    def truncated(self, max_len: int) -> "Packed":
+    def truncated(self, max_len: int) -> Packed:
         """The same sequences cut to at most ``max_len`` bytes (no copy)."""
         return Packed(self.ptrs, np.minimum(self.lens, max_len), self.keep)
 
@@ -120,10 +120,10 @@ def _coerce_item(x: Any, index: int) -> np.ndarray:
         return np.frombuffer(bytes.__getitem__(x, slice(None)), dtype=np.uint8)
     if isinstance(x, memoryview):
         try:
-            x.itemsize
+            itemsize = x.itemsize  # raises ValueError on a released memoryview
         except ValueError:
             raise ValueError(f"sequence {index}: a released memoryview") from None
-        if x.itemsize != 1:
+        if itemsize != 1:
             raise TypeError(
                 f"sequence {index}: a memoryview sequence must hold bytes, got format "
                 f"{x.format!r} (itemsize {x.itemsize})"

@@ -29,10 +29,10 @@ the same seed reproduces exactly.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from numbers import Integral, Real
-from typing import Any, Callable, Union
+from typing import Any
 
 import numpy as np
 
@@ -61,8 +61,8 @@ __all__ = [
     "Compose",
 ]
 
-RandomState = Union[None, int, np.random.SeedSequence, np.random.Generator]
-Text = Union[str, bytes, bytearray, memoryview, np.ndarray]
+RandomState = None | int | np.random.SeedSequence | np.random.Generator
+Text = str | bytes | bytearray | memoryview | np.ndarray
 
 _CROP_MODES = ("random", "start", "center", "end")
 
@@ -638,8 +638,10 @@ def random_reverse_complement_batch(
     Examples
     --------
     >>> from deepbiop.augment import random_reverse_complement_batch
-    >>> random_reverse_complement_batch(["AAC", "GGA"], 1.0), random_reverse_complement_batch(["AAC"], 0.0)
-    (['GTT', 'TCC'], ['AAC'])
+    >>> random_reverse_complement_batch(["AAC", "GGA"], 1.0)
+    ['GTT', 'TCC']
+    >>> random_reverse_complement_batch(["AAC"], 0.0)
+    ['AAC']
     """
     p = _check_rate(p, "p")
     items = _batch_items(seqs)

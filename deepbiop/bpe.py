@@ -21,7 +21,8 @@ Examples
 from __future__ import annotations
 
 import os
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -79,7 +80,7 @@ class BPETokenizer:
         return path
 
     @classmethod
-    def load(cls, path: str | os.PathLike, max_length: int | None = 512) -> "BPETokenizer":
+    def load(cls, path: str | os.PathLike, max_length: int | None = 512) -> BPETokenizer:
         """Read a ``tokenizer.json`` written by :meth:`save` (file or directory)."""
         from tokenizers import Tokenizer
 

@@ -28,11 +28,11 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
-from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from numbers import Integral
-from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Union
+from typing import TYPE_CHECKING, Any, NamedTuple, Union
 
 import numpy as np
 
@@ -159,7 +159,7 @@ def _find_non_ascii(
                     words = header[1:].split(None, 1)
                     rid = words[0].decode("ascii", "replace") if words else ""
                 return max(record, 0), rid, lineno, col + 1, raw[col]
-    except Exception:  # the error being reported matters more than the search
+    except Exception:  # noqa: BLE001 - the error being reported matters more than the search
         return None
     return None
 
@@ -218,7 +218,7 @@ def _file_error(
 
 def _iter_one(
     path: str, fileformat: str | None, source: Any = None, where: str | None = None
-) -> Iterator["dnaio.SequenceRecord"]:
+) -> Iterator[dnaio.SequenceRecord]:
     """Records of ``path``, or of ``source`` (an open binary stream over the
     byte-range part of ``path`` that starts at ``where``; closed at the end)."""
     dnaio = _dnaio()
@@ -264,7 +264,7 @@ class ShardPart(NamedTuple):
     path: str
     where: str
     first: int
-    records: Iterator["dnaio.SequenceRecord"]
+    records: Iterator[dnaio.SequenceRecord]
     shared: bool
 
 
@@ -332,7 +332,7 @@ def iter_shard(
     fileformat: str | None = None,
     chunk_size: int = 1,
     split: bool = True,
-) -> Iterator["dnaio.SequenceRecord"]:
+) -> Iterator[dnaio.SequenceRecord]:
     """Stream shard ``shard`` of ``n_shards`` of the records of FASTA/FASTQ files.
 
     The shards of ``0 .. n_shards - 1`` together yield every record exactly
@@ -400,7 +400,7 @@ def iter_records(
     *,
     fileformat: str | None = None,
     progress: bool = False,
-) -> Iterator["dnaio.SequenceRecord"]:
+) -> Iterator[dnaio.SequenceRecord]:
     """Stream the records of one or several FASTA/FASTQ files, in order.
 
     Parameters
@@ -448,7 +448,7 @@ def iter_records(
         raise ValueError(f"fileformat must be 'fasta', 'fastq' or None, got {fileformat!r}")
     _dnaio()  # a missing dnaio fails here, not at the first next()
 
-    def gen() -> Iterator["dnaio.SequenceRecord"]:
+    def gen() -> Iterator[dnaio.SequenceRecord]:
         for path in files:
             yield from _iter_one(path, fileformat)
 

@@ -63,7 +63,7 @@ import tempfile
 import uuid
 import warnings
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from itertools import islice
 from numbers import Integral
 from typing import Any
@@ -806,7 +806,7 @@ class _PipedBatch(dict):
     ``num_workers=0`` gives.
     """
 
-    def __copy__(self) -> "_PipedBatch":
+    def __copy__(self) -> _PipedBatch:
         # DataLoader's default_convert copies mappings before pickling them
         return _PipedBatch(self)
 
@@ -1117,4 +1117,7 @@ class ExpandCodes(torch.nn.Module):
         return out
 
     def extra_repr(self) -> str:
-        return f"num_classes={self.num_classes}, channels_first={self.channels_first}, dtype={self.dtype}"
+        return (
+            f"num_classes={self.num_classes}, channels_first={self.channels_first}, "
+            f"dtype={self.dtype}"
+        )

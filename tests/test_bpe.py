@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 pytest.importorskip("tokenizers")
-from deepbiop.bpe import BPETokenizer, train_bpe  # noqa: E402
+from deepbiop.bpe import BPETokenizer, train_bpe
 
 SEQS = ["ACGTACGTACGTGGCC", "ACGTTTACGTAAGGCC", "acgtacgtnnACGT", "TTTTACGTACGT"] * 25
 

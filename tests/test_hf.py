@@ -265,7 +265,7 @@ def _outcomes(tok, calls):
                             for key, val in out.items()
                         }
                     )
-            except Exception as exc:  # the same error on both paths counts as equal
+            except Exception as exc:  # noqa: BLE001 - the same error on both paths counts as equal
                 results.append((type(exc).__name__, str(exc)))
     return results, [(r.name, r.levelno, r.getMessage()) for r in records]
 

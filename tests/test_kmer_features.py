@@ -521,7 +521,7 @@ def test_canonical_errors_name_the_alphabet_and_why():
     with pytest.raises(ValueError, match="canonical='compact' needs a complement"):
         dbp.KmerEncoder(k=2, canonical="compact", encoding_type=cycle).transform(["AC"])
     with pytest.raises(ValueError, match="alphabet 'cyc': complement 'CGTA' is not an involution"):
-        cycle.complement_codes
+        _ = cycle.complement_codes
     with pytest.raises(ValueError, match="alphabet 'protein' has no complement"):
-        dbp.PROTEIN.complement_codes
+        _ = dbp.PROTEIN.complement_codes
     assert dbp.DNA.complement_codes.tolist() == [3, 2, 1, 0]

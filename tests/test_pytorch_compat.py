@@ -8,9 +8,10 @@ every encoder and dtype, gradient flow through Conv1d / Embedding, and a check
 that ``import deepbiop`` leaves torch unimported.
 """
 
-import deepbiop as dbp
-import torch
 import numpy as np
+import torch
+
+import deepbiop as dbp
 
 
 # --- the spec's tests/test_pytorch_compat.py, verbatim --------------------------

@@ -31,8 +31,7 @@ def _expected(name):
 
 
 def _gen():
-    for s in SEQS:
-        yield s
+    yield from SEQS
 
 
 BATCH_FORMS = {
@@ -92,7 +91,7 @@ SINGLE_FORMS = {
 @pytest.mark.parametrize("form", list(SINGLE_FORMS))
 def test_every_single_form_gives_identical_output(encoder, form):
     enc = ENCODERS[encoder]()
-    for i, s in enumerate(SEQS):
+    for s in SEQS:
         out = enc.encode(SINGLE_FORMS[form](s))
         alone = enc.encode_batch([s])[0]  # a batch of one is not padded
         np.testing.assert_array_equal(out, alone)

@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from deepbiop import io as dio
 from deepbiop import _bgzf, _shards
+from deepbiop import io as dio
 
 _BASES = "ACGTN"
 # quality characters, weighted towards the ones a boundary search can mistake for a record

@@ -21,7 +21,7 @@ from _reference import integer_batch_ref, kmer_batch_ref, onehot_batch_ref
 def _batches(n_batches=8, n_seqs=300, seed=0):
     rng = np.random.default_rng(seed)
     out = []
-    for b in range(n_batches):
+    for _ in range(n_batches):
         lens = rng.integers(0, 400, size=n_seqs)
         out.append(["".join(rng.choice(list("ACGTacgtN"), size=int(n))) for n in lens])
     return out

@@ -563,7 +563,7 @@ def test_header_label_batch_matches_per_record():
     assert HeaderLabel(dtype=None).batch(["a label=x", "b label=0.5"]) == ["x", 0.5]
 
 
-# -- spec Use Case 1 through the dataset path -------------------------------------------------------
+# -- spec Use Case 1 through the dataset path ---------------------------------------------
 def test_use_case_1_cnn_trains_through_dataloader():
     import torch.nn as nn
 
@@ -943,14 +943,17 @@ def test_fork_workers_encode_with_two_threads_after_parent_did(reads_bgzf):
             timeout=240,
         )
     except subprocess.TimeoutExpired as exc:
-        raise AssertionError(f"forked DataLoader workers hung (no result in 240 s)\n{exc.stderr}")
+        raise AssertionError(
+            f"forked DataLoader workers hung (no result in 240 s)\n{exc.stderr}"
+        ) from exc
     assert res.returncode == 0, res.stderr[-3000:]
     assert res.stdout.startswith("OK")
 
 
 def test_worker_batches_cross_the_pipe_as_plain_dicts_of_tensors():
-    import torch.multiprocessing  # noqa: F401  (registers the tensor reducers)
     from multiprocessing.reduction import ForkingPickler
+
+    import torch.multiprocessing  # registers the tensor reducers
 
     from deepbiop.torch import _PipedBatch
 

@@ -95,7 +95,7 @@ class SequenceEncoder(TransformerMixin, BaseEstimator):
         tags.transformer_tags.preserves_dtype = []
         return tags
 
-    def fit(self, X: Any = None, y: Any = None) -> "SequenceEncoder":
+    def fit(self, X: Any = None, y: Any = None) -> SequenceEncoder:
         """Validate the parameters; the encoder learns nothing from ``X``.
 
         Parameters
@@ -146,7 +146,7 @@ class SequenceEncoder(TransformerMixin, BaseEstimator):
         enc = self._snapshot()
         return enc._encode_packed(pack_batch(seqs), single=False)
 
-    def set_params(self, **params: Any) -> "SequenceEncoder":
+    def set_params(self, **params: Any) -> SequenceEncoder:
         """Set parameters, all at once.
 
         Like scikit-learn's, but the new values are stored in one step, so a
@@ -170,7 +170,7 @@ class SequenceEncoder(TransformerMixin, BaseEstimator):
         return self
 
     # -- helpers for subclasses ------------------------------------------------
-    def _snapshot(self) -> "SequenceEncoder":
+    def _snapshot(self) -> SequenceEncoder:
         """A validated private copy of this encoder for one call.
 
         Every call reads its parameters once, here, and uses this copy

@@ -245,7 +245,7 @@ class KmerEncoder(SequenceEncoder):
             )
 
     # -- fitting (only for the optional min_count filter) ----------------------
-    def fit(self, X: Any = None, y: Any = None) -> "KmerEncoder":
+    def fit(self, X: Any = None, y: Any = None) -> KmerEncoder:
         """Validate the parameters; with ``min_count``, learn the kept columns.
 
         Parameters
@@ -297,15 +297,9 @@ class KmerEncoder(SequenceEncoder):
         fitted = self.__dict__.get("_fitted_layout")
         if fitted is not None and fitted != self._layout_key():
             raise ValueError(
-                "this KmerEncoder was fitted with k={}, canonical={!r}, alphabet '{}' "
-                "and now has k={}, canonical={!r}, alphabet '{}': call fit again".format(
-                    fitted[0],
-                    fitted[2],
-                    fitted[3].name,
-                    int(self.k),
-                    self.canonical,
-                    self._alphabet.name,
-                )
+                f"this KmerEncoder was fitted with k={fitted[0]}, canonical={fitted[2]!r}, "
+                f"alphabet '{fitted[3].name}' and now has k={int(self.k)}, "
+                f"canonical={self.canonical!r}, alphabet '{self._alphabet.name}': call fit again"
             )
 
     # -- encoding --------------------------------------------------------------

@@ -9,8 +9,9 @@ sequences to the ``_tokens`` kernel. ``TokenVocabulary``, ``PRESETS`` and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from numbers import Integral
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -128,7 +129,7 @@ class TransformerEncoder(SequenceEncoder):
 
     # -- construction ----------------------------------------------------------
     @classmethod
-    def from_preset(cls, name: str, **params: Any) -> "TransformerEncoder":
+    def from_preset(cls, name: str, **params: Any) -> TransformerEncoder:
         """An encoder producing the exact ids of a published model's tokenizer.
 
         Parameters

@@ -8,12 +8,12 @@ import pickle
 
 import numpy as np
 import pytest
-from _reference import reverse_complement as rc_ref
-from _strategies import NOISE, sequences
 from hypothesis import given
 from hypothesis import strategies as st
 
 import deepbiop as dbp
+from _reference import reverse_complement as rc_ref
+from _strategies import NOISE, sequences
 from deepbiop import augment as aug
 
 IUPAC_TEXT = "ACGTacgtRYSWKMBDHVNrysw kmbdhvn-.X"

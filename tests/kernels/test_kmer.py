@@ -14,8 +14,6 @@ from sklearn.feature_extraction.text import CountVectorizer
 from threadpoolctl import threadpool_limits
 
 import deepbiop as dbp
-from deepbiop._kernels import _kmer
-from deepbiop.alphabets import Alphabet
 from _reference import (
     ReferenceError,
     kmer_batch_ref,
@@ -25,6 +23,8 @@ from _reference import (
     reverse_complement,
 )
 from _strategies import batches, complemented_alphabets, sequences, sequences_over
+from deepbiop._kernels import _kmer
+from deepbiop.alphabets import Alphabet
 
 
 # ------------------------------------------------------------------ exact values

@@ -14,10 +14,6 @@ from hypothesis import strategies as st
 
 import deepbiop as dbp
 import deepbiop.spectrum as spectrum_mod
-from deepbiop._kernels import _kmer_sparse
-from deepbiop.alphabets import Alphabet
-from deepbiop.encoders.kmer import kmer_names, n_canonical_kmers
-
 from _reference import kmer_counts_ref, reverse_complement
 from _strategies import (
     INVOLUTIONS_4,
@@ -25,6 +21,9 @@ from _strategies import (
     complemented_alphabets,
     sequences_over,
 )
+from deepbiop._kernels import _kmer_sparse
+from deepbiop.alphabets import Alphabet
+from deepbiop.encoders.kmer import kmer_names, n_canonical_kmers
 
 DNA_COMP = dbp.DNA.complement_codes
 

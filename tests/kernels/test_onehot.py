@@ -14,7 +14,7 @@ from threadpoolctl import threadpool_limits
 
 import deepbiop as dbp
 from _reference import ALPHABETS, ReferenceError, onehot_batch_ref, onehot_ref
-from _strategies import batches, sequences
+from _strategies import batches
 
 TABLE_STRATEGIES = ["skip", "mask", "uniform", "iupac"]
 

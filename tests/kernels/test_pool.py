@@ -20,13 +20,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 import deepbiop as dbp
 from deepbiop._kernels import _config, _pool
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "stress"))
-from _subproc import run_child  # noqa: E402
+from _subproc import run_child
 
 needs_pool = pytest.mark.skipif(not _pool.pool_enabled(), reason="serial build: no pool")
 
@@ -138,7 +139,7 @@ def test_forked_child_starts_its_own_helpers():
     res.check()
     ((parent_ok, children),) = res.reports
     assert parent_ok
-    for ok, helpers, jobs, helped in children:
+    for ok, helpers, jobs, _helped in children:
         assert ok and helpers >= 1 and jobs == 20
     # every child ran 20 two-thread jobs of 3,125 chunks; a helper that never
     # got a chunk in any child would mean the child's helpers do not work

@@ -5,7 +5,8 @@ apply: equal to the reference, or the error the reference predicts."""
 from __future__ import annotations
 
 import itertools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -157,7 +158,7 @@ def outcome(
             refusal = Refusal((ValueError,), err.index, err.position, err.char)
     try:
         got = call()
-    except Exception as exc:  # noqa: BLE001 - every exception is judged here
+    except Exception as exc:  # every exception is judged here
         if refusal is None:
             raise AssertionError(f"valid input raised {type(exc).__name__}: {exc}") from exc
         refusal.check(exc)

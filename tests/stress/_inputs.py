@@ -23,13 +23,14 @@ one-column DataFrames, polars Series and one-column DataFrames.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
 
-from _strategies import NOISE, sequences
+from _strategies import sequences
 
 # ----------------------------------------------------------------- subclasses
 

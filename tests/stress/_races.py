@@ -134,7 +134,7 @@ def list_race(encoder: str, mutations: list, n: int, length: int, rounds: int) -
                 def work():
                     go.wait()
                     time.sleep(delay)
-                    mutate(lst)
+                    mutate(lst)  # noqa: F821 (del frees the list at the end of the round)
 
                 t = threading.Thread(target=work)
                 t.start()
@@ -288,7 +288,7 @@ def param_race(name: str, iterations: int, max_seconds: float = 60.0) -> None:
             except Exception as exc:  # noqa: BLE001
                 counts[f"error:{type(exc).__name__}"] += 1
                 continue
-            for v, ref in refs:
+            for _v, ref in refs:
                 if _same(out, ref):
                     counts["before"] += 1  # one consistent parameter set
                     break

@@ -78,7 +78,7 @@ class ChildResult:
         )
         return f"{what}\n--- stderr (tail) ---\n{tail}\n--- stdout (tail) ---\n{out}"
 
-    def check(self) -> "ChildResult":
+    def check(self) -> ChildResult:
         """Fail the calling test unless the child exited with status 0."""
         if self.timed_out or self.returncode != 0:
             raise AssertionError(self.describe())

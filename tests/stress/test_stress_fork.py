@@ -10,7 +10,6 @@ import pytest
 
 from _budget import STRESS_ROUNDS
 from _subproc import run_child
-
 from deepbiop._kernels import _config
 
 # AddressSanitizer's allocator is not fork-safe while other threads exist (a

@@ -12,9 +12,10 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import given
 from hypothesis import strategies as st
 
+import _fastref as F
 import deepbiop as dbp
 from _budget import FUZZ
 from _expect import (
@@ -29,15 +30,14 @@ from _expect import (
 from _inputs import (
     BAD_KINDS,
     ELEMENT_KINDS,
+    NON_ASCII,
     LyingBytes,
     LyingStr,
-    NON_ASCII,
-    SeqList,
     Refusal,
+    SeqList,
     batch_case,
     single_case,
 )
-import _fastref as F
 from _reference import ALPHABETS, reverse_complement
 
 ENCODING_TYPES = ["dna", "rna", "protein"]
@@ -459,7 +459,7 @@ def test_every_refused_element_kind_is_named(kind, container):
 @pytest.mark.parametrize(
     "make",
     [
-        lambda: [],
+        list,
         lambda: (),
         lambda: iter([]),
         lambda: np.array([], dtype="S"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+
 from _subproc import run_child
 
 

@@ -22,8 +22,10 @@ def _works_or_clear_error(call, expect=None):
         got = call()
     except CLEAR:
         return None
-    except Exception as exc:  # noqa: BLE001
-        raise AssertionError(f"raised {type(exc).__name__} (not ValueError/TypeError): {exc}")
+    except Exception as exc:  # re-raised as a test failure
+        raise AssertionError(
+            f"raised {type(exc).__name__} (not ValueError/TypeError): {exc}"
+        ) from exc
     if expect is not None:
         compare(got, expect())
     return got
@@ -270,8 +272,8 @@ def test_n_jobs_values(n_jobs, monkeypatch):
     ]:
         try:
             got = call()
-        except Exception as exc:  # noqa: BLE001
-            raise AssertionError(f"n_jobs={n_jobs}: {type(exc).__name__}: {exc}")
+        except Exception as exc:  # re-raised as a test failure
+            raise AssertionError(f"n_jobs={n_jobs}: {type(exc).__name__}: {exc}") from exc
         compare(got, ref())
 
 

@@ -28,7 +28,6 @@ import pytest
 
 from _budget import STRESS_ROUNDS
 from _subproc import run_child
-
 from deepbiop._kernels import _config, _pool
 
 pytestmark = [
