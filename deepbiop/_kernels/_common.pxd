@@ -22,5 +22,5 @@ cdef inline uint64_t mix64(uint64_t z) noexcept nogil:
 
 cdef inline int random_code(uint64_t seed, Py_ssize_t i, Py_ssize_t pos, int n) noexcept nogil:
     cdef uint64_t h = mix64(seed ^ mix64(<uint64_t> i * <uint64_t> 0x9e3779b97f4a7c15ULL
-                                          + <uint64_t> pos))
+                                         + <uint64_t> pos))
     return <int> (((h >> 32) * <uint64_t> n) >> 32)

@@ -1,5 +1,5 @@
 """The guts of KmerEncoder (dense): rolling k-mer indices counted into rows."""
-from libc.stdint cimport uint8_t, int16_t, int32_t, uint32_t, int64_t, uint64_t, INT64_MAX
+from libc.stdint cimport uint8_t, int16_t, int32_t, uint32_t, int64_t, uint64_t
 from libc.stdlib cimport calloc, malloc, free
 from libc.string cimport memset
 
@@ -183,7 +183,8 @@ cdef struct _split_job:
 cdef inline void _split_pieces(const _split_job* c, acc_t* dst, acc_t* bufs, int64_t lo,
                                int64_t hi, int worker) noexcept nogil:
     cdef Py_ssize_t j, p0, e
-    cdef acc_t* mine = dst if worker == 0 else bufs + <Py_ssize_t> (worker - 1) * <Py_ssize_t> c.n_cols
+    cdef acc_t* mine = (dst if worker == 0
+                        else bufs + <Py_ssize_t> (worker - 1) * <Py_ssize_t> c.n_cols)
     for j in range(lo, hi):
         p0 = j * SPLIT_SEG
         e = min(c.n, p0 + SPLIT_SEG + c.k - 1)
@@ -220,7 +221,7 @@ cdef int _count_split(const uint8_t* s, Py_ssize_t n, int k, int A, uint64_t n_c
 
     Preconditions (checked by the caller): as ``kmer_batch``; ``dst`` zero.
     """
-    cdef Py_ssize_t nseg = (n + SPLIT_SEG - 1) // SPLIT_SEG, j, e, p0
+    cdef Py_ssize_t nseg = (n + SPLIT_SEG - 1) // SPLIT_SEG, j
     cdef Py_ssize_t col
     cdef int t
     cdef uint64_t total
@@ -326,7 +327,7 @@ def kmer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     cdef uint64_t want = 1
     if k < 1 or A < 1:
         raise ValueError(f"kmer_batch: k={k} and A={A} must be >= 1")
-    for i in range(k):
+    for i in range(k):  # no-cython-lint: k steps; an untyped `_` would not be a C int
         if want > (<uint64_t> 1 << 62) // <uint64_t> A:
             raise ValueError(f"kmer_batch: {A}**{k} columns do not fit 62 bits")
         want *= <uint64_t> A

@@ -18,7 +18,7 @@ the same column index the dense kernel uses.
 """
 from libc.stdint cimport uint8_t, int16_t, int32_t, int64_t, uint64_t
 from libc.stdlib cimport malloc, calloc, free
-from libc.string cimport memcpy, memmove, memset
+from libc.string cimport memmove, memset
 
 from deepbiop._kernels._pool cimport parallel_for, grain_for
 
@@ -278,7 +278,7 @@ cdef inline uint64_t _canonical_rank(uint64_t c, int k,
 cdef inline uint64_t _revcomp(uint64_t c, int k, const int16_t* comp) noexcept nogil:
     cdef uint64_t r = 0
     cdef int i
-    for i in range(k):
+    for i in range(k):  # no-cython-lint: k steps; an untyped `_` would not be a C int
         r = (r << 2) | <uint64_t> comp[c & 3]
         c >>= 2
     return r
@@ -525,7 +525,7 @@ def csr_rows(const int64_t[::1] ptrs, const int64_t[::1] lens,
     cdef int j, key_bits = 0
     if B == 0:
         return
-    for j in range(k):
+    for j in range(k):  # no-cython-lint: k steps; an untyped `_` would not be a C int
         n_codes *= <uint64_t> A
     while key_bits < 64 and ((n_codes - 1) >> key_bits) != 0:
         key_bits += 1
@@ -689,7 +689,7 @@ def collect_codes(const int64_t[::1] ptrs, const int64_t[::1] lens,
     cdef int j
     if B == 0:
         return
-    for j in range(k):
+    for j in range(k):  # no-cython-lint: k steps; an untyped `_` would not be a C int
         n_codes *= <uint64_t> A
     cdef _collect_job job
     job.ptrs = &ptrs[0]

@@ -4,8 +4,9 @@
 # a body that processes items [lo, hi) as worker `worker` (0 .. n_threads-1;
 # 0 is the calling thread). `work` is any measure proportional to the job's
 # cost (bases, output positions; 0: n); the pool learns each body's cost per
-# unit of it to decide, on a contended machine, whether threads pay. Everything the body needs travels in a struct the
-# kernel owns, passed as `ctx`; per-worker scratch is indexed by `worker`.
+# unit of it to decide, on a contended machine, whether threads pay. Everything the
+# body needs travels in a struct the kernel owns, passed as `ctx`; per-worker scratch
+# is indexed by `worker`.
 from libc.stdint cimport int64_t
 
 ctypedef void (*body_t)(void* ctx, int64_t lo, int64_t hi, int worker) noexcept nogil

@@ -30,7 +30,7 @@ cdef enum:
     SEG = 65536          # positions per work item
     GRAB_BASES = 32768   # positions handed to a thread at a time
     PREFETCH_ROWS = 4    # rows ahead whose bytes are requested early
-    PREFETCH_BYTES = 512 # of each such row
+    PREFETCH_BYTES = 512  # of each such row
     GRAB_OUT_BYTES = 8388608  # output bytes handed to a thread at a time (8 MiB)
 
 

@@ -99,8 +99,7 @@ def token_counts(const int64_t[::1] ptrs, const int64_t[::1] lens,
     ``len(ptrs) == len(lens) == len(counts) == len(status)``;
     ``1 <= stride <= k``; ``A**k`` fits in int64.
     """
-    cdef Py_ssize_t B = ptrs.shape[0], i, p, n
-    cdef const uint8_t* s
+    cdef Py_ssize_t B = ptrs.shape[0], i
     if B == 0:
         return
     cdef const int16_t* cp = &codes[0]
@@ -268,7 +267,7 @@ def tokens_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     ``min(counts[i], max_content) + (cls_id >= 0) + (sep_id >= 0) <= L``;
     ``1 <= stride <= k``; every id fits the model (not checked here).
     """
-    cdef Py_ssize_t B = ids.shape[0], L = ids.shape[1], i
+    cdef Py_ssize_t B = ids.shape[0], L = ids.shape[1]
     if B == 0 or L == 0:
         return
     cdef bint want_special = special.shape[0] == B
