@@ -14,8 +14,12 @@ Everything about the package except its compiled extensions lives in
   only imports into an interpreter with the ASan runtime preloaded: run it
   through ``.ci/sanitize.sh`` (which sets ``LD_PRELOAD`` and the sanitizer
   options), and rebuild without the switch afterwards;
-* an OpenMP compile-and-run probe. Where OpenMP is missing (or
-  ``DEEPBIOP_DISABLE_OPENMP=1``) the kernels build serially and one warning says so.
+* an OpenMP compile-and-run probe. OpenMP is linked (by ``_config`` only) to
+  read the thread limit users set for it; where it is missing (or
+  ``DEEPBIOP_DISABLE_OPENMP=1``) one warning says so and the thread pool takes
+  its limit from ``OMP_NUM_THREADS`` or the processors;
+* ``DEEPBIOP_DISABLE_THREADS=1``: the kernels build without deepbiop's thread
+  pool and run on the calling thread.
 """
 
 from __future__ import annotations
@@ -62,7 +66,8 @@ def _openmp_flags() -> list[str]:
     """Return the OpenMP compile/link flags if a test program builds and runs."""
     if _truthy("DEEPBIOP_DISABLE_OPENMP"):
         warnings.warn(
-            "deepbiop: DEEPBIOP_DISABLE_OPENMP is set; kernels are built serially.",
+            "deepbiop: DEEPBIOP_DISABLE_OPENMP is set; built without OpenMP (the thread "
+            "pool takes its limit from OMP_NUM_THREADS or the processors).",
             stacklevel=1,
         )
         return []
@@ -98,16 +103,16 @@ def _openmp_flags() -> list[str]:
         except (OSError, subprocess.SubprocessError):
             pass
     warnings.warn(
-        "deepbiop: the compiler cannot build OpenMP programs; kernels are built "
-        "serially (single-threaded). Install an OpenMP runtime (e.g. libgomp) and "
-        "rebuild for multi-threaded encoders.",
+        "deepbiop: the compiler cannot build OpenMP programs; deepbiop's thread pool "
+        "will take its limit from OMP_NUM_THREADS or the processors (install an "
+        "OpenMP runtime, e.g. libgomp, for threadpoolctl to limit it).",
         stacklevel=1,
     )
     return []
 
 
 # DEEPBIOP_SANITIZE=1: AddressSanitizer (out-of-bounds and use-after-free
-# reads and writes, also from the OpenMP threads) and UndefinedBehaviorSanitizer.
+# reads and writes, also from the pool's threads) and UndefinedBehaviorSanitizer.
 # -O1 keeps the reports' stacks close to the source; no frame-pointer
 # omission so that ASan's fast unwinder gets every frame. The same flags go to
 # the linker, which makes each kernel depend on libasan/libubsan; gcc links
