@@ -784,9 +784,13 @@ def _load_suite(name: str):
         return None, f"benchmarks/bench_{name}.py not present"
     spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
     mod = importlib.util.module_from_spec(spec)
+    # registered under its name, as an import would, so that functions it
+    # hands to multiprocessing pickle by reference (bench_contention's fork check)
+    sys.modules[spec.name] = mod
     try:
         spec.loader.exec_module(mod)
     except ImportError as exc:
+        sys.modules.pop(spec.name, None)
         return None, f"missing optional dependency ({exc})"
     if not callable(getattr(mod, "main", None)):
         return None, f"benchmarks/bench_{name}.py has no main(argv)"
