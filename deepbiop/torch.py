@@ -772,7 +772,7 @@ class FastxBatchDataset(_FastxMixin, IterableDataset):
             return seqs
         many = getattr(t, "batch", None)
         if callable(many) and self._transform_rng:
-            return many(seqs, random_state=self._rng(), n_jobs=1 if _in_worker() else None)
+            return many(seqs, random_state=self._rng())
         if self._transform_rng:
             rng = self._rng()
             return [t(x, random_state=rng) for x in seqs]
@@ -950,16 +950,9 @@ class EncodeCollate:
                 self._enc = clone(encoder).set_params(max_length=int(max_length))
             else:
                 self._cut = True
-        # Inside a DataLoader worker the workers are the parallelism: an encoder
-        # left at n_jobs=None runs single-threaded there, so OpenMP teams of
-        # several workers do not oversubscribe the cores (an OpenMP barrier
-        # waiting for a descheduled thread costs a whole time slice).
-        self._enc_worker = self._enc
+        # Inside a DataLoader worker an encoder left at n_jobs=None runs on one
+        # thread: deepbiop._config's default rule, for every caller.
         self._axis = self._length_axis()
-        if params.get("n_jobs", 0) is None:
-            from sklearn.base import clone
-
-            self._enc_worker = clone(self._enc).set_params(n_jobs=1)
 
     def _length_axis(self) -> int | None:
         """Axis of positions in the encoder's batch output, None if there is none."""
@@ -1009,8 +1002,7 @@ class EncodeCollate:
         lengths = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=len(seqs))
         if self.max_length is not None:
             np.minimum(lengths, self.max_length, out=lengths)
-        enc = self._enc_worker if _in_worker() else self._enc
-        encoded = enc.encode_batch(seqs)
+        encoded = self._enc.encode_batch(seqs)
         out: dict[str, Any] = {}
         if isinstance(encoded, tuple):  # (ids, attention_mask) from a tokenizer
             out["inputs"] = torch.as_tensor(encoded[0])
