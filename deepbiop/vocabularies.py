@@ -173,6 +173,22 @@ class TokenVocabulary:
         tok = self.special.get(role)
         return None if tok is None else self._index[tok]
 
+    def framing_ids(self, add_cls: bool, add_sep: bool) -> tuple[int, int]:
+        """Ids of the [CLS] and [SEP] to add around each sequence, -1 for none.
+
+        Raises
+        ------
+        ValueError
+            A token asked for that the vocabulary does not have.
+        """
+        ids = []
+        for role, wanted in (("cls", add_cls), ("sep", add_sep)):
+            tid = self.id_of(role) if wanted else None
+            if wanted and tid is None:
+                raise ValueError(f"vocabulary {self.name!r} has no [{role.upper()}] token")
+            ids.append(-1 if tid is None else tid)
+        return ids[0], ids[1]
+
     def token_to_id(self, token: str) -> int:
         """Id of ``token``; raises ``KeyError`` naming it when absent."""
         try:

@@ -395,13 +395,22 @@ def test_min_count_same_columns_with_skip_and_error(canonical):
 
 @pytest.mark.parametrize("canonical", [False, True, "compact"])
 def test_long_rows_use_spectrum_path(monkeypatch, canonical):
-    import deepbiop.encoders.kmer as kmer_mod
+    import deepbiop.encoders._kmer_csr as csr_mod
 
     rng = np.random.default_rng(6)
     seqs = ["".join(rng.choice(list("ACGTN"), n)) for n in (3000, 40, 5000, 0)]
     want = dbp.KmerEncoder(k=9, canonical=canonical, sparse=True).transform(seqs)
-    monkeypatch.setattr(kmer_mod, "LONG_ROW_WINDOWS", 1000)  # rows 0 and 2 are "long"
+    monkeypatch.setattr(csr_mod, "LONG_ROW_WINDOWS", 1000)  # rows 0 and 2 are "long"
+    calls = []
+    real = csr_mod.count_packed
+
+    def spy(ptrs, lens, *args):
+        calls.append(int(lens[0]))
+        return real(ptrs, lens, *args)
+
+    monkeypatch.setattr(csr_mod, "count_packed", spy)
     got = dbp.KmerEncoder(k=9, canonical=canonical, sparse=True).transform(seqs)
+    assert calls == [3000, 5000]  # the long rows went to the spectrum counter
     got.check_format(full_check=True)
     assert (got != want).nnz == 0
     np.testing.assert_array_equal(got.indices, want.indices)

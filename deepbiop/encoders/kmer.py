@@ -16,10 +16,11 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from deepbiop._config import effective_n_threads
-from deepbiop._kernels import _kmer, _kmer_sparse
+from deepbiop._kernels import _kmer
 from deepbiop._sequences import Packed, pack_batch
 from deepbiop.alphabets import Alphabet
 from deepbiop.encoders._base import SequenceEncoder, check_output_fits
+from deepbiop.encoders._kmer_csr import count_csr, select_columns
 from deepbiop.kmers import (
     MAX_DENSE_COLUMNS,
     KmerNames,
@@ -32,7 +33,7 @@ from deepbiop.kmers import (
     n_canonical_kmers,
     n_kmer_columns,
 )
-from deepbiop.spectrum import count_packed, kmer_spectrum
+from deepbiop.spectrum import kmer_spectrum
 
 __all__ = [
     "KmerEncoder",
@@ -45,9 +46,6 @@ __all__ = [
 
 #: ``sparse="auto"`` gives CSR output above this many columns (DNA k >= 7).
 AUTO_SPARSE_COLUMNS = 4**6
-#: Sparse rows with at least this many windows are counted by the parallel
-#: spectrum counter (bucketed sort across threads) instead of one thread.
-LONG_ROW_WINDOWS = 1 << 18
 #: ``get_feature_names_out`` returns a lazy :class:`KmerNames` above this many columns.
 EAGER_NAMES_LIMIT = 4**10
 
@@ -305,98 +303,22 @@ class KmerEncoder(SequenceEncoder):
     # -- encoding --------------------------------------------------------------
     def _csr(self, packed: Packed, dtype: np.dtype):
         """Raw counts as a CSR matrix in the unfiltered layout."""
-        import scipy.sparse as sp
-
-        alpha = self._alphabet
-        k = int(self.k)
-        B = len(packed)
-        windows = np.maximum(packed.lens - (k - 1), 0)
-        starts = np.zeros(B, dtype=np.int64)
-        if B > 1:
-            np.cumsum(windows[:-1], out=starts[1:])
-        total = int(windows.sum())
-        n_cols = self.n_features
-        idx_dtype = np.int32 if max(n_cols, total) <= np.iinfo(np.int32).max else np.int64
-        indices = np.empty(total, dtype=idx_dtype)
-        data = np.empty(total, dtype=dtype)
-        nnz = np.zeros(B, dtype=np.int64)
-        status = np.full(B, -1, dtype=np.int64)
-        lens = packed.lens
-        long_rows = np.empty(0, dtype=np.intp)
-        if self.ambiguous_strategy == "skip":
-            # a very long row (a chromosome) would be one thread's serial sort:
-            # count it with the parallel spectrum counter instead
-            long_rows = np.flatnonzero(windows >= LONG_ROW_WINDOWS)
-            if long_rows.size:
-                lens = lens.copy()
-                lens[long_rows] = 0
-        _kmer_sparse.csr_rows(
-            packed.ptrs,
-            lens,
-            lookup_table(alpha, bool(self.canonical)),
-            k,
-            alpha.size,
-            bool(self.canonical),
-            self._compact,
-            _MODE[self.ambiguous_strategy],
-            starts,
-            indices,
-            data,
-            nnz,
-            status,
-            self._n_threads(packed),
+        X, status = count_csr(
+            packed,
+            self._alphabet,
+            int(self.k),
+            canonical=bool(self.canonical),
+            compact=self._compact,
+            mode=_MODE[self.ambiguous_strategy],
+            n_cols=self.n_features,
+            dtype=dtype,
+            n_threads=self._n_threads(packed),
+            long_row_threads=effective_n_threads(self.n_jobs),
         )
         self._raise_for_status(
             packed, status, "pass ambiguous_strategy='skip' to leave such windows uncounted"
         )
-        if long_rows.size:
-            for i in long_rows.tolist():
-                codes, counts = count_packed(
-                    packed.ptrs[i : i + 1],
-                    packed.lens[i : i + 1],
-                    k,
-                    alpha,
-                    bool(self.canonical),
-                    effective_n_threads(self.n_jobs),
-                )
-                if self._compact:
-                    codes = canonical_rank(codes, k, alpha)
-                lo = int(starts[i])
-                indices[lo : lo + codes.size] = codes
-                data[lo : lo + codes.size] = counts
-                nnz[i] = codes.size
-        indptr = np.empty(B + 1, dtype=np.int64)
-        _kmer_sparse.csr_compact(starts, nnz, indices, data, indptr)
-        n = int(indptr[-1])
-        if n < total:  # give the unused tail back (realloc, no copy of the rows)
-            indices.resize(n, refcheck=False)
-            data.resize(n, refcheck=False)
-        X = sp.csr_matrix((data, indices, indptr.astype(idx_dtype, copy=False)), shape=(B, n_cols))
-        X.has_sorted_indices = True
-        X.has_canonical_format = True
         return X
-
-    def _select_columns(self, X):
-        """Keep the fitted ``columns_`` of a CSR matrix (renumbered 0..m-1)."""
-        import scipy.sparse as sp
-
-        cols = self.columns_
-        B = X.shape[0]
-        idx = X.indices.astype(np.int64, copy=False)
-        pos = np.searchsorted(cols, idx)
-        hit = pos < cols.size
-        hit[hit] = cols[pos[hit]] == idx[hit]
-        rows = np.repeat(np.arange(B), np.diff(X.indptr))
-        indptr = np.zeros(B + 1, dtype=np.int64)
-        np.cumsum(np.bincount(rows[hit], minlength=B), out=indptr[1:])
-        idx_dtype = np.int32 if max(cols.size, int(hit.sum())) < 2**31 else np.int64
-        out = sp.csr_matrix(
-            (X.data[hit], pos[hit].astype(idx_dtype), indptr.astype(idx_dtype)),
-            shape=(B, int(cols.size)),
-        )
-        out.has_sorted_indices = True
-        out.has_canonical_format = True
-        return out
 
     def encode_batch(self, seqs: Any, *, out: np.ndarray | None = None) -> Any:
         """Encode a batch: one row of k-mer counts per sequence.
@@ -460,7 +382,7 @@ class KmerEncoder(SequenceEncoder):
                         f"too many for a dense array (at most {MAX_DENSE_COLUMNS:,}); "
                         "pass sparse=True or a larger min_count"
                     )
-                out = self._select_columns(out)
+                out = select_columns(out, self.columns_)
             if not want_sparse:
                 out = np.ascontiguousarray(out.toarray())
         if self.normalize is not None and out.shape[0]:

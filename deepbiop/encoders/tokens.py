@@ -16,13 +16,23 @@ from typing import Any
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from deepbiop._kernels import _tokens
 from deepbiop._sequences import Packed, pack_batch, pack_one
 from deepbiop.alphabets import Alphabet
-from deepbiop.encoders._base import SequenceEncoder, check_output_fits
+from deepbiop.encoders._base import SequenceEncoder
+from deepbiop.encoders._tokenize import token_counts, tokenize
+from deepbiop.encoders._windows import tokenize_windows
 from deepbiop.vocabularies import PRESETS, TokenVocabulary, default_vocabulary, preset_vocabulary
 
 __all__ = ["TokenVocabulary", "TransformerEncoder", "PRESETS", "default_vocabulary"]
+
+
+def _as_tensors(out: dict, return_tensors: str | None) -> dict:
+    """``out`` as torch tensors sharing memory for ``return_tensors="pt"``."""
+    if return_tensors != "pt":
+        return out
+    import torch
+
+    return {key: torch.from_numpy(val) for key, val in out.items()}
 
 
 class TransformerEncoder(SequenceEncoder):
@@ -198,17 +208,10 @@ class TransformerEncoder(SequenceEncoder):
 
     def _special_ids(self, add_cls: bool | None, add_sep: bool | None) -> tuple[int, int]:
         v = self.vocab
-        if add_cls is None:
-            add_cls = self.add_special_tokens and v.add_cls
-        if add_sep is None:
-            add_sep = self.add_special_tokens and v.add_sep
-        cls_id = v.id_of("cls") if add_cls else None
-        sep_id = v.id_of("sep") if add_sep else None
-        if add_cls and cls_id is None:
-            raise ValueError(f"vocabulary {v.name!r} has no [CLS] token")
-        if add_sep and sep_id is None:
-            raise ValueError(f"vocabulary {v.name!r} has no [SEP] token")
-        return (-1 if cls_id is None else cls_id), (-1 if sep_id is None else sep_id)
+        return v.framing_ids(
+            self.add_special_tokens and v.add_cls if add_cls is None else add_cls,
+            self.add_special_tokens and v.add_sep if add_sep is None else add_sep,
+        )
 
     def _n_special(self, add_cls, add_sep) -> int:
         c, s = self._special_ids(add_cls, add_sep)
@@ -216,40 +219,12 @@ class TransformerEncoder(SequenceEncoder):
 
     # -- the work --------------------------------------------------------------
     def _counts(self, packed: Packed) -> np.ndarray:
-        v = self.vocab
-        B = len(packed)
-        counts = np.empty(B, dtype=np.int64)
-        status = np.full(B, -1, dtype=np.int64)
-        check = self.ambiguous_strategy == "error"
-        _tokens.token_counts(
-            packed.ptrs,
-            packed.lens,
-            v.codes,
-            v.valid,
-            len(v.symbols),
-            v.k,
-            v.step,
-            int(v.greedy),
-            int(check),
-            counts,
-            status,
-            self._n_threads(packed),
+        return token_counts(
+            self.vocab,
+            packed,
+            check=self.ambiguous_strategy == "error",
+            n_threads=self._n_threads(packed),
         )
-        if check:
-            self._raise_unknown(packed, status)
-        return counts
-
-    def _raise_unknown(self, packed: Packed, status: np.ndarray) -> None:
-        bad = np.flatnonzero(status >= 0)
-        if bad.size:
-            i = int(bad[0])
-            pos = int(status[i])
-            raise ValueError(
-                f"sequence {i} (of {len(packed)}): character "
-                f"{packed.char_at(i, pos)!r} at position {pos} has no token in "
-                f"vocabulary {self.vocab.name!r}; pass ambiguous_strategy='unknown' "
-                "to encode it as the unknown token"
-            )
 
     def tokenize_packed(
         self,
@@ -300,75 +275,29 @@ class TransformerEncoder(SequenceEncoder):
             See :meth:`encode_batch`.
         """
         self = self._snapshot()  # the parameters, read once for the whole call
-        v = self.vocab
         if max_length == -1:
             max_length = self.max_length
-        padding = self.padding if padding is None else padding
         cls_id, sep_id = self._special_ids(add_cls, add_sep)
         n_spec = int(cls_id >= 0) + int(sep_id >= 0)
         if max_length is not None and max_length < n_spec:
             raise ValueError(
                 f"max_length={max_length} leaves no room for the {n_spec} special token(s)"
             )
-        counts = self._counts(packed)
-        B = len(packed)
-        if max_length is None:
-            max_content = int(counts.max()) if B else 0
-        else:
-            max_content = int(max_length) - n_spec
-            if not (self.truncation if truncation is None else truncation) and B:
-                over = np.flatnonzero(counts > max_content)
-                if over.size:
-                    i = int(over[0])
-                    raise ValueError(
-                        f"sequence {i} (of {B}) gives {int(counts[i])} tokens + "
-                        f"{n_spec} special, more than max_length={max_length}; pass "
-                        "truncation=True to cut it, a larger max_length, or use "
-                        "encode_windows() to split it"
-                    )
-        if padding == "max_length" and max_length is not None:
-            L = int(max_length)
-        else:
-            L = (int(np.minimum(counts, max_content).max()) + n_spec) if B else 0
-        check_output_fits(
-            (2 + 2 * bool(offsets) + bool(special), B, L),
-            np.int64,
-            "pass a smaller max_length or encode in smaller batches",
+        side = padding_side or self.padding_side or self.vocab.padding_side
+        return tokenize(
+            self.vocab,
+            packed,
+            self._counts(packed),
+            cls_id=cls_id,
+            sep_id=sep_id,
+            max_length=max_length,
+            pad_to_max_length=(self.padding if padding is None else padding) == "max_length",
+            truncation=self.truncation if truncation is None else truncation,
+            left=side == "left",
+            special=special,
+            offsets=offsets,
+            n_threads=self._n_threads(packed),
         )
-        ids = np.empty((B, L), dtype=np.int64)
-        attn = np.empty((B, L), dtype=np.int64)
-        spec = np.empty((B, L) if special else (0, 0), dtype=np.int64)
-        offs = np.empty((B, L, 2) if offsets else (0, 0, 2), dtype=np.int64)
-        side = padding_side or self.padding_side or v.padding_side
-        _tokens.tokens_batch(
-            packed.ptrs,
-            packed.lens,
-            counts,
-            v.codes,
-            v.char_ids,
-            len(v.symbols),
-            v.k,
-            v.step,
-            int(v.greedy),
-            v.kmer_offset,
-            v.id_of("unk"),
-            cls_id,
-            sep_id,
-            v.id_of("pad"),
-            max_content,
-            int(side == "left"),
-            ids,
-            attn,
-            spec,
-            offs,
-            self._n_threads(packed),
-        )
-        out = {"input_ids": ids, "attention_mask": attn}
-        if special:
-            out["special_tokens_mask"] = spec
-        if offsets:
-            out["offset_mapping"] = offs
-        return out
 
     # -- public API ------------------------------------------------------------
     def encode(
@@ -488,11 +417,7 @@ class TransformerEncoder(SequenceEncoder):
             special=return_special_tokens_mask,
             offsets=return_offsets_mapping,
         )
-        if return_tensors == "pt":
-            import torch
-
-            out = {key: torch.from_numpy(val) for key, val in out.items()}
-        return out
+        return _as_tensors(out, return_tensors)
 
     tokenize = __call__
 
@@ -538,59 +463,22 @@ class TransformerEncoder(SequenceEncoder):
         >>> w["input_ids"][1]
         array([1, 8, 5, 6, 7, 2])
         """
-        self = self._snapshot()  # the parameters, read once for the whole call
-        if max_length == -1:
-            max_length = self.max_length
+        enc = self._snapshot()  # the parameters, read once for the whole call
+        max_length = enc.max_length if max_length == -1 else max_length
         if max_length is None:
             raise ValueError("encode_windows needs a max_length")
         packed = pack_batch(seqs)
-        v = self.vocab
-        n_spec = self._n_special(None, None)
-        cap = int(max_length) - n_spec
-        if not (isinstance(overlap, Integral) and 0 <= overlap < cap):
-            raise ValueError(
-                f"overlap must be an int with 0 <= overlap < {cap} (the tokens a "
-                f"row holds at max_length={max_length}), got {overlap!r}"
-            )
-        counts = self._counts(packed)
-        step = cap - int(overlap)
-        n_win = np.maximum(1, -(-(np.maximum(counts - int(overlap), 1)) // step))
-        seq_index = np.repeat(np.arange(len(packed), dtype=np.int64), n_win)
-        first_tok = (np.arange(len(seq_index)) - np.repeat(np.cumsum(n_win) - n_win, n_win)) * step
-        last_tok = np.minimum(first_tok + cap, counts[seq_index])  # exclusive
-        lens = packed.lens[seq_index]
-        if v.k == 1:
-            start, end = first_tok, last_tok
-        elif not v.greedy:
-            start = first_tok * v.step
-            end = np.where(last_tok > first_tok, (last_tok - 1) * v.step + v.k, start)
-        else:
-            # token boundaries depend on the content: read them off the offsets
-            full = self.tokenize_packed(
-                packed,
-                add_cls=False,
-                add_sep=False,
-                max_length=None,
-                padding="longest",
-                offsets=True,
-            )["offset_mapping"]
-            ends = np.concatenate([full[:, :, 1], np.zeros((len(packed), 1), np.int64)], 1)
-            starts = np.concatenate([full[:, :, 0], np.zeros((len(packed), 1), np.int64)], 1)
-            start = starts[seq_index, np.minimum(first_tok, ends.shape[1] - 1)]
-            end = np.where(
-                last_tok > first_tok, ends[seq_index, np.maximum(last_tok - 1, 0)], start
-            )
-        start = np.minimum(start, lens)
-        end = np.minimum(end, lens)
-        windows = Packed(packed.ptrs[seq_index] + start, end - start, packed.keep)
-        out = self.tokenize_packed(windows, max_length=max_length, padding=padding)
-        out["sequence_index"] = seq_index
-        out["base_offsets"] = np.ascontiguousarray(np.stack([start, end], axis=1))
-        if return_tensors == "pt":
-            import torch
-
-            out = {key: torch.from_numpy(val) for key, val in out.items()}
-        return out
+        out = tokenize_windows(
+            enc.tokenize_packed,
+            packed,
+            enc._counts(packed),
+            enc.vocab,
+            int(max_length) - enc._n_special(None, None),
+            overlap,
+            max_length,
+            padding,
+        )
+        return _as_tensors(out, return_tensors)
 
     # -- vocabulary introspection ------------------------------------------------
     def get_vocab(self) -> dict:
