@@ -93,6 +93,13 @@ def _private_source(module: str) -> bool:
         "deepbiop/bpe.py",
         "deepbiop/transformer_utils.py",
         "deepbiop/hf.py",
+        "deepbiop/torch/__init__.py",
+        "deepbiop/torch/datasets.py",
+        "deepbiop/torch/batch_dataset.py",
+        "deepbiop/torch/collate.py",
+        "deepbiop/torch/_seeding.py",
+        "deepbiop/torch/_fastx.py",
+        "deepbiop/torch/_pipe.py",
     ],
 )
 def test_no_private_name_imported_from_a_public_module(path):

@@ -82,9 +82,68 @@ class SequenceEncoder(TransformerMixin, BaseEstimator):
     Subclasses define ``_encode_packed(packed) -> ndarray`` and the parameter
     constraints; this class provides ``fit``, ``transform``, ``encode``,
     ``encode_batch`` and the tags that declare string input.
+
+    The output contract: ``encode_batch`` returns one array (numpy, or a
+    ``scipy.sparse`` matrix for sparse k-mer counts) whose first axis is the
+    batch. The one documented exception is an encoder whose
+    :attr:`returns_attention_mask` is True (:class:`~deepbiop.TransformerEncoder`):
+    its ``encode_batch`` returns the pair ``(input_ids, attention_mask)``.
+    Code that consumes any encoder (:class:`deepbiop.torch.EncodeCollate`)
+    reads :attr:`returns_attention_mask` and :attr:`position_axis` instead of
+    inspecting the output or the class.
     """
 
     _parameter_constraints: dict = {}
+
+    # -- what the batch output looks like ----------------------------------------
+    @property
+    def position_axis(self) -> int | None:
+        """Axis of the sequence positions in the :meth:`encode_batch` output.
+
+        The axis whose length is the padded length of the batch (the longest
+        sequence, or ``max_length``; tokens for a transformer encoder): the
+        axis a padding mask spans. None when the output has no such axis
+        (k-mer counts, flattened one-hot). Read-only; it follows the current
+        parameters (``OneHotEncoder``'s ``channels_first`` and ``flatten``).
+
+        Returns
+        -------
+        int or None
+            None for this base class; encoders with a position axis override it.
+
+        Examples
+        --------
+        >>> import deepbiop as dbp
+        >>> dbp.IntegerEncoder().position_axis
+        1
+        >>> dbp.OneHotEncoder(channels_first=True).position_axis
+        2
+        >>> dbp.KmerEncoder(k=3).position_axis is None
+        True
+        """
+        return None
+
+    @property
+    def returns_attention_mask(self) -> bool:
+        """Whether :meth:`encode_batch` returns ``(input_ids, attention_mask)``.
+
+        False for every encoder but :class:`~deepbiop.TransformerEncoder`,
+        whose ``encode_batch`` returns that pair of ``(B, L)`` arrays instead
+        of one array (the exception to the output contract of this class).
+
+        Returns
+        -------
+        bool
+
+        Examples
+        --------
+        >>> import deepbiop as dbp
+        >>> dbp.OneHotEncoder().returns_attention_mask
+        False
+        >>> dbp.TransformerEncoder().returns_attention_mask
+        True
+        """
+        return False
 
     # -- scikit-learn contract -------------------------------------------------
     def __sklearn_tags__(self):

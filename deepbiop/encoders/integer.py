@@ -95,6 +95,11 @@ class IntegerEncoder(SequenceEncoder):
         self.seed = seed
         self.n_jobs = n_jobs
 
+    @property
+    def position_axis(self) -> int:
+        """1: the batch output is ``(B, L)`` (see :attr:`SequenceEncoder.position_axis`)."""
+        return 1
+
     def _validate_extra(self) -> None:
         try:
             dt = np.dtype(self.dtype)

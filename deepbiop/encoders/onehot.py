@@ -161,6 +161,14 @@ default="skip"
         return np.ascontiguousarray(table.astype(dt).view(_DTYPES[dt]))
 
     # -- encoding ----------------------------------------------------------------
+    @property
+    def position_axis(self) -> int | None:
+        """1 for ``(B, L, A)``, 2 with ``channels_first`` (``(B, A, L)``), None
+        with ``flatten`` (see :attr:`SequenceEncoder.position_axis`)."""
+        if self.flatten:
+            return None
+        return 2 if self.channels_first else 1
+
     def output_shape(self, n_sequences: int, length: int) -> tuple[int, ...]:
         """Shape of ``encode_batch`` output for ``n_sequences`` padded to ``length``."""
         A = self._alphabet.size

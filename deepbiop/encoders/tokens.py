@@ -137,6 +137,16 @@ class TransformerEncoder(SequenceEncoder):
         self.vocabulary = vocabulary
         self.n_jobs = n_jobs
 
+    @property
+    def position_axis(self) -> int:
+        """1: ``input_ids`` and ``attention_mask`` are ``(B, L)``."""
+        return 1
+
+    @property
+    def returns_attention_mask(self) -> bool:
+        """True: :meth:`encode_batch` returns ``(input_ids, attention_mask)``."""
+        return True
+
     # -- construction ----------------------------------------------------------
     @classmethod
     def from_preset(cls, name: str, **params: Any) -> TransformerEncoder:
