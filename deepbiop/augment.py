@@ -28,7 +28,6 @@ the same seed reproduces exactly.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from numbers import Integral, Real
@@ -36,8 +35,15 @@ from typing import Any
 
 import numpy as np
 
+from deepbiop._random import (
+    RandomState,
+    as_generator,
+    worker_info,
+    worker_rng,
+    worker_seed_sequence,
+)
 from deepbiop.alphabets import Alphabet, get_alphabet
-from deepbiop.encoders import _base as _encoder_base  # one thread threshold for all kernels
+from deepbiop.encoders._base import kernel_threads
 
 __all__ = [
     "reverse_complement",
@@ -61,26 +67,12 @@ __all__ = [
     "Compose",
 ]
 
-RandomState = None | int | np.random.SeedSequence | np.random.Generator
 Text = str | bytes | bytearray | memoryview | np.ndarray
 
 _CROP_MODES = ("random", "start", "center", "end")
 
 
 # -- helpers ---------------------------------------------------------------------
-def _as_rng(random_state: Any) -> np.random.Generator:
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    if isinstance(random_state, np.random.RandomState):
-        return np.random.default_rng(int(random_state.randint(0, 2**31 - 1)))
-    if random_state is None or isinstance(random_state, (Integral, np.random.SeedSequence)):
-        return np.random.default_rng(random_state)
-    raise TypeError(
-        "random_state must be None, an int, a numpy SeedSequence or Generator; got "
-        f"{type(random_state).__name__}"
-    )
-
-
 def _nucleotide(alphabet: str | Alphabet) -> Alphabet:
     alpha = get_alphabet(alphabet)
     if not alpha.is_nucleotide:
@@ -385,7 +377,7 @@ def mutate(
     alpha = get_alphabet(alphabet)
     if rate == 0.0 or not raw:
         return back(raw)
-    rng = _as_rng(random_state)
+    rng = as_generator(random_state)
     b = np.frombuffer(raw, dtype=np.uint8)
     idx = np.flatnonzero(rng.random(b.shape[0]) < rate)
     codes = alpha.codes[b[idx]]
@@ -429,7 +421,7 @@ def mutate_codes(
     out = np.array(x, copy=True, order="C")
     if rate == 0.0 or x.size == 0:
         return out
-    rng = _as_rng(random_state)
+    rng = as_generator(random_state)
     flat = out.reshape(-1)
     idx = np.flatnonzero(rng.random(flat.shape[0]) < rate)
     A = alpha.size
@@ -467,7 +459,7 @@ def _mutation_tables(alpha: Alphabet) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
 def _seed64(random_state: RandomState) -> int:
     """A 64-bit seed for the counter-based kernel draws, taken from ``random_state``."""
-    return int(_as_rng(random_state).integers(0, 2**64, dtype=np.uint64))
+    return int(as_generator(random_state).integers(0, 2**64, dtype=np.uint64))
 
 
 def _augment_packed(
@@ -481,7 +473,6 @@ def _augment_packed(
     n_jobs: int | None,
 ) -> list:
     """One kernel call over the batch; items come back as str (for str input) or bytes."""
-    from deepbiop._config import effective_n_threads
     from deepbiop._kernels import _augment
     from deepbiop._sequences import pack_batch
 
@@ -508,9 +499,7 @@ def _augment_packed(
     total = int(offsets[-1] + lens[-1])
     out = np.empty(total, dtype=np.uint8)
     threshold = min(int(round(rate * 2**32)), 2**32)
-    n_threads = max(
-        1, min(effective_n_threads(n_jobs), total // _encoder_base._MIN_BASES_PER_THREAD + 1)
-    )
+    n_threads = kernel_threads(n_jobs, total)
     _augment.augment_packed(
         packed.ptrs,
         lens,
@@ -645,7 +634,7 @@ def random_reverse_complement_batch(
     """
     p = _check_rate(p, "p")
     items = _batch_items(seqs)
-    flip = (_as_rng(random_state).random(len(items)) < p).astype(np.uint8)
+    flip = (as_generator(random_state).random(len(items)) < p).astype(np.uint8)
     return _augment_packed(
         items, rate=0.0, seed=0, flip=flip, alphabet="dna", rc_alphabet=alphabet, n_jobs=n_jobs
     )
@@ -708,7 +697,7 @@ def crop(
     elif mode == "center":
         start = excess // 2
     else:
-        start = int(_as_rng(random_state).integers(0, excess + 1))
+        start = int(as_generator(random_state).integers(0, excess + 1))
     if isinstance(seq, np.ndarray):
         sl = [slice(None)] * seq.ndim
         sl[axis] = slice(start, start + int(length))
@@ -732,102 +721,9 @@ def random_reverse_complement(
     ('GTT', 'AAC')
     """
     p = _check_rate(p, "p")
-    if _as_rng(random_state).random() < p:
+    if as_generator(random_state).random() < p:
         return reverse_complement(seq, alphabet)
     return seq
-
-
-# -- worker-aware seeding ------------------------------------------------------------------
-def worker_info() -> tuple[int, int, int, int]:
-    """``(worker_id, num_workers, rank, world_size)`` of the calling process.
-
-    Outside a DataLoader worker ``(0, 1, ...)``; outside an initialised
-    ``torch.distributed`` group ``(..., 0, 1)``. torch is consulted only if it
-    has already been imported (this never imports it).
-
-    Examples
-    --------
-    >>> from deepbiop.augment import worker_info
-    >>> worker_info()
-    (0, 1, 0, 1)
-    """
-    torch = sys.modules.get("torch")
-    wid, nw, rank, world = 0, 1, 0, 1
-    if torch is None:
-        return wid, nw, rank, world
-    data = sys.modules.get("torch.utils.data")
-    if data is not None:
-        info = data.get_worker_info()
-        if info is not None:
-            wid, nw = int(info.id), int(info.num_workers)
-    dist = getattr(torch, "distributed", None)
-    if dist is not None and dist.is_available() and dist.is_initialized():
-        rank, world = int(dist.get_rank()), int(dist.get_world_size())
-    return wid, nw, rank, world
-
-
-def _torch_base_seed() -> int | None:
-    torch = sys.modules.get("torch")
-    if torch is None:
-        return None
-    data = sys.modules.get("torch.utils.data")
-    info = data.get_worker_info() if data is not None else None
-    if info is not None:
-        return int(info.seed)  # PyTorch: base seed of this DataLoader + worker id
-    return int(torch.randint(0, 2**62, (), dtype=torch.int64).item())
-
-
-def worker_seed_sequence(seed: int | None = None, *, epoch: int = 0) -> np.random.SeedSequence:
-    """Seed for this process's augmentation stream: base seed, epoch, rank, worker.
-
-    Parameters
-    ----------
-    seed : int or None, default=None
-        Base seed. ``None`` follows PyTorch: inside a DataLoader worker it uses
-        the worker's seed (``get_worker_info().seed``, derived from
-        ``torch.manual_seed`` or the DataLoader's ``generator``), in the main
-        process a draw from torch's global generator (fresh OS entropy when
-        torch is not imported).
-    epoch : int, default=0
-
-    Returns
-    -------
-    numpy.random.SeedSequence
-        Entropy ``(seed, epoch, rank, worker_id)``: every (rank, worker, epoch)
-        gets a different, reproducible stream.
-
-    Examples
-    --------
-    >>> from deepbiop.augment import worker_seed_sequence
-    >>> worker_seed_sequence(7, epoch=2).entropy
-    [7, 2, 0, 0]
-    """
-    wid, _, rank, _ = worker_info()
-    if seed is None:
-        base = _torch_base_seed()
-        if base is None:
-            base = int(np.random.SeedSequence().entropy) & (2**64 - 1)
-    else:
-        if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
-            raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
-        base = int(seed)
-    if isinstance(epoch, bool) or not isinstance(epoch, Integral) or epoch < 0:
-        raise ValueError(f"epoch must be a non-negative integer, got {epoch!r}")
-    return np.random.SeedSequence([base, int(epoch), rank, wid])
-
-
-def worker_rng(seed: int | None = None, *, epoch: int = 0) -> np.random.Generator:
-    """A numpy Generator seeded by :func:`worker_seed_sequence`.
-
-    Examples
-    --------
-    >>> from deepbiop.augment import worker_rng
-    >>> worker_rng(3).random() == worker_rng(3).random()
-    True
-    >>> worker_rng(3, epoch=1).random() == worker_rng(3, epoch=0).random()
-    False
-    """
-    return np.random.Generator(np.random.PCG64(worker_seed_sequence(seed, epoch=epoch)))
 
 
 # -- transforms -------------------------------------------------------------------------------
@@ -864,7 +760,7 @@ class Augmentation:
         -------
         list
         """
-        rng = _as_rng(random_state)
+        rng = as_generator(random_state)
         return [self(x, random_state=rng) for x in _batch_items(seqs)]
 
     def __repr__(self) -> str:
@@ -942,7 +838,7 @@ class RandomReverseComplement(ReverseComplement):
 
     def __call__(self, x: Any, random_state: RandomState = None) -> Any:
         p = _check_rate(self.p, "p")
-        if _as_rng(random_state).random() < p:
+        if as_generator(random_state).random() < p:
             return self._apply(x)
         return x
 
@@ -1037,7 +933,7 @@ class Compose(Augmentation):
 
     def __call__(self, x: Any, random_state: RandomState = None) -> Any:
         rng = (
-            _as_rng(random_state)
+            as_generator(random_state)
             if any(isinstance(t, Augmentation) for t in self.transforms)
             else None
         )
@@ -1049,7 +945,7 @@ class Compose(Augmentation):
         self, seqs: Any, random_state: RandomState = None, *, n_jobs: int | None = None
     ) -> list:
         """Each transform's :meth:`Augmentation.batch` in turn, with one generator."""
-        rng = _as_rng(random_state)
+        rng = as_generator(random_state)
         items = _batch_items(seqs)
         for t in self.transforms:
             if isinstance(t, Augmentation):

@@ -74,7 +74,8 @@ from torch.utils.data import Dataset, IterableDataset
 
 from deepbiop import _distributed
 from deepbiop import io as _io
-from deepbiop.augment import Augmentation, worker_seed_sequence
+from deepbiop._random import worker_seed_sequence
+from deepbiop.augment import Augmentation
 
 __all__ = ["SequenceDataset", "FastxDataset", "FastxBatchDataset", "EncodeCollate", "ExpandCodes"]
 
