@@ -20,7 +20,11 @@ complements an IUPAC weight row).
 
 Randomness: every random operation takes ``random_state`` (None, an int, a
 :class:`numpy.random.SeedSequence` or a :class:`numpy.random.Generator`;
-:mod:`deepbiop._random` turns it into draws).
+:mod:`deepbiop._random` turns it into draws). Point mutations draw from the
+counter-based generator of the batch kernel whether they get one text
+sequence (:func:`mutate`), codes (:func:`mutate_codes`) or a batch
+(:func:`mutate_batch`), so ``mutate(s, rate, random_state=r)`` equals
+``mutate_batch([s], rate, random_state=r)[0]``.
 :func:`worker_rng` builds the generator the datasets in :mod:`deepbiop.torch`
 use: seeded from the base seed, the epoch, the distributed rank and the
 DataLoader worker id, so each worker draws a different stream and a run with

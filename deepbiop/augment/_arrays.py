@@ -9,8 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from deepbiop._random import RandomState, as_generator
+from deepbiop._random import RandomState, seed_value
+from deepbiop._sequences import pack_batch
 from deepbiop.alphabets import Alphabet, get_alphabet
+from deepbiop.augment._batch import run_kernel
 from deepbiop.augment._common import check_rate, nucleotide
 
 __all__ = ["reverse_complement_codes", "reverse_complement_onehot", "mutate_codes"]
@@ -174,9 +176,27 @@ def mutate_codes(
 ) -> np.ndarray:
     """Point substitutions on integer codes (codes outside ``0..A-1`` kept).
 
-    Same draws as :func:`mutate`: for one sequence
+    Same draws as :func:`mutate` and :func:`mutate_batch`: for one sequence
     ``mutate_codes(enc.encode(s), r, random_state=k)`` equals
-    ``enc.encode(mutate(s, r, random_state=k))``.
+    ``enc.encode(mutate(s, r, random_state=k))``, and for a padded batch
+    ``mutate_codes(enc.encode_batch(seqs), r, random_state=k)`` equals
+    ``enc.encode_batch(mutate_batch(seqs, r, random_state=k))``.
+
+    Parameters
+    ----------
+    codes : ndarray of shape (L,) or (B, L)
+        Any dtype. Row ``i`` of a batch draws as sequence ``i`` of
+        :func:`mutate_batch` (more dimensions: rows of the last axis, in
+        C order).
+    rate : float in [0, 1]
+    alphabet : {"dna", "rna", "protein"} or Alphabet, default="dna"
+    random_state : None, int, SeedSequence or Generator, default=None
+        As in :func:`mutate_batch`.
+
+    Returns
+    -------
+    ndarray
+        Fresh and C-contiguous, same shape and dtype.
 
     Examples
     --------
@@ -188,17 +208,30 @@ def mutate_codes(
     """
     rate = check_rate(rate)
     alpha = get_alphabet(alphabet)
-    x = np.asarray(codes)
-    out = np.array(x, copy=True, order="C")
-    if rate == 0.0 or x.size == 0:
+    out = np.array(codes, copy=True, order="C")
+    if rate == 0.0:
         return out
-    rng = as_generator(random_state)
-    flat = out.reshape(-1)
-    idx = np.flatnonzero(rng.random(flat.shape[0]) < rate)
-    A = alpha.size
-    vals = flat[idx]
-    keep = _valid_codes(vals, A)
-    idx, vals = idx[keep], vals[keep].astype(np.int64)
-    if idx.size:
-        flat[idx] = ((vals + rng.integers(1, A, size=idx.size)) % A).astype(out.dtype)
+    seed = seed_value(random_state)
+    if out.size == 0:
+        return out
+    rows = out.reshape(-1, out.shape[-1]) if out.ndim >= 2 else out.reshape(1, -1)
+    # the codes as text (upper-case symbols, and 0xFF, which no alphabet holds
+    # as alphabets are ASCII, for anything that is not a code), mutated by the
+    # text kernel, so that the draws are those of mutate and mutate_batch
+    valid = _valid_codes(rows, alpha.size)
+    symbols = np.frombuffer(alpha.symbols.encode("ascii"), dtype=np.uint8)
+    text = np.full(rows.shape, 0xFF, dtype=np.uint8)
+    text[valid] = symbols[rows[valid].astype(np.intp)]
+    mutated, _ = run_kernel(
+        pack_batch(list(text)),
+        rate=rate,
+        seed=seed,
+        flip=None,
+        alphabet=alpha,
+        rc_alphabet="dna",
+        n_jobs=None,
+    )
+    mutated = mutated.reshape(rows.shape)
+    changed = mutated != text
+    rows[changed] = alpha.codes[mutated[changed]].astype(out.dtype)
     return out

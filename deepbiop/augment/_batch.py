@@ -1,7 +1,10 @@
 """Batch augmentations of text: one kernel call (``deepbiop/_kernels/_augment.pyx``)
 point-mutates and/or reverse-complements every sequence of a batch.
 
-:func:`run_kernel` is the one way into that kernel.
+:func:`run_kernel` is the one way into that kernel, and every point mutation
+goes through it: :func:`~deepbiop.augment.mutate` runs it on a batch of one and
+:func:`~deepbiop.augment.mutate_codes` on the rows of its codes, so they draw
+exactly what :func:`mutate_batch` draws for the same items and ``random_state``.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from deepbiop._kernels import _augment
-from deepbiop._random import RandomState, as_generator
+from deepbiop._random import RandomState, as_generator, seed_value
 from deepbiop._sequences import Packed, as_items, pack_batch
 from deepbiop.alphabets import DNA, RNA, Alphabet, get_alphabet
 from deepbiop.augment._common import check_rate, is_auto, nucleotide
@@ -137,11 +140,6 @@ def run_kernel(
     return out, offsets
 
 
-def _seed64(random_state: RandomState) -> int:
-    """A 64-bit seed for the counter-based kernel draws, taken from ``random_state``."""
-    return int(as_generator(random_state).integers(0, 2**64, dtype=np.uint64))
-
-
 def _pack(seqs: Any) -> tuple[list, Packed]:
     items = batch_items(seqs)
     return items, pack_batch(items)
@@ -170,13 +168,13 @@ def mutate_batch(
 ) -> list:
     """Random point substitutions in every sequence of a batch (one kernel call).
 
-    Same distribution as :func:`mutate`: each position holding an alphabet
-    symbol mutates with probability ``rate``
+    Each position holding an alphabet symbol mutates with probability ``rate``
     (to 1/2**32) to one of the *other* symbols, chosen uniformly, in the same
     case; other characters (``N``) are never touched. The draws come from a
     counter-based generator keyed by ``(seed, index in the batch, position)``,
-    so the result is identical for any ``n_jobs``; they differ from
-    :func:`mutate`'s numpy draws.
+    so the result is identical for any ``n_jobs``, and
+    ``mutate(s, rate, random_state=r)`` equals
+    ``mutate_batch([s], rate, random_state=r)[0]``.
 
     Parameters
     ----------
@@ -185,7 +183,9 @@ def mutate_batch(
     rate : float in [0, 1]
     alphabet : {"dna", "rna", "protein"} or Alphabet, default="dna"
     random_state : None, int, SeedSequence or Generator, default=None
-        One 64-bit seed is drawn from it per call.
+        An int is the seed of the draws itself; a Generator gives one 64-bit
+        draw per call (none when ``rate == 0``); see
+        :func:`deepbiop._random.seed_value`.
     n_jobs : int or None, default=None
         Threads (see :func:`deepbiop.effective_n_threads`).
 
@@ -216,7 +216,7 @@ def mutate_batch(
     """
     rate = check_rate(rate)
     items, packed = _pack(seqs)
-    seed = _seed64(random_state) if rate > 0.0 else 0
+    seed = seed_value(random_state) if rate > 0.0 else 0
     out, offsets = run_kernel(
         packed, rate=rate, seed=seed, flip=None, alphabet=alphabet, rc_alphabet="dna", n_jobs=n_jobs
     )

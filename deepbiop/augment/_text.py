@@ -9,8 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from deepbiop._random import RandomState, as_generator
+from deepbiop._random import RandomState, as_generator, seed_value
+from deepbiop._sequences import pack_one
 from deepbiop.alphabets import DNA, RNA, Alphabet, get_alphabet
+from deepbiop.augment._batch import run_kernel
 from deepbiop.augment._common import check_rate, complement_alphabet
 
 __all__ = ["Text", "reverse_complement", "random_reverse_complement", "mutate"]
@@ -140,16 +142,27 @@ def mutate(
     uniformly, in the same case. Characters outside the alphabet (``N``) are
     never mutated, so the number of changed positions is Binomial(n_valid, rate).
 
+    The draws are those of the batch kernel for a batch of one:
+    ``mutate(s, rate, random_state=r)`` equals
+    ``mutate_batch([s], rate, random_state=r)[0]`` (up to the result's type).
+
     Parameters
     ----------
     seq : str, bytes, bytearray, memoryview or 1-D uint8 array
     rate : float in [0, 1]
     alphabet : {"dna", "rna", "protein"} or Alphabet, default="dna"
     random_state : None, int, SeedSequence or Generator, default=None
+        As in :func:`mutate_batch`: an int is the seed of the draws, a
+        Generator gives one draw (none when ``rate == 0``).
 
     Returns
     -------
     Same type as ``seq`` (``bytes`` for bytearray/memoryview), same length.
+
+    See Also
+    --------
+    mutate_batch : the same for a batch, in one kernel call.
+    mutate_codes : the same draws on integer codes.
 
     Examples
     --------
@@ -163,20 +176,15 @@ def mutate(
     rate = check_rate(rate)
     raw, back = _text_bytes(seq)
     alpha = get_alphabet(alphabet)
-    if rate == 0.0 or not raw:
+    if rate == 0.0:
         return back(raw)
-    rng = as_generator(random_state)
-    b = np.frombuffer(raw, dtype=np.uint8)
-    idx = np.flatnonzero(rng.random(b.shape[0]) < rate)
-    codes = alpha.codes[b[idx]]
-    keep = codes >= 0
-    idx, codes = idx[keep], codes[keep].astype(np.int64)
-    if idx.size == 0:
-        return back(raw)
-    A = alpha.size
-    new = (codes + rng.integers(1, A, size=idx.size)) % A
-    symbols = np.frombuffer(alpha.symbols.encode("ascii"), dtype=np.uint8)
-    out = b.copy()
-    lower = b[idx] >= ord("a")
-    out[idx] = symbols[new] + (lower * 32).astype(np.uint8)
+    out, _ = run_kernel(
+        pack_one(raw),
+        rate=rate,
+        seed=seed_value(random_state),
+        flip=None,
+        alphabet=alpha,
+        rc_alphabet="dna",
+        n_jobs=1,
+    )
     return back(out.tobytes())

@@ -53,8 +53,10 @@ class Augmentation:
         The base implementation calls the transform on each item with one
         shared generator; text reverse complements and mutations override it
         with one kernel call for the whole batch (:func:`mutate_batch`,
-        :func:`random_reverse_complement_batch`), whose draws differ from the
-        per-item ones but have the same distribution.
+        :func:`random_reverse_complement_batch`). For a batch of one the two
+        draw the same; for more items the kernel keys its draws by the index
+        in the batch, so they differ from a loop of per-item calls sharing a
+        generator (with the same distribution).
 
         Parameters
         ----------

@@ -92,6 +92,21 @@ def test_mutate_codes_matches_text(s, rate, seed):
     np.testing.assert_array_equal(f, got.astype(np.float32))
 
 
+@given(
+    st.lists(st.text(alphabet="ACGTacgtN", max_size=30), min_size=1, max_size=6),
+    st.floats(0, 1),
+    st.integers(0, 2**32),
+)
+def test_mutate_codes_of_a_batch_matches_mutate_batch(batch, rate, seed):
+    """Row i of a padded batch draws as sequence i of mutate_batch; padding
+    and the unknown code stay."""
+    enc = dbp.IntegerEncoder("dna", "unknown", dtype="int16")
+    got = aug.mutate_codes(enc.encode_batch(batch), rate, random_state=seed)
+    want = enc.encode_batch(aug.mutate_batch(batch, rate, random_state=seed))
+    np.testing.assert_array_equal(got, want)
+    assert got.dtype == np.int16
+
+
 def test_mutate_codes_keeps_what_is_not_a_code():
     x = np.array([0.0, 1.5, -1.0, 4.0, np.nan, 2.0, 3.0])
     out = aug.mutate_codes(x, 1.0, random_state=3)

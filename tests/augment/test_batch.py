@@ -1,6 +1,6 @@
 """deepbiop/augment/_batch.py: the batch functions' facade (input forms,
-output types, errors); a random reverse complement of one sequence flips as
-the batch call flips item 0. The kernel's draws themselves
+output types, errors) and the promise that a single-sequence call draws
+exactly what the batch call draws for item 0. The kernel's draws themselves
 are checked in tests/kernels/test_augment.py."""
 
 from __future__ import annotations
@@ -15,6 +15,22 @@ from deepbiop import augment as aug
 IUPAC_TEXT = "ACGTacgtRYSWKMBDHVNrysw kmbdhvn-.X"
 TEXT = st.text(alphabet=IUPAC_TEXT + "Uu", max_size=60)
 SEEDS = st.integers(0, 2**64 - 1)
+
+
+@given(TEXT, st.floats(0, 1), SEEDS, st.sampled_from(["dna", "rna", "protein"]))
+def test_mutate_single_equals_batch_item(s, rate, seed, alphabet):
+    """One generator for both: mutate(s) == mutate_batch([s])[0] for the same
+    int seed, the same Generator state, and every text type."""
+    want = aug.mutate_batch([s], rate, alphabet=alphabet, random_state=seed)[0]
+    assert aug.mutate(s, rate, alphabet=alphabet, random_state=seed) == want
+    raw = s.encode()
+    assert aug.mutate(raw, rate, alphabet=alphabet, random_state=seed) == want.encode()
+    arr = aug.mutate(np.frombuffer(raw, np.uint8), rate, alphabet=alphabet, random_state=seed)
+    assert arr.tobytes() == want.encode()
+    g1, g2 = np.random.default_rng(seed), np.random.default_rng(seed)
+    one = aug.mutate(s, rate, alphabet=alphabet, random_state=g1)
+    assert one == aug.mutate_batch([s], rate, alphabet=alphabet, random_state=g2)[0]
+    assert g1.random() == g2.random()  # both took the same draws from the generator
 
 
 @given(TEXT, st.floats(0, 1), SEEDS)

@@ -55,8 +55,12 @@ def test_transform_batch_methods():
 
 
 def test_batch_of_one_equals_the_call():
-    """Both paths flip alike: the kernel batch of one equals the per-item call."""
-    for t in (aug.RandomReverseComplement(0.5), aug.Compose([aug.RandomReverseComplement(0.5)])):
+    """Both paths draw alike: the kernel batch of one equals the per-item call."""
+    for t in (
+        aug.RandomMutation(0.4),
+        aug.RandomReverseComplement(0.5),
+        aug.Compose([aug.RandomReverseComplement(0.5), aug.RandomMutation(0.4)]),
+    ):
         for seed in range(20):
             s = "ACGTNacgtGAUU"
             assert t.batch([s], random_state=seed) == [t(s, random_state=seed)], (t, seed)

@@ -9,6 +9,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
+import deepbiop as dbp
 from _strategies import sequences
 from deepbiop import augment as aug
 
@@ -23,10 +24,11 @@ def _mix64(z: int) -> int:
 
 
 def _mutate_batch_ref(seqs, rate, seed, symbols="ACGT"):
-    """The documented draw: h = mix64(seed ^ mix64(i * golden + p)); mutate when its
-    low 32 bits are below round(rate * 2**32); the high 32 bits pick one of the
-    A - 1 other symbols (offset 1 + k from the old code), in the old case."""
-    seed = int(np.random.default_rng(seed).integers(0, 2**64, dtype=np.uint64))
+    """The documented draw: h = mix64(seed ^ mix64(i * golden + p)), where an
+    int random_state is the seed itself; mutate when its low 32 bits are below
+    round(rate * 2**32); the high 32 bits pick one of the A - 1 other symbols
+    (offset 1 + k from the old code), in the old case."""
+    seed &= M64
     thr = round(rate * 2**32)
     A = len(symbols)
     out = []
@@ -44,13 +46,15 @@ def _mutate_batch_ref(seqs, rate, seed, symbols="ACGT"):
     return out
 
 
-@given(st.lists(sequences("dna", max_size=40), max_size=6), st.floats(0, 1), st.integers(0, 2**32))
+@given(st.lists(sequences("dna", max_size=40), max_size=6), st.floats(0, 1), st.integers(0, 2**64))
 def test_mutate_batch_equals_plain_python_draws(seqs, rate, seed):
     got = aug.mutate_batch(seqs, rate, random_state=seed)
     assert got == _mutate_batch_ref(seqs, rate, seed)
     assert got == aug.mutate_batch(seqs, rate, random_state=seed)  # reproducible
     as_bytes = aug.mutate_batch([s.encode() for s in seqs], rate, random_state=seed)
     assert as_bytes == [s.encode() for s in got]
+    # the single-sequence function runs the same kernel on a batch of one
+    assert [aug.mutate(s, rate, random_state=seed) for s in seqs[:1]] == got[:1]
 
 
 @given(st.lists(sequences("dna", max_size=40), max_size=6), st.floats(0, 1), st.integers(0, 2**32))
@@ -90,4 +94,12 @@ def test_batch_kernels_thread_count_independent(force_parallel):
     assert one == aug.mutate_batch(seqs, 0.2, random_state=9, n_jobs=2)
     assert aug.reverse_complement_batch(seqs, n_jobs=2) == aug.reverse_complement_batch(
         seqs, n_jobs=1
+    )
+    # mutate_codes runs the kernel with its default threads (two here)
+    codes = rng.integers(0, 5, (300, 50))  # 4: the "unknown" code of N
+    text = ["".join("ACGTN"[c] for c in row) for row in codes.tolist()]
+    serial = aug.mutate_batch(text, 0.2, random_state=9, n_jobs=1)
+    np.testing.assert_array_equal(
+        aug.mutate_codes(codes, 0.2, random_state=9),
+        dbp.IntegerEncoder("dna", "unknown", dtype="int64").encode_batch(serial),
     )
