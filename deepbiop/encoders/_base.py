@@ -54,26 +54,27 @@ def _exact(v: Any) -> Any:
     return str.__getitem__(v, slice(None))
 
 
-def seed_value(seed: Any) -> int:
-    """A 64-bit seed for the counter-based kernel RNG.
+def kernel_threads(n_jobs: int | None, total_bases: int) -> int:
+    """Threads for a kernel call over ``total_bases`` bases of input.
+
+    :func:`deepbiop.effective_n_threads` of ``n_jobs``, lowered so that each
+    thread gets at least ``_MIN_BASES_PER_THREAD`` bases (one thread for a
+    small batch). The encoders and the batch augmentations
+    (:mod:`deepbiop.augment`) use it.
 
     Parameters
     ----------
-    seed : None, int, numpy Generator or RandomState
-        None draws a fresh seed; a generator gives one draw from it.
+    n_jobs : int or None
+    total_bases : int
+        Bases the kernel reads (all sequences together).
 
     Returns
     -------
     int
-        In ``0 .. 2**64 - 1``.
+        At least 1.
     """
-    if seed is None:
-        return int(np.random.default_rng().integers(0, 2**63))
-    if isinstance(seed, np.random.Generator):
-        return int(seed.integers(0, 2**63))
-    if isinstance(seed, np.random.RandomState):
-        return int(seed.randint(0, 2**31 - 1)) * 2**32 + int(seed.randint(0, 2**31 - 1))
-    return int(seed) & (2**64 - 1)
+    n = effective_n_threads(n_jobs)
+    return max(1, min(n, int(total_bases) // _MIN_BASES_PER_THREAD + 1))
 
 
 class SequenceEncoder(TransformerMixin, BaseEstimator):
@@ -287,9 +288,7 @@ class SequenceEncoder(TransformerMixin, BaseEstimator):
     def _n_threads(self, packed: Packed) -> int:
         # Not capped by the number of sequences: the kernels split long rows
         # into pieces, so encode() of one long sequence uses every thread too.
-        n = effective_n_threads(self.n_jobs)
-        total = packed.total_bases
-        return max(1, min(n, total // _MIN_BASES_PER_THREAD + 1))
+        return kernel_threads(self.n_jobs, packed.total_bases)
 
     def _raise_for_status(self, packed: Packed, status: np.ndarray, hint: str) -> None:
         bad = np.flatnonzero(status >= 0)

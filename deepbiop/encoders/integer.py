@@ -9,13 +9,13 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from deepbiop._kernels import _integer
+from deepbiop._random import seed_value
 from deepbiop._sequences import Packed, pack_batch
 from deepbiop.alphabets import Alphabet
 from deepbiop.encoders._base import (
     SequenceEncoder,
     apply_max_length,
     check_output_fits,
-    seed_value,
 )
 
 __all__ = ["IntegerEncoder"]
