@@ -27,7 +27,8 @@ import numpy as np
 import torch
 
 from deepbiop import _distributed
-from deepbiop.augment import Augmentation, worker_seed_sequence
+from deepbiop._random import worker_seed_sequence
+from deepbiop.augment import Augmentation
 
 __all__ = ["SeededMixin", "in_worker", "takes_random_state", "new_stream_log"]
 

@@ -288,4 +288,4 @@ class FastxBatchDataset(FastxMixin, IterableDataset):
             seqs = self._batch_transform([r.sequence for r in recs])
             labels = self._batch_labels(recs, pieces)
             ids = [r.id for r in recs] if self.return_ids else None
-            yield wrap(self._collate_fn._collate(seqs, labels, ids))
+            yield wrap(self._collate_fn.collate_columns(seqs, labels, ids))

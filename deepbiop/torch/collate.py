@@ -168,12 +168,28 @@ class EncodeCollate:
 
     def __call__(self, batch: Sequence[Any]) -> dict[str, Any]:
         seqs, labels, ids = self._split(batch)
-        return self._collate(seqs, labels, ids)
+        return self.collate_columns(seqs, labels, ids)
 
-    def _collate(
-        self, seqs: list[Any], labels: list[Any] | None, ids: list[Any] | None
+    def collate_columns(
+        self, seqs: list[Any], labels: list[Any] | None = None, ids: list[Any] | None = None
     ) -> dict[str, Any]:
-        """Encode raw sequences (plus labels and ids) into the output dict."""
+        """Collate a batch given as columns instead of items.
+
+        What :meth:`__call__` does after splitting its items; a dataset that
+        already holds the batch as a list of sequences (and of labels, ids)
+        calls this directly (as :class:`~deepbiop.torch.FastxBatchDataset` does).
+
+        Parameters
+        ----------
+        seqs : list of str or bytes
+        labels : list or None, default=None
+        ids : list or None, default=None
+
+        Returns
+        -------
+        dict
+            See :meth:`__call__`.
+        """
         if self._cut:
             seqs = [s[: self.max_length] for s in seqs]
         lengths = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=len(seqs))

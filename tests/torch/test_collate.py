@@ -213,3 +213,24 @@ def test_no_encoder_output_is_sniffed_with_isinstance_tuple():
                 assert not (isinstance(kinds, ast.Name) and kinds.id == "tuple"), (
                     f"{path.name}:{node.lineno}: isinstance(..., tuple)"
                 )
+
+
+@pytest.mark.parametrize(
+    "encoder",
+    [dbp.OneHotEncoder(), dbp.IntegerEncoder(), dbp.TransformerEncoder(max_length=8)],
+    ids=["onehot", "integer", "tokens"],
+)
+def test_collate_columns_equals_collating_the_items(encoder):
+    """FastxBatchDataset hands columns to collate_columns; the result is what
+    __call__ gives for the same batch as (sequence, label, id) items."""
+    collate = EncodeCollate(encoder, max_length=6)
+    seqs, labels, ids = ["ACGTACGT", "AC", "G"], [1, 0, 1], ["r0", "r1", "r2"]
+    by_items = collate(list(zip(seqs, labels, ids)))
+    by_columns = collate.collate_columns(seqs, labels, ids)
+    assert by_items.keys() == by_columns.keys()
+    for key, value in by_items.items():
+        if isinstance(value, torch.Tensor):
+            assert torch.equal(value, by_columns[key]), key
+        else:
+            assert value == by_columns[key], key
+    assert set(collate.collate_columns(seqs)) == set(by_items) - {"labels", "ids"}
