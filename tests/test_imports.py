@@ -82,35 +82,52 @@ def _private_source(module: str) -> bool:
     return any(part.startswith("_") for part in module.split(".")[1:])
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        "deepbiop/kmers.py",
-        "deepbiop/spectrum.py",
-        "deepbiop/encoders/kmer.py",
-        "deepbiop/vocabularies.py",
-        "deepbiop/encoders/tokens.py",
-        "deepbiop/bpe.py",
-        "deepbiop/transformer_utils.py",
-        "deepbiop/hf.py",
-        "deepbiop/torch/__init__.py",
-        "deepbiop/torch/datasets.py",
-        "deepbiop/torch/batch_dataset.py",
-        "deepbiop/torch/collate.py",
-        "deepbiop/torch/_seeding.py",
-        "deepbiop/torch/_fastx.py",
-        "deepbiop/torch/_pipe.py",
-    ],
-)
-def test_no_private_name_imported_from_a_public_module(path):
+def _module_aliases(name: str, path: pathlib.Path, modules: dict) -> dict[str, str]:
+    """Local names bound to deepbiop modules in ``path`` (``import deepbiop.io as
+    _io``, ``from deepbiop import io``) -> the module's dotted name."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    aliases = {}
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name in modules and a.asname:
+                    aliases[a.asname] = a.name
+        elif isinstance(node, ast.ImportFrom):
+            mod = node.module or ""
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                mod = ".".join(base + ([mod] if mod else []))
+            for a in node.names:
+                if f"{mod}.{a.name}" in modules:
+                    aliases[a.asname or a.name] = f"{mod}.{a.name}"
+    return aliases
+
+
+@pytest.mark.parametrize("name", sorted(_modules()))
+def test_no_private_name_used_from_a_public_module(name):
+    """No module imports a private name of a public module (``from deepbiop.io
+    import _iter_one``) or reaches one through the module (``io._as_paths``);
+    package-private modules (``_sequences``, ``_kernels``...) share theirs."""
     modules = _modules()
-    name = ".".join(pathlib.Path(path).with_suffix("").parts)
+    path = modules[name]
     bad = [
         f"{mod}.{attr}"
-        for mod, attr in _imports(name, ROOT / path, modules)
-        if attr.startswith("_") and not _private_source(mod)
+        for mod, attr in _imports(name, path, modules)
+        if attr.startswith("_") and not _private_source(mod) and mod != name
     ]
-    assert not bad, f"{path} imports private names: {bad}"
+    aliases = _module_aliases(name, path, modules)
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in aliases
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+        ):
+            mod = aliases[node.value.id]
+            if not _private_source(mod) and not mod.startswith(name):
+                bad.append(f"{mod}.{node.attr}")
+    assert not bad, f"{path.relative_to(ROOT)} uses private names: {sorted(set(bad))}"
 
 
 def test_each_module_imports_alone_in_a_fresh_interpreter():
