@@ -17,7 +17,7 @@ from deepbiop._kernels import _pack
 from deepbiop._sequences import Packed, pack_batch, pack_one
 from deepbiop.alphabets import DNA, PROTEIN, RNA, Alphabet, get_alphabet
 
-__all__ = ["SequenceEncoder"]
+__all__ = ["SequenceEncoder", "sequence_input_tags"]
 
 # Parameter values whose equality is cheap and whose content cannot change in
 # place: only these let _check_params skip re-validation.
@@ -76,6 +76,16 @@ def seed_value(seed: Any) -> int:
     return int(seed) & (2**64 - 1)
 
 
+def sequence_input_tags(tags: Any) -> Any:
+    """scikit-learn tags of a stateless transformer whose input is a batch of
+    sequences (strings, not a 2-D array) and whose output dtype is its own."""
+    tags.input_tags.string = True
+    tags.input_tags.two_d_array = False
+    tags.requires_fit = False
+    tags.transformer_tags.preserves_dtype = []
+    return tags
+
+
 class SequenceEncoder(TransformerMixin, BaseEstimator):
     """Base class: stateless scikit-learn transformer over sequences.
 
@@ -88,12 +98,7 @@ class SequenceEncoder(TransformerMixin, BaseEstimator):
 
     # -- scikit-learn contract -------------------------------------------------
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.two_d_array = False
-        tags.requires_fit = False
-        tags.transformer_tags.preserves_dtype = []
-        return tags
+        return sequence_input_tags(super().__sklearn_tags__())
 
     def fit(self, X: Any = None, y: Any = None) -> SequenceEncoder:
         """Validate the parameters; the encoder learns nothing from ``X``.
