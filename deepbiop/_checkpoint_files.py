@@ -57,6 +57,10 @@ class CheckpointFiles:
         ``complete`` is False for lists of added tokens only.
     bpe : str or None
         Where a BPE vocabulary was found (no deepbiop layout is BPE).
+    framing : (tuple of str, tuple of str, str) or None
+        The special tokens the checkpoint's own tokenizer puts before and
+        after one sequence, and where that was read; None when the files do
+        not say (see :func:`read_checkpoint`).
     """
 
     source: str
@@ -65,6 +69,7 @@ class CheckpointFiles:
     special_tokens_map: dict = field(default_factory=dict)
     listings: list = field(default_factory=list)
     bpe: str | None = None
+    framing: tuple | None = None
 
     @property
     def model_type(self) -> str | None:
@@ -158,6 +163,11 @@ def read_checkpoint(name_or_path: str | os.PathLike, **hub_kwargs: Any) -> Check
     Returns
     -------
     CheckpointFiles
+        Its ``framing`` (the special tokens the checkpoint's own tokenizer
+        adds) comes from ``tokenizer.json``'s post-processor, else from the
+        known behaviour of the ``tokenizer_class`` in ``tokenizer_config.json``
+        (BERT's ``[CLS] ... [SEP]``, ESM's ``<cls> ...`` with ``<eos>`` when an
+        ``eos_token`` is set, HyenaDNA/Caduceus ``... [SEP]``).
 
     Raises
     ------
@@ -191,6 +201,7 @@ def read_checkpoint(name_or_path: str | os.PathLike, **hub_kwargs: Any) -> Check
     path = find("tokenizer.json")
     if path:
         _read_tokenizer_json(_read_json(path), files)
+    files.framing = files.framing or _class_framing(files)
     path = find("vocab.json")
     if path:
         if find("merges.txt"):
@@ -222,6 +233,54 @@ def _read_tokenizer_json(data: Mapping, files: CheckpointFiles) -> None:
     added = {t["content"]: int(t["id"]) for t in data.get("added_tokens") or ()}
     if added:
         files.listings.append(("tokenizer.json (added_tokens)", added, False))
+    files.framing = _post_processor_framing(data.get("post_processor")) + ("tokenizer.json",)
+
+
+def _post_processor_framing(proc: Any) -> tuple:
+    """(before, after) special tokens of a ``tokenizers`` post-processor."""
+    kind = proc.get("type") if isinstance(proc, Mapping) else None
+    if kind == "TemplateProcessing":
+        items = [next(iter(item.items())) for item in proc.get("single") or ()]
+        at = next((i for i, (what, _) in enumerate(items) if what == "Sequence"), len(items))
+        before = tuple(spec["id"] for what, spec in items[:at] if what == "SpecialToken")
+        after = tuple(spec["id"] for what, spec in items[at:] if what == "SpecialToken")
+        return before, after
+    if kind in ("BertProcessing", "RobertaProcessing"):
+        return (proc["cls"][0],), (proc["sep"][0],)
+    if kind == "Sequence":
+        for inner in proc.get("processors") or ():
+            found = _post_processor_framing(inner)
+            if found != ((), ()):
+                return found
+    return (), ()  # no post-processor: nothing is added
+
+
+# tokenizer classes whose framing is code: class -> (before, after) as a
+# function of the tokenizer_config's special tokens
+_CLASS_FRAMING = {
+    # [CLS] sequence [SEP]
+    **dict.fromkeys(
+        ("BertTokenizer", "BertTokenizerFast", "DNATokenizer"),
+        lambda sp: ((sp.get("cls", "[CLS]"),), (sp.get("sep", "[SEP]"),)),
+    ),
+    # <cls> sequence, then <eos> only when the tokenizer has an eos_token
+    # (the Nucleotide Transformer's has none)
+    "EsmTokenizer": lambda sp: (
+        (sp.get("cls", "<cls>"),),
+        tuple(sp[k] for k in ("eos",) if k in sp),
+    ),
+    # HyenaDNA and Caduceus: sequence [SEP]
+    "CharacterTokenizer": lambda sp: ((), (sp.get("sep", "[SEP]"),)),
+}
+
+
+def _class_framing(files: CheckpointFiles) -> tuple | None:
+    tc = files.tokenizer_config
+    rule = _CLASS_FRAMING.get(tc.get("tokenizer_class"))
+    if rule is None:
+        return None
+    specials = {**special_tokens(files.special_tokens_map), **special_tokens(tc)}
+    return rule(specials) + (f"tokenizer_config.json ({tc['tokenizer_class']})",)
 
 
 def position_limit(config: Mapping[str, Any]) -> tuple[int | None, str]:

@@ -141,8 +141,27 @@ def _config_differences(layout: Layout, files: CheckpointFiles) -> list:
     return out
 
 
+def _framing_difference(layout: Layout, files: CheckpointFiles) -> list:
+    """The special tokens around a sequence: the checkpoint's tokenizer against the layout."""
+    if files.framing is None:
+        return []
+    before, after, where = files.framing
+    vocab = layout.vocab
+    mine = (
+        (vocab.special["cls"],) if vocab.add_cls and "cls" in vocab.special else (),
+        (vocab.special["sep"],) if vocab.add_sep and "sep" in vocab.special else (),
+    )
+    if (tuple(before), tuple(after)) == mine:
+        return []
+
+    def show(frame: tuple) -> str:
+        return "'" + " ".join([*frame[0], "<sequence>", *frame[1]]) + "'"
+
+    return [_disagree(where, f"framing {show((before, after))}", layout, show(mine))]
+
+
 def _tokenizer_config_differences(layout: Layout, files: CheckpointFiles) -> list:
-    out = []
+    out = _framing_difference(layout, files)
     tc, vocab = files.tokenizer_config, layout.vocab
     side = tc.get("padding_side")
     if side is not None and side != vocab.padding_side:

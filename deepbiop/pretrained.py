@@ -116,7 +116,9 @@ def load_pretrained(
     deepbiop's one-token-per-base layouts) is compared with every vocabulary
     listing (``vocab.txt``, ``tokenizer.json``, ``vocab.json``, added
     tokens), the special tokens of ``tokenizer_config.json`` and
-    ``special_tokens_map.json``, ``config.json``'s ``vocab_size`` (rounded
+    ``special_tokens_map.json``, the ones the checkpoint's tokenizer adds
+    around a sequence (``tokenizer.json``'s post-processor, or its known
+    ``tokenizer_class``), ``config.json``'s ``vocab_size`` (rounded
     up to ``pad_vocab_size_multiple`` when set), ``pad_token_id`` and
     ``mask_token_id``, and the padding side; the one layout with no
     difference is used. HyenaDNA and Caduceus checkpoints have no vocabulary

@@ -14,7 +14,8 @@ its path:
 ``tokenizer`` is ``"deepbiop"`` (``DeepBioPTokenizer.save_pretrained``),
 ``"hf"`` (the model family's own transformers tokenizer written from the
 preset's vocabulary: ``BertTokenizer`` -> ``tokenizer.json``,
-``EsmTokenizer`` -> ``vocab.txt``) or ``None`` (no tokenizer files).
+``EsmTokenizer`` without ``eos_token``, as the Nucleotide Transformer's, ->
+``vocab.txt``) or ``None`` (no tokenizer files).
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ def save_tokenizer(directory, family, preset, kind, **kwargs):
         vocab_file = directory / "source-vocab.txt"
         vocab_file.write_text("\n".join(vocab.tokens) + "\n")
         if family == "esm":
+            kwargs.setdefault("eos_token", None)  # as the Nucleotide Transformer's: no <eos>
             tok = transformers.EsmTokenizer(str(vocab_file), **kwargs)
         else:
             tok = transformers.BertTokenizer(str(vocab_file), do_lower_case=False, **kwargs)

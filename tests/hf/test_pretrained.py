@@ -153,6 +153,24 @@ def test_special_token_ids_of_the_config_are_checked(checkpoint):
     assert want in _refused(path, "does not match", preset="nucleotide-transformer")
 
 
+def test_the_special_tokens_around_a_sequence_are_checked(checkpoint):
+    # an EsmTokenizer with an eos_token appends <eos>; the Nucleotide Transformer's does not
+    path = checkpoint("esm", "nucleotide-transformer", tokenizer="hf", eos_token="<eos>")
+    msg = _refused(path, "no deepbiop layout fits")
+    want = (
+        "the checkpoint's tokenizer_config.json (EsmTokenizer) has framing '<cls> <sequence> "
+        "<eos>', preset 'nucleotide-transformer' has '<cls> <sequence>'"
+    )
+    assert want in msg
+    # tokenizer.json's post-processor: BertTokenizer's template without [SEP]
+    path = checkpoint("bert", "dnabert-3", tokenizer="hf", name="bert")
+    data = json.loads((path / "tokenizer.json").read_text())
+    data["post_processor"]["single"] = data["post_processor"]["single"][:2]
+    (path / "tokenizer.json").write_text(json.dumps(data))
+    msg = _refused(path, "does not match preset 'dnabert-3'", preset="dnabert-3")
+    assert "tokenizer.json has framing '[CLS] <sequence>', preset 'dnabert-3' has " in msg
+
+
 def test_padding_side_is_checked(checkpoint):
     path = checkpoint("bert", "dnabert-3", padding_side="left")
     msg = _refused(path, "does not match preset 'dnabert-3'")
