@@ -3,7 +3,7 @@
 Encoders are scikit-learn transformers backed by multi-threaded Cython
 kernels; their outputs are C-contiguous arrays that ``torch.from_numpy`` wraps
 without a copy. Optional integrations (``deepbiop.torch``, ``deepbiop.hf``)
-import PyTorch / transformers lazily.
+import PyTorch / transformers lazily (``PretrainedEmbedder`` too: on first use).
 """
 
 from deepbiop._version import __version__
@@ -20,6 +20,7 @@ except ImportError as exc:  # pragma: no cover - depends on the build
 from deepbiop import augment, io  # dbp.io, dbp.augment; deepbiop.torch stays opt-in
 from deepbiop._config import effective_n_threads, openmp_enabled, show_config, threads_enabled
 from deepbiop.alphabets import DNA, PROTEIN, RNA, Alphabet, get_alphabet
+from deepbiop.embedder import PretrainedEmbedder  # torch/transformers load on first use
 from deepbiop.encoders import IntegerEncoder, KmerEncoder, OneHotEncoder
 from deepbiop.encoders.tokens import TransformerEncoder
 from deepbiop.kmers import kmer_names
@@ -48,6 +49,7 @@ __all__ = [
     "kmer_spectrum_file",
     "TransformerEncoder",
     "TokenVocabulary",
+    "PretrainedEmbedder",
     "create_attention_mask",
     "add_special_tokens",
     "integer_codes_to_token_ids",

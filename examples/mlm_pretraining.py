@@ -7,10 +7,15 @@ bases (never [CLS]/[SEP]/[PAD]) and runs a few ``Trainer`` steps on a tiny
 ``BertForMaskedLM`` built from a config (nothing is downloaded). Prints the
 loss of every step; the tokenizer is saved and reloaded through
 ``AutoTokenizer`` to show the round trip. Runs in seconds on a CPU.
+
+``--output-dir DIR`` (or ``main(output_dir=DIR)``) also saves the model and
+its tokenizer there, a directory ``deepbiop.hf.load_pretrained`` loads back
+(``examples/linear_probe.py`` does); ``--max-steps N`` sets the step count.
 """
 
 from __future__ import annotations
 
+import argparse
 import tempfile
 from pathlib import Path
 
@@ -31,7 +36,7 @@ from deepbiop.io import read_labelled
 DATA = Path(__file__).parent / "data" / "motifs.fa"
 
 
-def main(max_steps: int = 12) -> list:
+def main(max_steps: int = 12, output_dir: str | None = None) -> list:
     torch.set_num_threads(1)
     seqs, _ = read_labelled(DATA)
     tok = DeepBioPTokenizer(model_max_length=128)  # first 126 bases + [CLS]/[SEP]
@@ -84,8 +89,16 @@ def main(max_steps: int = 12) -> list:
         again = AutoTokenizer.from_pretrained(out)
         same = again(seqs[:8])["input_ids"] == tok(seqs[:8])["input_ids"]
         print(f"AutoTokenizer reload: {type(again).__name__}, identical ids: {same}")
+    if output_dir is not None:
+        model.save_pretrained(output_dir)
+        tok.save_pretrained(output_dir)
+        print(f"model and tokenizer saved to {output_dir}")
     return losses
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--output-dir", help="save the model and tokenizer here")
+    parser.add_argument("--max-steps", type=int, default=12)
+    args = parser.parse_args()
+    main(max_steps=args.max_steps, output_dir=args.output_dir)

@@ -39,9 +39,24 @@ REQUIRED = {
 _MISSING = re.compile(r"ModuleNotFoundError: No module named '([\w.]+)'")
 
 
+def _check_linear_probe(stdout: str) -> None:
+    """Both accuracies printed, each a fraction; the k-mer baseline finds the motif."""
+    found = dict(
+        re.findall(r"^(linear probe|k-mer baseline) accuracy .*: ([0-9.]+)$", stdout, re.M)
+    )
+    assert set(found) == {"linear probe", "k-mer baseline"}, stdout
+    assert all(0.0 <= float(v) <= 1.0 for v in found.values()), found
+    assert float(found["k-mer baseline"]) > 0.7, found
+
+
+# what an example's output must show beyond "it ran": script name -> check(stdout)
+OUTPUT_CHECKS = {"linear_probe.py": _check_linear_probe}
+
+
 def test_there_are_examples():
     names = {p.name for p in EXAMPLES}
     assert {"quickstart.py", "cnn_onehot.py", "mlp_kmer.py", "kmer_pipeline_cv.py"} <= names
+    assert set(OUTPUT_CHECKS) <= names
 
 
 @pytest.mark.slow
@@ -65,6 +80,7 @@ def test_example_runs(script):
         f"\n--- stderr\n{proc.stderr}"
     )
     assert proc.stdout.strip(), f"{script.name} printed nothing"
+    OUTPUT_CHECKS.get(script.name, lambda out: None)(proc.stdout)
 
 
 def test_every_example_has_a_module_docstring():

@@ -17,7 +17,7 @@ from deepbiop._kernels import _pack
 from deepbiop._sequences import Packed, pack_batch, pack_one
 from deepbiop.alphabets import DNA, PROTEIN, RNA, Alphabet, get_alphabet
 
-__all__ = ["SequenceEncoder"]
+__all__ = ["SequenceEncoder", "sequence_input_tags"]
 
 # Parameter values whose equality is cheap and whose content cannot change in
 # place: only these let _check_params skip re-validation.
@@ -75,6 +75,16 @@ def kernel_threads(n_jobs: int | None, total_bases: int) -> int:
     """
     n = effective_n_threads(n_jobs)
     return max(1, min(n, int(total_bases) // _MIN_BASES_PER_THREAD + 1))
+
+
+def sequence_input_tags(tags: Any) -> Any:
+    """scikit-learn tags of a stateless transformer whose input is a batch of
+    sequences (strings, not a 2-D array) and whose output dtype is its own."""
+    tags.input_tags.string = True
+    tags.input_tags.two_d_array = False
+    tags.requires_fit = False
+    tags.transformer_tags.preserves_dtype = []
+    return tags
 
 
 class SequenceEncoder(TransformerMixin, BaseEstimator):
@@ -148,12 +158,7 @@ class SequenceEncoder(TransformerMixin, BaseEstimator):
 
     # -- scikit-learn contract -------------------------------------------------
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True
-        tags.input_tags.two_d_array = False
-        tags.requires_fit = False
-        tags.transformer_tags.preserves_dtype = []
-        return tags
+        return sequence_input_tags(super().__sklearn_tags__())
 
     def fit(self, X: Any = None, y: Any = None) -> SequenceEncoder:
         """Validate the parameters; the encoder learns nothing from ``X``.
