@@ -20,9 +20,9 @@ except ImportError as exc:  # pragma: no cover - depends on the build
 from deepbiop import augment, io  # dbp.io, dbp.augment; deepbiop.torch stays opt-in
 from deepbiop._config import effective_n_threads, openmp_enabled, show_config, threads_enabled
 from deepbiop.alphabets import DNA, PROTEIN, RNA, Alphabet, get_alphabet
-from deepbiop.embedder import PretrainedEmbedder  # torch/transformers load on first use
 from deepbiop.encoders import IntegerEncoder, KmerEncoder, OneHotEncoder
 from deepbiop.encoders.tokens import TransformerEncoder
+from deepbiop.hf.embedder import PretrainedEmbedder  # torch/transformers load on first use
 from deepbiop.kmers import kmer_names
 from deepbiop.spectrum import KmerSpectrum, kmer_spectrum, kmer_spectrum_file
 from deepbiop.transformer_utils import (

@@ -20,9 +20,9 @@ from conftest import MAX_LENGTH
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
-from deepbiop._checkpoint_files import read_checkpoint  # noqa: E402
-from deepbiop._checkpoint_layout import checkpoint_layout  # noqa: E402
 from deepbiop.hf import DeepBioPTokenizer, load_pretrained  # noqa: E402
+from deepbiop.hf._checkpoint_files import read_checkpoint  # noqa: E402
+from deepbiop.hf._checkpoint_layout import checkpoint_layout  # noqa: E402
 
 SEQS = ["ACGTACGTTGCA", "acgtn", "", "GGGGCCCCAAAATTTTACGT", "TTAGGC"]
 

@@ -3,7 +3,7 @@ ids it was trained on (public as ``deepbiop.hf.load_pretrained``).
 
 Importing this module imports ``torch`` and ``transformers``; ``import
 deepbiop`` never does. The checkpoint's files are checked against the layout
-before any weight is read (see :mod:`deepbiop._checkpoint_layout`).
+before any weight is read (see :mod:`deepbiop.hf._checkpoint_layout`).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from typing import Any
 import torch
 from transformers import AutoModel, AutoModelForMaskedLM, AutoModelForSequenceClassification
 
-from deepbiop._checkpoint_files import position_limit, read_checkpoint, saved_max_length
-from deepbiop._checkpoint_layout import checkpoint_layout
-from deepbiop._hf_tokenizer import DeepBioPTokenizer
+from deepbiop.hf._checkpoint_files import position_limit, read_checkpoint, saved_max_length
+from deepbiop.hf._checkpoint_layout import checkpoint_layout
+from deepbiop.hf._tokenizer import DeepBioPTokenizer
 
 __all__ = ["load_pretrained", "TASKS"]
 

@@ -4,7 +4,7 @@
 ``special_tokens_map.json`` and every vocabulary listing (``vocab.txt``,
 ``tokenizer.json``, ``vocab.json``, added tokens) of a local directory or a
 hub model; :func:`position_limit` reads how many tokens the model takes.
-:mod:`deepbiop._checkpoint_layout` decides which layout fits. Nothing here
+:mod:`deepbiop.hf._checkpoint_layout` decides which layout fits. Nothing here
 imports torch; ``transformers`` is imported only to fetch a hub model's files.
 """
 

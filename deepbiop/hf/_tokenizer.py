@@ -3,7 +3,7 @@ deepbiop's token kernel (public as ``deepbiop.hf.DeepBioPTokenizer``).
 
 Importing this module imports ``transformers`` (the ``hf`` extra);
 ``import deepbiop`` never does. It sits below :mod:`deepbiop.hf` so that the
-modules built on the tokenizer (:mod:`deepbiop.pretrained`) can be re-exported
+modules built on the tokenizer (:mod:`deepbiop.hf.pretrained`) can be re-exported
 from :mod:`deepbiop.hf` without an import cycle.
 
 :class:`DeepBioPTokenizer` behaves like any slow HuggingFace tokenizer
@@ -37,9 +37,9 @@ from transformers import (
 )
 from transformers.tokenization_utils_base import PaddingStrategy, TruncationStrategy
 
-from deepbiop._hf_text import kernel_text, python_text, search_any
 from deepbiop._sequences import pack_batch
 from deepbiop.encoders.tokens import TransformerEncoder
+from deepbiop.hf._text import kernel_text, python_text, search_any
 
 __all__ = ["DeepBioPTokenizer", "DeepBioPConfig", "register_auto_tokenizer"]
 
@@ -220,7 +220,7 @@ class DeepBioPTokenizer(PreTrainedTokenizer):
         -------
         (callable, callable)
             ``search(text)`` for ``str`` and for ``bytes`` (see
-            :func:`deepbiop._hf_text.search_any`), rebuilt only when the set of
+            :func:`deepbiop.hf._text.search_any`), rebuilt only when the set of
             strings changes (``add_tokens``, ``add_special_tokens``, ...).
         """
         tokens = set(self.get_added_vocab())

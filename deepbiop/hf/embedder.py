@@ -20,11 +20,11 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from deepbiop._checkpoint_files import CheckpointFiles, position_limit
-from deepbiop._checkpoint_layout import Layout, differences, same_ids
 from deepbiop._sequences import as_items, pack_batch
 from deepbiop.encoders._base import sequence_input_tags
 from deepbiop.encoders.tokens import TransformerEncoder
+from deepbiop.hf._checkpoint_files import CheckpointFiles, position_limit
+from deepbiop.hf._checkpoint_layout import Layout, differences, same_ids
 
 __all__ = ["PretrainedEmbedder"]
 
@@ -298,7 +298,7 @@ default="float32"
         """The model ready to run, its encoder and the row length limit."""
         import torch
 
-        from deepbiop.pretrained import load_pretrained, torch_dtype
+        from deepbiop.hf.pretrained import load_pretrained, torch_dtype
 
         dtype = torch_dtype(self.dtype)
         if _is_path(self.model):

@@ -1,7 +1,7 @@
 """Which deepbiop layout gives the ids a checkpoint was trained on.
 
 :func:`checkpoint_layout` compares every preset (and deepbiop's own layouts)
-with what :func:`deepbiop._checkpoint_files.read_checkpoint` found, and
+with what :func:`deepbiop.hf._checkpoint_files.read_checkpoint` found, and
 returns the one layout every file agrees with, or raises a ``ValueError``
 naming each disagreement: a wrong tokenizer must never load silently.
 """
@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from deepbiop._checkpoint_files import (
+from deepbiop.hf._checkpoint_files import (
     CheckpointFiles,
     position_limit,
     saved_max_length,
