@@ -7,7 +7,7 @@
 # makes one in place first (`python setup.py build_ext --inplace --force`,
 # which needs Cython in the environment; CI builds through pip instead).
 # Without pytest arguments the tests run are `-m "not slow"` over whichever of
-# tests/kernels, tests/stress and tests/test_threads.py exist.
+# tests/kernels, tests/stress and tests/test_config.py exist.
 # Afterwards rebuild without DEEPBIOP_SANITIZE: a sanitizer build does not
 # import into a plain interpreter.
 # Environment: HYPOTHESIS_PROFILE (default "ci"), DEEPBIOP_SANITIZE_TIMEOUT
@@ -86,7 +86,7 @@ PY
 
 if (($# == 0)); then
   set -- -q -m "not slow"
-  for p in tests/kernels tests/stress tests/test_threads.py; do
+  for p in tests/kernels tests/stress tests/test_config.py; do
     if [[ -e "$p" ]]; then set -- "$@" "$p"; fi
   done
 fi
