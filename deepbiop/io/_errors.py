@@ -69,6 +69,8 @@ def _find_non_ascii(
     be read again. Used only after a read failed, so the extra pass costs
     nothing on good files.
     """
+    if path == "-":
+        return None  # standard input cannot be read again
     try:
         from xopen import xopen  # dnaio's own opener (plain, gz, bz2, xz, zst)
 

@@ -9,12 +9,14 @@ through it.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any, Union
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple, Union
 
 import numpy as np
 
 from deepbiop.io._errors import file_error
+from deepbiop.io._progress import ReadMeter
 
 if TYPE_CHECKING:  # pragma: no cover
     import dnaio
@@ -27,6 +29,8 @@ __all__ = [
     "dnaio_module",
     "iter_file",
     "iter_records",
+    "RecordChunk",
+    "iter_chunks",
     "read_fasta",
     "read_fastq",
     "count_records",
@@ -89,15 +93,23 @@ def check_fileformat(fileformat: str | None) -> str | None:
 
 
 def iter_file(
-    path: str, fileformat: str | None, source: Any = None, where: str | None = None
+    path: str,
+    fileformat: str | None,
+    source: Any = None,
+    where: str | None = None,
+    opener: Callable[[str, str], BinaryIO] | None = None,
 ) -> Iterator[dnaio.SequenceRecord]:
-    """Records of ``path``, or of ``source`` (an open binary stream over the
-    byte-range part of ``path`` that starts at ``where``; closed at the end)."""
+    """Records of ``path`` (``"-"``: standard input), or of ``source`` (an open
+    binary stream over the byte-range part of ``path`` that starts at
+    ``where``; closed at the end). ``opener(path, "rb")`` opens ``path``
+    instead of ``xopen`` (a :class:`~deepbiop.io._progress.ReadMeter` counting
+    bytes)."""
     dnaio = dnaio_module()
     n = 0
+    kwargs: dict[str, Any] = {"open_threads": 0} if opener is None else {"opener": opener}
     try:
         with dnaio.open(
-            path if source is None else source, fileformat=fileformat, open_threads=0
+            path if source is None else source, fileformat=fileformat, **kwargs
         ) as reader:
             for rec in reader:
                 yield rec
@@ -126,12 +138,15 @@ def iter_records(
     Parameters
     ----------
     paths : path or iterable of paths
-        FASTA or FASTQ files, plain or compressed (``.gz``, ``.bz2``, ``.xz``,
-        ``.zst``); the format is taken from the extension or the first byte.
+        FASTA or FASTQ files, plain or compressed (gzip, bz2, xz, zstd: by the
+        extension, else by the content); ``"-"`` is standard input. FASTA or
+        FASTQ is taken from the extension or the first byte.
     fileformat : {"fasta", "fastq"} or None, default=None
         Force a format instead of detecting it.
     progress : bool, default=False
-        Show a ``tqdm`` progress bar counting records (needs ``tqdm``).
+        Show a ``tqdm`` progress bar on standard error: input bytes read
+        (compressed bytes for gzip) against the files' size, records, bases,
+        rate and ETA.
 
     Yields
     ------
@@ -166,21 +181,75 @@ def iter_records(
     files = as_paths(paths)
     check_fileformat(fileformat)
     dnaio_module()  # a missing dnaio fails here, not at the first next()
+    return _iter_counted(files, fileformat, ReadMeter(files, enabled=progress), progress)
 
-    def gen() -> Iterator[dnaio.SequenceRecord]:
+
+def _iter_counted(
+    files: list[str], fileformat: str | None, meter: ReadMeter, count: bool
+) -> Iterator[dnaio.SequenceRecord]:
+    """The records of ``files``, opened by ``meter`` (which reads ``"-"`` as
+    standard input) and, with ``count``, counted on it."""
+    with meter:
+        if not count:
+            for path in files:
+                yield from iter_file(path, fileformat, opener=meter.opener)
+            return
+        n = bases = 0
         for path in files:
-            yield from iter_file(path, fileformat)
+            for rec in iter_file(path, fileformat, opener=meter.opener):
+                yield rec
+                n += 1
+                bases += len(rec.sequence)
+                if n == 4096:  # the bar moves every few thousand records
+                    meter.update(n, bases)
+                    n = bases = 0
+        meter.update(n, bases)
 
-    if not progress:
-        return gen()
-    try:
-        from tqdm.auto import tqdm
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "progress=True needs tqdm; `pip install tqdm` or pass progress=False"
-        ) from exc
-    desc = os.path.basename(files[0]) if len(files) == 1 else f"{len(files)} files"
-    return iter(tqdm(gen(), desc=desc, unit=" records", unit_scale=True))
+
+class RecordChunk(NamedTuple):
+    """Consecutive records read together, and where each came from.
+
+    Attributes
+    ----------
+    records : list of dnaio.SequenceRecord
+    spans : list of (path, first, start)
+        The records from ``start`` on (up to the next span's ``start``) come
+        from ``path``, the first of them being its record ``first`` (0-based).
+    """
+
+    records: list
+    spans: list[tuple[str, int, int]]
+
+    def locate(self, i: int) -> tuple[str, int]:
+        """``(path, 0-based record number in that file)`` of ``records[i]``."""
+        path, first, start = next(s for s in reversed(self.spans) if s[2] <= i)
+        return path, first + i - start
+
+
+def iter_chunks(
+    files: list[str], fileformat: str | None, size: int, meter: ReadMeter
+) -> Iterator[RecordChunk]:
+    """The records of ``files`` (in order) in chunks of ``size`` (the last one
+    shorter, none empty), counted on ``meter``, which opens the files."""
+    records: list = []
+    spans: list[tuple[str, int, int]] = []
+    for path in files:
+        it = iter_file(path, fileformat, opener=meter.opener)
+        first = 0
+        while True:
+            got = list(islice(it, size - len(records)))
+            if got:
+                spans.append((path, first, len(records)))
+                records += got
+                first += len(got)
+            if len(records) < size:
+                break  # this file is exhausted
+            meter.update(len(records), sum(len(r.sequence) for r in records))
+            yield RecordChunk(records, spans)
+            records, spans = [], []
+    if records:
+        meter.update(len(records), sum(len(r.sequence) for r in records))
+        yield RecordChunk(records, spans)
 
 
 def read_fasta(path: PathLike, *, progress: bool = False) -> tuple[list[str], list[str]]:
