@@ -23,16 +23,28 @@ the line, the column and the byte.
 ``dnaio`` is installed by the ``io`` extra (``pip install -e ".[io]"``); it is
 imported only when a file is opened, so ``import deepbiop`` does not need it.
 
+:func:`open_output` writes chunks of encoded records to ``.npy``, ``.npz``,
+``.zarr`` or ``.parquet`` (:class:`NpyWriter` streams one ``.npy``);
+:func:`deepbiop.encode_file` runs reader, encoder and writer together (what
+the ``deepbiop encode`` command runs); :func:`write_spectrum` writes a k-mer
+spectrum.
+
 Layout: ``_read.py`` (opening files, :func:`iter_records`, whole-file readers),
 ``_errors.py`` (:class:`SequenceFileError` and how a parser failure becomes
-one), ``_labels.py`` (labels from headers), ``_shards.py`` (records split
-between DataLoader workers and ranks), ``_ranges.py`` (cutting a file into
-byte ranges at record boundaries), ``_bgzf.py`` (blocked gzip).
+one), ``_progress.py`` (the progress bar: bytes, records, bases),
+``_labels.py`` (labels from headers), ``_shards.py`` (records split between
+DataLoader workers and ranks), ``_ranges.py`` (cutting a file into byte
+ranges at record boundaries), ``_bgzf.py`` (blocked gzip), ``_writers.py``
+(the output formats), ``_npy.py``
+(:class:`NpyWriter`), ``_staging.py`` (temporary names renamed on success),
+``_spectra.py`` (:func:`write_spectrum`: k-mer counts as jellyfish-style text
+or parquet).
 """
 
 from deepbiop.io._bgzf import to_bgzf
 from deepbiop.io._errors import SequenceFileError
 from deepbiop.io._labels import HeaderLabel, parse_label, read_labelled
+from deepbiop.io._npy import NpyWriter
 from deepbiop.io._read import (
     check_fileformat,
     count_records,
@@ -42,6 +54,9 @@ from deepbiop.io._read import (
     read_fastq,
 )
 from deepbiop.io._shards import ShardPart, iter_shard, iter_shard_parts
+from deepbiop.io._spectra import write_spectrum
+from deepbiop.io._staging import check_output
+from deepbiop.io._writers import open_output
 
 __all__ = [
     "SequenceFileError",
@@ -58,6 +73,10 @@ __all__ = [
     "HeaderLabel",
     "quality_scores",
     "check_fileformat",
+    "open_output",
+    "NpyWriter",
+    "write_spectrum",
+    "check_output",
 ]
 
 # deepbiop/torch.py still calls these two by their old private names: they go once it

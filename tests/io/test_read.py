@@ -120,9 +120,11 @@ def test_check_fileformat_is_the_one_check():
 
 
 def test_public_names_and_old_private_names():
-    # today's names plus check_fileformat, each defined; nothing private listed
-    assert len(dio.__all__) == len(set(dio.__all__)) == 14
-    assert "check_fileformat" in dio.__all__ and "iter_shard_parts" in dio.__all__
+    # the reading API, check_fileformat and the writing API, each defined; nothing private
+    assert len(dio.__all__) == len(set(dio.__all__)) == 18
+    assert {"check_fileformat", "iter_shard_parts", "open_output", "write_spectrum"} <= set(
+        dio.__all__
+    )
     assert all(hasattr(dio, name) and not name.startswith("_") for name in dio.__all__)
     # deepbiop/torch.py's names until it moves to the public ones
     assert callable(dio._iter_one) and callable(dio._as_paths)
