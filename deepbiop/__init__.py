@@ -22,6 +22,7 @@ from deepbiop._config import effective_n_threads, openmp_enabled, show_config, t
 from deepbiop.alphabets import DNA, PROTEIN, RNA, Alphabet, get_alphabet
 from deepbiop.encoders import IntegerEncoder, KmerEncoder, OneHotEncoder
 from deepbiop.encoders.tokens import TransformerEncoder
+from deepbiop.file_encoding import encode_file
 from deepbiop.kmers import kmer_names
 from deepbiop.spectrum import KmerSpectrum, kmer_spectrum, kmer_spectrum_file
 from deepbiop.transformer_utils import (
@@ -46,6 +47,7 @@ __all__ = [
     "KmerSpectrum",
     "kmer_spectrum",
     "kmer_spectrum_file",
+    "encode_file",
     "TransformerEncoder",
     "TokenVocabulary",
     "create_attention_mask",
