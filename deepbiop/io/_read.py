@@ -304,10 +304,11 @@ def read_fastq(path: PathLike, *, progress: bool = False) -> tuple[list[str], li
     return ids, seqs, quals
 
 
-def count_records(paths: PathLike | Iterable[PathLike]) -> int:
-    """Number of records in one or several FASTA/FASTQ files (a full parse)."""
+def count_records(paths: PathLike | Iterable[PathLike], *, progress: bool = False) -> int:
+    """Number of records in one or several FASTA/FASTQ files (a full parse;
+    ``progress``: a bar as :func:`iter_records` shows it)."""
     n = 0
-    for _ in iter_records(paths):
+    for _ in iter_records(paths, progress=progress):
         n += 1
     return n
 

@@ -4,6 +4,7 @@ check and the dnaio import. The reference is the text the tests write."""
 
 from __future__ import annotations
 
+import gzip
 import pickle
 import subprocess
 import sys
@@ -57,7 +58,18 @@ def test_many_files_in_order(tmp_path):
 def test_progress_bar(tmp_path, capsys):
     p = write_text(tmp_path / "x.fa", ">a\nAC\n>b\nGT\n")
     assert [r.sequence for r in dio.iter_records(p, progress=True)] == ["AC", "GT"]
-    assert "2" in capsys.readouterr().err
+    err = capsys.readouterr().err  # bytes of the file on disk, records, bases
+    assert "x.fa: 100%" in err and "12.0/12.0" in err and "2 records, 4 bp" in err
+    assert dio.count_records([p, p], progress=True) == 4
+    assert "2 files: 100%" in capsys.readouterr().err
+
+
+def test_standard_input(tmp_path, monkeypatch):
+    import io
+
+    data = gzip.compress(b"@a\nACGT\n+\nIIII\n@b\nGG\n+\nII\n")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    assert [r.id for r in dio.iter_records("-")] == ["a", "b"]
 
 
 def test_errors_are_picklable_and_missing_file(tmp_path):
