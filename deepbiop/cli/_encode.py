@@ -9,6 +9,7 @@ work is :func:`deepbiop.encode_file`.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import click
@@ -168,21 +169,43 @@ def _build(kind: str, given: dict[str, Any], threads: int | None) -> Any:
     return TransformerEncoder.from_preset(preset, **params).fit()
 
 
+_FLAGS = {param: "--" + name.replace("_", "-") for name, (param, _) in _PARAMETERS.items() if param}
+_PYTHON_ARGUMENT = re.compile(r"\b([a-z_]+)=(['\"]?)([\w.+-]+)\2")
+
+
+def _in_option_words(message: str) -> str:
+    """``pass ambiguous_strategy='unknown'`` -> ``pass --ambiguous unknown``: the
+    encoders' hints, in the words of this command's options."""
+
+    def flag(m: re.Match) -> str:
+        name = _FLAGS.get(m[1])
+        return m[0] if name is None else f"{name} {m[3]}"
+
+    return _PYTHON_ARGUMENT.sub(flag, message)
+
+
 def _run(ctx: click.Context, kind: str, options: dict[str, Any]) -> None:
     with reported_errors():
-        encoder = _build(kind, _given(ctx, options), options["threads"])
-        encode_file(
-            list(options["inputs"]),
-            encoder,
-            options["output"],
-            format=options["fmt"],
-            chunk_size=options["chunk_size"],
-            progress=show_progress(options["quiet"]),
-            label_key=list(options["label_keys"]),
-            label_type=options["label_type"],
-            fileformat=options["fileformat"],
-            force=options["force"],
-        )
+        try:
+            _encode(ctx, kind, options)
+        except ValueError as exc:  # SequenceFileError too: its message is what is shown
+            raise ValueError(_in_option_words(str(exc))) from exc
+
+
+def _encode(ctx: click.Context, kind: str, options: dict[str, Any]) -> None:
+    encoder = _build(kind, _given(ctx, options), options["threads"])
+    encode_file(
+        list(options["inputs"]),
+        encoder,
+        options["output"],
+        format=options["fmt"],
+        chunk_size=options["chunk_size"],
+        progress=show_progress(options["quiet"]),
+        label_key=list(options["label_keys"]),
+        label_type=options["label_type"],
+        fileformat=options["fileformat"],
+        force=options["force"],
+    )
 
 
 def _encoder_options(names: list[str]) -> Any:

@@ -168,7 +168,7 @@ def test_existing_output_refused_then_forced(tmp_path, data):
             "@r0\nACGT\n+\nIIII\n@r1\nACXT\n+\nIIII\n",
             ["-e", "integer", "--max-length", "5"],
             r"Error: cannot encode '.*bad\.fq' at record 1 \(0-based, id 'r1'\): invalid "
-            r"character 'X' at position 2",
+            r"character 'X' at position 2 .*; pass --ambiguous unknown to encode it as code 4$",
         ),
         (  # a missing label
             "@r0 label=1\nACGT\n+\nIIII\n@r1\nACGT\n+\nIIII\n",
