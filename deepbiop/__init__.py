@@ -22,6 +22,7 @@ from deepbiop._config import effective_n_threads, openmp_enabled, show_config, t
 from deepbiop.alphabets import DNA, PROTEIN, RNA, Alphabet, get_alphabet
 from deepbiop.encoders import IntegerEncoder, KmerEncoder, OneHotEncoder
 from deepbiop.encoders.tokens import TransformerEncoder
+from deepbiop.file_encoding import encode_file
 from deepbiop.hf.embedder import PretrainedEmbedder  # torch/transformers load on first use
 from deepbiop.kmers import kmer_names
 from deepbiop.spectrum import KmerSpectrum, kmer_spectrum, kmer_spectrum_file
@@ -47,6 +48,7 @@ __all__ = [
     "KmerSpectrum",
     "kmer_spectrum",
     "kmer_spectrum_file",
+    "encode_file",
     "TransformerEncoder",
     "TokenVocabulary",
     "PretrainedEmbedder",

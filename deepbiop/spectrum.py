@@ -400,13 +400,16 @@ def kmer_spectrum_file(
     chunk_bases: int = 8_000_000,
     n_jobs: int | None = None,
     progress: bool = False,
+    fileformat: str | None = None,
 ) -> KmerSpectrum:
     """Count every k-mer of FASTA/FASTQ file(s), plain or gzip, streamed.
 
     Needs ``dnaio`` (``pip install -e ".[io]"``; an ImportError says so).
-    Records are read with :func:`deepbiop.io.iter_records` (dnaio) and
-    counted in chunks of ``chunk_bases`` bases; see :func:`kmer_spectrum` for
-    the parameters. ``progress`` shows a progress bar over records.
+    Records are read with :func:`deepbiop.io.iter_records` (dnaio; ``"-"``
+    is standard input, ``fileformat`` forces FASTA or FASTQ) and counted in
+    chunks of ``chunk_bases`` bases; see :func:`kmer_spectrum` for the
+    parameters. ``progress`` shows a progress bar on standard error (input
+    bytes read, records, bases).
 
     Returns
     -------
@@ -432,7 +435,7 @@ def kmer_spectrum_file(
 
     alphabet = get_alphabet(encoding_type)
     k, canonical, chunk_bases = _check(k, alphabet, canonical, chunk_bases)
-    records = iter_records(path, progress=progress)
+    records = iter_records(path, fileformat=fileformat, progress=progress)
     return _count_stream(
         (r.sequence for r in records), int(k), alphabet, canonical, int(chunk_bases), n_jobs
     )

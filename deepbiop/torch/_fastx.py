@@ -4,27 +4,14 @@ datasets (:class:`~deepbiop.torch.FastxDataset` and
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from numbers import Integral
 from typing import Any
 
-from deepbiop import _distributed
+from deepbiop import _distributed, io
 from deepbiop.torch._seeding import SeededMixin, takes_random_state
 
 __all__ = ["FastxMixin"]
-
-
-def _path_list(paths: Any) -> list[str]:
-    """One path or an iterable of paths as a list of ``str`` (the rule, and
-    the errors, of :func:`deepbiop.io.iter_records`)."""
-    if isinstance(paths, (bytes, bytearray)):
-        raise TypeError("file paths must be str or os.PathLike, not bytes")
-    one = isinstance(paths, (str, os.PathLike))
-    try:
-        return [os.fspath(p) for p in ([paths] if one else paths)]
-    except TypeError:
-        raise TypeError(f"expected a path or a list of paths, got {type(paths).__name__}") from None
 
 
 class FastxMixin(SeededMixin):
@@ -44,7 +31,7 @@ class FastxMixin(SeededMixin):
         shuffle_buffer: int = 0,
     ) -> None:
         """Check and store the arguments both FASTA/FASTQ datasets share."""
-        self.paths = _path_list(paths)
+        self.paths = io.as_paths(paths)
         if not self.paths:
             raise ValueError("FastxDataset needs at least one file")
         if label_fn is not None and labels is not None:
@@ -59,8 +46,7 @@ class FastxMixin(SeededMixin):
             raise ValueError(
                 f"rank must be in 0..world_size-1, got rank={rank}, world_size={world_size}"
             )
-        if fileformat is not None and fileformat not in ("fasta", "fastq"):
-            raise ValueError(f"fileformat must be 'fasta', 'fastq' or None, got {fileformat!r}")
+        io.check_fileformat(fileformat)
         if (
             isinstance(shuffle_buffer, bool)
             or not isinstance(shuffle_buffer, Integral)

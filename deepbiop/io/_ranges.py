@@ -35,7 +35,7 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from deepbiop import _bgzf
+from deepbiop.io import _bgzf
 
 __all__ = ["Piece", "file_kind", "plan", "boundary", "open_range"]
 

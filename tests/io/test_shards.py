@@ -1,4 +1,4 @@
-"""deepbiop.io.iter_shard (deepbiop/_shards.py, deepbiop/_bgzf.py): byte-range
+"""deepbiop.io.iter_shard (deepbiop/io/_shards.py, _ranges.py, _bgzf.py): byte-range
 and file shards yield every record exactly once, BGZF detection and writing.
 
 The references are written here: a plain single-pass FASTA/FASTQ reader over
@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from deepbiop import _bgzf, _shards
 from deepbiop import io as dio
+from deepbiop.io import _bgzf, _ranges
 
 _BASES = "ACGTN"
 # quality characters, weighted towards the ones a boundary search can mistake for a record
@@ -159,9 +159,9 @@ def test_bgzf_detection_and_writer(tmp_path):
     plain_gz = tmp_path / "y.fq.gz"
     plain_gz.write_bytes(gzip.compress(text.encode()))
     assert not _bgzf.is_bgzf(str(plain_gz)) and not _bgzf.is_bgzf(str(src))
-    assert _shards.file_kind(str(dst)) == ("bgzf", "fastq")
-    assert _shards.file_kind(str(plain_gz)) == ("stream", None)
-    assert _shards.file_kind(str(src)) == ("plain", "fastq")
+    assert _ranges.file_kind(str(dst)) == ("bgzf", "fastq")
+    assert _ranges.file_kind(str(plain_gz)) == ("stream", None)
+    assert _ranges.file_kind(str(src)) == ("plain", "fastq")
     # blocks are found from any offset; every block is inflated to the text
     offsets = [off for off, _ in _bgzf.iter_blocks(str(dst), 0)]
     assert len(offsets) > 5

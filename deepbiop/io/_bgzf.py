@@ -5,7 +5,7 @@ A BGZF file is a series of complete gzip members ("blocks") of at most 64 KiB
 each, every one carrying an extra field ``BC`` with its own size, and ending
 with a fixed 28-byte empty block. Any ordinary gzip reader reads it; unlike
 ordinary gzip it can be entered at any block, which is what lets
-:mod:`deepbiop._shards` give DataLoader workers disjoint parts of one file.
+:mod:`deepbiop.io._ranges` give DataLoader workers disjoint parts of one file.
 """
 
 from __future__ import annotations
