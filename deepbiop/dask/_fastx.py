@@ -232,11 +232,13 @@ def read_fastx(
 
     Examples
     --------
-    >>> import os, tempfile
+    >>> import tempfile
+    >>> from pathlib import Path
     >>> from deepbiop.dask import read_fastx
-    >>> p = os.path.join(tempfile.mkdtemp(), "x.fa")
-    >>> _ = open(p, "w").write(">a label=1\\nACGT\\n>b label=0\\nGG\\n")
-    >>> df = read_fastx(p, label_keys="label")
+    >>> fa = Path(tempfile.mkdtemp()) / "x.fa"
+    >>> fa.write_text(">a label=1\\nACGT\\n>b label=0\\nGG\\n")
+    30
+    >>> df = read_fastx(str(fa), label_keys="label")
     >>> df.compute()[["id", "sequence", "label"]].values.tolist()
     [['a', 'ACGT', 1], ['b', 'GG', 0]]
     """

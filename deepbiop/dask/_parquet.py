@@ -16,10 +16,9 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from deepbiop.dask._encode import check_encoder, encode_part
+from deepbiop.dask._encode import encode_part
 from deepbiop.dask._modules import need
-from deepbiop.dask._records import column_values, record_columns, source_token
-from deepbiop.dask._resume import Resumable
+from deepbiop.dask._records import column_values, start_write
 from deepbiop.io import open_output
 
 __all__ = ["to_parquet", "write_part"]
@@ -58,12 +57,10 @@ def to_parquet(
         With a fixed width (see :func:`encode`); sparse k-mer rows too.
     path : str
         The output directory, on a filesystem every worker sees.
-    columns : sequence of str, optional
-        Frame columns written beside the encoding (default: every column but
-        the sequences and qualities, so the labels); ``id`` always.
-    column : str, default="sequence"
-    overwrite : bool, default=False
-        Replace ``path``; else ``FileExistsError`` before any work.
+    columns, column, overwrite
+        As :func:`to_zarr` takes them: the frame columns written beside the
+        encoding (default: the labels; ``id`` always), the sequence column,
+        and whether to replace ``path`` (else ``FileExistsError`` at once).
 
     Returns
     -------
@@ -72,14 +69,8 @@ def to_parquet(
         the layout :func:`deepbiop.encode_file` writes to ``.parquet``.
     """
     dask = need("dask")
-    names = check_encoder(encoder)
-    cols = record_columns(frame, columns, column)
-    if set(cols) & set(names):
-        raise ValueError(f"a column cannot be named like an encoding array {names}")
-    out = Resumable(
-        path, source_token(frame, encoder, cols, column, "parquet"), overwrite=overwrite
-    )
-    parts = frame[list(dict.fromkeys([column, *cols]))].to_delayed()
+    opts = {"columns": columns, "column": column, "overwrite": overwrite}
+    names, cols, out, parts = start_write(frame, encoder, path, opts, "parquet")
     folder = out.file("out", "")
     tasks = []
     for i, part in enumerate(parts):

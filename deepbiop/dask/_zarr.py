@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from deepbiop.dask._encode import check_encoder, encode_part, templates
+from deepbiop.dask._encode import encode_part, templates
 from deepbiop.dask._modules import need
-from deepbiop.dask._records import column_values, record_columns, source_token
-from deepbiop.dask._resume import Resumable, mark, save_atomic
+from deepbiop.dask._records import RecordWrite, column_values, start_write
+from deepbiop.dask._resume import mark, save_atomic
 from deepbiop.io._writers import zarr_chunk_rows
 
 __all__ = ["to_zarr", "stage_part", "write_rows"]
@@ -74,11 +74,39 @@ def write_rows(
     mark(marker, hi - lo)
 
 
+def _stage_all(w: RecordWrite, encoder: Any, column: str) -> tuple[list[str], list[int]]:
+    """Step 1 for every partition not staged yet; the staging folders and the
+    row offsets of the partitions (``offsets[-1]``: all rows)."""
+    dask = need("dask")
+    folders = [w.out.file("parts", str(i), "") for i in range(len(w.parts))]
+    rows: list[Any] = []
+    for i, part in enumerate(w.parts):
+        key = f"part-{i}"
+        done = w.out.result(key)
+        if done is None:
+            done = dask.delayed(stage_part)(
+                part, encoder, w.names, w.cols, column, i, folders[i], w.out.marker(key)
+            )
+        rows.append(done)
+    rows = list(dask.compute(*rows))
+    return folders, np.concatenate([[0], np.cumsum(rows, dtype=np.int64)]).tolist()
+
+
+def _layout(frame: Any, encoder: Any, w: RecordWrite) -> list[tuple[str, str, Any, tuple]]:
+    """``(key in the group, staged name, dtype, row shape)`` of every array."""
+    out = [(name, name, t.dtype, t.shape[1:]) for name, t in zip(w.names, templates(encoder))]
+    for c in w.cols:
+        dtype = frame[c]._meta.dtype
+        out.append(("ids" if c == "id" else c, c, dtype if dtype.kind in "biuf" else str, ()))
+    return out
+
+
 def to_zarr(
     frame: Any,
     encoder: Any,
     path: str,
     *,
+    chunk_rows: int | None = None,
     columns: Sequence[str] | None = None,
     column: str = "sequence",
     overwrite: bool = False,
@@ -96,6 +124,9 @@ def to_zarr(
         :func:`to_parquet`.
     path : str
         The ``.zarr`` directory, on a filesystem every worker sees.
+    chunk_rows : int, optional
+        Rows per zarr chunk of every array; default: about 4 MiB of each
+        array per chunk, as :func:`deepbiop.encode_file` chunks them.
     columns : sequence of str, optional
         Frame columns written beside the encoding (default: every column but
         the sequences and qualities, so the labels); ``id`` always (as ``ids``).
@@ -119,58 +150,43 @@ def to_zarr(
     parts take as much disk as the uncompressed encoding, until the end.
     """
     dask = need("dask")
-    if int(need("zarr").__version__.split(".")[0]) < 3:
+    zarr = need("zarr")
+    if int(zarr.__version__.split(".")[0]) < 3:
         raise ImportError("to_zarr needs zarr>=3 (Python 3.11+)")
-    names = check_encoder(encoder)
-    metas = templates(encoder)
-    if any(hasattr(m, "tocsr") for m in metas):
+    if chunk_rows is not None and (not isinstance(chunk_rows, int) or chunk_rows < 1):
+        raise ValueError(f"chunk_rows must be a positive int or None, got {chunk_rows!r}")
+    if any(hasattr(t, "tocsr") for t in templates(encoder)):
         raise ValueError(
             "zarr stores dense arrays; write sparse k-mer rows with to_parquet (or "
             "encode() them and keep the scipy.sparse blocks)"
         )
-    cols = record_columns(frame, columns, column)
-    keys = [c if c != "id" else "ids" for c in cols]
-    if set(keys) & set(names):
-        raise ValueError(f"a column cannot be named like an encoding array {names}")
-    out = Resumable(path, source_token(frame, encoder, cols, column, "zarr"), overwrite=overwrite)
-    parts = frame[list(dict.fromkeys([column, *cols]))].to_delayed()
-    folders = [out.file("parts", str(i), "") for i in range(len(parts))]
-    rows: list[Any] = []
-    for i, part in enumerate(parts):
-        done = out.result(f"part-{i}")
-        rows.append(
-            done
-            if done is not None
-            else dask.delayed(stage_part)(
-                part, encoder, names, cols, column, i, folders[i], out.marker(f"part-{i}")
-            )
-        )
-    rows = list(dask.compute(*rows))
-    offsets = np.concatenate([[0], np.cumsum(rows, dtype=np.int64)]).tolist()
+    opts = {"columns": columns, "column": column, "overwrite": overwrite}
+    w = start_write(frame, encoder, path, opts, f"zarr-{chunk_rows}")
+    folders, offsets = _stage_all(w, encoder, column)
     n = offsets[-1]
-    group_path = out.file("out.zarr")
-    zarr = need("zarr")
+    group_path = w.out.file("out.zarr")
     group = zarr.open_group(group_path, mode="a")
-    meta_of = dict(zip(names, metas))
+    per_task = max(1, n // max(1, len(w.parts)))  # about a partition's rows per task
     tasks = []
-    per_task = max(1, n // max(1, len(parts)))
-    for name, key in [(m, m) for m in names] + list(zip(cols, keys)):
-        if name in meta_of:
-            dtype, row = meta_of[name].dtype, meta_of[name].shape[1:]
-        else:
-            sample = frame[name]._meta
-            dtype, row = (sample.dtype if sample.dtype.kind in "biuf" else str), ()
-        chunk = zarr_chunk_rows(dtype, row)
+    for key, name, dtype, row in _layout(frame, encoder, w):
+        chunk = chunk_rows or zarr_chunk_rows(dtype, row)
         if key not in group:
             group.create_array(key, shape=(n, *row), chunks=(chunk, *row), dtype=dtype)
-        step = chunk * max(1, round(per_task / chunk))
+        step = chunk * max(1, round(per_task / chunk))  # whole chunks: no chunk has two writers
         for lo in range(0, n, step):
-            marker = out.marker(f"{key}-{lo}")
-            if out.result(f"{key}-{lo}") is None:
+            done = f"{key}-{lo}"
+            if w.out.result(done) is None:
                 tasks.append(
                     dask.delayed(write_rows)(
-                        group_path, key, name, lo, min(n, lo + step), folders, offsets, marker
+                        group_path,
+                        key,
+                        name,
+                        lo,
+                        min(n, lo + step),
+                        folders,
+                        offsets,
+                        w.out.marker(done),
                     )
                 )
     dask.compute(*tasks)
-    return out.commit(group_path)
+    return w.out.commit(group_path)
