@@ -61,7 +61,7 @@ def kmer_spectrum(
     blocksize: int | str | None = "64MiB",
     fileformat: str | None = None,
     column: str = "sequence",
-    split_every: int = 8,
+    split_every: int = 4,
     compute: bool = True,
 ) -> Any:
     """Count every k-mer of files or of a dask collection, partition by partition.
@@ -85,7 +85,7 @@ def kmer_spectrum(
     fileformat : {"fasta", "fastq"} or None, default=None
     column : str, default="sequence"
         A frame's column of sequences.
-    split_every : int, default=8
+    split_every : int, default=4
         Runs merged per task of the tree reduction (its fan-in).
     compute : bool, default=True
         Compute with the current scheduler (a ``distributed.Client`` when one
