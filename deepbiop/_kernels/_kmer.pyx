@@ -3,7 +3,7 @@ from libc.stdint cimport uint8_t, int16_t, int32_t, uint32_t, int64_t, uint64_t
 from libc.stdlib cimport calloc, malloc, free
 from libc.string cimport memset
 
-from deepbiop._kernels._segments cimport grab_items, prefetch_row, PREFETCH_ROWS
+from deepbiop._kernels._rows cimport grab_items, prefetch_row, PREFETCH_ROWS
 
 from deepbiop._kernels._pool cimport parallel_for
 

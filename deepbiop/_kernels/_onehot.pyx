@@ -3,7 +3,7 @@ from libc.stdint cimport uint8_t, uint16_t, int16_t, int64_t, uint64_t
 from libc.string cimport memset, memcpy
 
 from deepbiop._kernels._common cimport random_code
-from deepbiop._kernels._segments cimport (
+from deepbiop._kernels._rows cimport (
     SEG, PREFETCH_ROWS, n_segments, grab_items, item_width, item_status, reduce_status,
     prefetch_row,
 )
@@ -122,7 +122,7 @@ cdef struct _job:
 
 cdef inline void _items(const _job* c, const out_t* tp, out_t* op, int64_t lo,
                         int64_t hi) noexcept nogil:
-    """Work items [lo, hi) (see ``_segments.pxd``)."""
+    """Work items [lo, hi) (see ``_rows.pxd``)."""
     cdef Py_ssize_t i, j, c_
     cdef Py_ssize_t nseg = c.nseg
     for j in range(lo, hi):
