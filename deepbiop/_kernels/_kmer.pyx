@@ -6,6 +6,7 @@ from libc.string cimport memset
 from deepbiop._kernels._rows cimport grab_items, prefetch_row, PREFETCH_ROWS
 
 from deepbiop._kernels._pool cimport parallel_for
+from deepbiop._kernels._rolling cimport kmer_roll, roll_init, roll_push, roll_full, roll_code
 
 ctypedef fused count_t:
     float
@@ -52,9 +53,23 @@ def _exact_limits(Py_ssize_t exact_windows=-1, Py_ssize_t u32_windows=-1):
     return old
 
 
+cdef inline void _roll_into(const uint8_t* s, Py_ssize_t p0, Py_ssize_t e, int k, int A,
+                            const int16_t* codes, bint canonical, acc_t* dst) noexcept nogil:
+    """The counting loop of ``_count_into``: every complete window of bytes
+    [p0, e) adds 1 at its code (``_rolling.pxd``). Called with A == 4 as the
+    constant 4, so each case gets a loop of its own."""
+    cdef kmer_roll r
+    cdef Py_ssize_t p
+    roll_init(&r, codes, k, A, p0)
+    for p in range(p0, e):
+        roll_push(&r, s, p, A, canonical)
+        if roll_full(&r, p, A):
+            dst[roll_code(&r, A, canonical)] += 1
+
+
 cdef inline void _count_into(const uint8_t* s, Py_ssize_t p0, Py_ssize_t e, int k, int A,
-                             uint64_t n_cols, const int16_t* codes, bint canonical,
-                             int mode, acc_t* dst, int64_t* status) noexcept nogil:
+                             const int16_t* codes, bint canonical, int mode, acc_t* dst,
+                             int64_t* status) noexcept nogil:
     """Add the counts of the k-mers that lie wholly inside bytes [p0, e) to
     ``dst`` (see ``_count``; ``dst`` is any accumulator type).
 
@@ -62,66 +77,22 @@ cdef inline void _count_into(const uint8_t* s, Py_ssize_t p0, Py_ssize_t e, int 
     the count with that byte's position in ``status`` (``mode == 1``, checked
     in a first pass so the counting loop has no error branch).
 
-    For 4-letter alphabets the loop is branch-free apart from "is the window
-    complete": a byte outside the alphabet moves the last-invalid position
-    (a conditional move) instead of jumping, so N-rich input costs no
-    mispredictions. Other alphabets update
-    the base-A index by dropping the leading symbol (no division).
-
     Preconditions (checked by the caller): as ``kmer_batch``; with
     ``canonical`` (A == 4), ``codes[256 + c]`` is the complement of code c
     (an involution of 0..3).
     """
-    cdef Py_ssize_t p, last_bad = p0 - 1
-    cdef int c, run = 0
-    cdef uint64_t fwd = 0, rev = 0, idx, f, u
-    cdef uint64_t top = <uint64_t> 2 * <uint64_t> (k - 1)
-    cdef uint64_t mask = n_cols - 1
-    cdef uint64_t lead = n_cols // <uint64_t> A   # A**(k-1)
-    cdef const int16_t* comp = codes + 256  # read only when canonical
+    cdef Py_ssize_t p
     if mode == MODE_ERROR:
         for p in range(p0, e):
             if codes[s[p]] < 0:
                 status[0] = p
                 return
-    # 4-letter loops: the loop-carried work per base is one multiply-add
-    # (fwd * 4 + code, a single LEA; masked only where used) and a
-    # conditional move of the last invalid position, so consecutive bases
-    # do not wait on each other's shift/or/mask chain.
-    if A == 4 and not canonical:
-        for p in range(p0, e):
-            c = codes[s[p]]
-            fwd = fwd * 4 + <uint64_t> (c & 3)
-            last_bad = p if c < 0 else last_bad
-            if p - last_bad >= k:
-                dst[fwd & mask] += 1
-    elif A == 4:
-        # the complement's code from the alphabet's permutation: a 4-entry
-        # table in L1, off the loop-carried chain (timed within noise of a
-        # constant u ^ 3 in this loop, so DNA gets no special case)
-        for p in range(p0, e):
-            c = codes[s[p]]
-            u = <uint64_t> (c & 3)
-            fwd = fwd * 4 + u
-            rev = (rev >> 2) | (<uint64_t> comp[u] << top)
-            last_bad = p if c < 0 else last_bad
-            if p - last_bad >= k:
-                f = fwd & mask
-                idx = rev if rev < f else f
-                dst[idx] += 1
+    if A != 4:
+        _roll_into(s, p0, e, k, A, codes, False, dst)
+    elif canonical:
+        _roll_into(s, p0, e, k, 4, codes, True, dst)
     else:
-        for p in range(p0, e):
-            c = codes[s[p]]
-            if c < 0:
-                run = 0
-                fwd = 0
-                continue
-            if run >= k:  # the window is full: drop its leading symbol
-                fwd -= <uint64_t> codes[s[p - k]] * lead
-            fwd = fwd * <uint64_t> A + <uint64_t> c
-            run += 1
-            if run >= k:
-                dst[fwd] += 1
+        _roll_into(s, p0, e, k, 4, codes, False, dst)
 
 
 cdef inline void _count(const uint8_t* s, Py_ssize_t p0, Py_ssize_t e, int k, int A,
@@ -149,7 +120,7 @@ cdef inline void _count(const uint8_t* s, Py_ssize_t p0, Py_ssize_t e, int k, in
                 # the uint32 counts take the row's own (zeroed) float slots;
                 # each slot is read as uint32, then stored as float32
                 narrow = <uint32_t*> dst
-                _count_into(s, p0, e, k, A, n_cols, codes, canonical, mode, narrow, status)
+                _count_into(s, p0, e, k, A, codes, canonical, mode, narrow, status)
                 for col in range(<Py_ssize_t> n_cols):
                     dst[col] = <float> narrow[col]
                 return
@@ -157,12 +128,12 @@ cdef inline void _count(const uint8_t* s, Py_ssize_t p0, Py_ssize_t e, int k, in
             if wide == NULL:
                 status[0] = STATUS_NOMEM
                 return
-            _count_into(s, p0, e, k, A, n_cols, codes, canonical, mode, wide, status)
+            _count_into(s, p0, e, k, A, codes, canonical, mode, wide, status)
             for col in range(<Py_ssize_t> n_cols):
                 dst[col] = <float> wide[col]
             free(wide)
             return
-    _count_into(s, p0, e, k, A, n_cols, codes, canonical, mode, dst, status)
+    _count_into(s, p0, e, k, A, codes, canonical, mode, dst, status)
 
 
 cdef struct _split_job:
@@ -188,7 +159,7 @@ cdef inline void _split_pieces(const _split_job* c, acc_t* dst, acc_t* bufs, int
     for j in range(lo, hi):
         p0 = j * SPLIT_SEG
         e = min(c.n, p0 + SPLIT_SEG + c.k - 1)
-        _count_into(c.s, p0, e, c.k, c.A, c.n_cols, c.codes, c.canonical, c.mode, mine,
+        _count_into(c.s, p0, e, c.k, c.A, c.codes, c.canonical, c.mode, mine,
                     c.st + j)
 
 

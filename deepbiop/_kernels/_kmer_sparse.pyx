@@ -1,8 +1,8 @@
 """The guts of KmerEncoder (sparse): CSR rows of k-mer counts, and the compact
 canonical columns.
 
-* ``csr_rows``: each sequence writes the rolling code of every complete
-  window into its own slice of the (over-allocated) CSR
+* ``csr_rows``: each sequence writes the rolling code (``_rolling.pxd``) of
+  every complete window into its own slice of the (over-allocated) CSR
   ``indices`` array, sorts the slice (a bucket pass into a per-thread scratch
   row, its histogram taken while the codes are written, then one insertion
   sort; ``_sort.pxd``) and run-length encodes it into (column, count) pairs;
@@ -23,6 +23,7 @@ from deepbiop._kernels._canonical cimport (
     rank_tables, rank_init, canonical_rank_of, revcomp_of,
 )
 from deepbiop._kernels._pool cimport parallel_for, grain_for
+from deepbiop._kernels._rolling cimport kmer_roll, roll_init, roll_push, roll_full, roll_code
 from deepbiop._kernels._sort cimport insertion_sort, sort_keys, bucket_bits, bucket_finish
 
 ctypedef fused idx_t:
@@ -93,63 +94,47 @@ def canonical_unrank(const uint64_t[::1] ranks, int k, const int16_t[::1] comp,
 
 
 # ------------------------------------------------------------- CSR rows ------
-cdef inline Py_ssize_t _row_codes(const uint8_t* s, Py_ssize_t n, int k, int A,
-                                  uint64_t n_codes, const int16_t* codes,
-                                  bint canonical, int mode, idx_t* dst,
-                                  int64_t* status, int32_t* hist,
-                                  int shift) noexcept nogil:
-    """Write the index of every valid window of one sequence to ``dst``; return
-    how many. Windows holding a byte with code -1 are skipped (``mode == 0``)
-    or stop the row with its position in ``status`` (``mode == 1``). With
-    ``hist``, also count each index in ``hist[(index >> shift) + 1]`` (the
-    bucket histogram of ``bucket_finish``). With ``canonical`` (A == 4), the
-    complement of code c is ``codes[256 + c]``."""
-    cdef Py_ssize_t p, m = 0, last_bad = -1
-    cdef int c, run = 0
-    cdef uint64_t fwd = 0, rev = 0, idx
-    cdef uint64_t top = <uint64_t> 2 * <uint64_t> (k - 1)
-    cdef uint64_t mask = n_codes - 1
-    cdef uint64_t lead = n_codes // <uint64_t> A   # A**(k-1)
-    cdef const int16_t* comp = codes + 256
-    if A == 4:
-        # loop-carried work per base: fwd * 4 + code (one LEA, masked where
-        # used); a window is complete k bases after the last invalid one
-        for p in range(n):
-            c = codes[s[p]]
-            if c < 0:
-                if mode == MODE_ERROR:
-                    status[0] = p
-                    return 0
-                last_bad = p
-                continue
-            fwd = fwd * 4 + <uint64_t> c
-            if canonical:
-                rev = (rev >> 2) | (<uint64_t> comp[c] << top)
-            if p - last_bad >= k:
-                idx = fwd & mask
-                if canonical and rev < idx:
-                    idx = rev
-                dst[m] = <idx_t> idx
-                m += 1
-                if hist != NULL:
-                    hist[(idx >> shift) + 1] += 1
-    else:
-        for p in range(n):
-            c = codes[s[p]]
-            if c < 0:
-                if mode == MODE_ERROR:
-                    status[0] = p
-                    return 0
-                run = 0
-                continue
-            fwd = (fwd % lead) * <uint64_t> A + <uint64_t> c
-            run += 1
-            if run >= k:
-                dst[m] = <idx_t> fwd
-                m += 1
-                if hist != NULL:
-                    hist[(fwd >> shift) + 1] += 1
+cdef inline Py_ssize_t _roll_codes(const uint8_t* s, Py_ssize_t n, int k, int A,
+                                   const int16_t* codes, bint canonical, int mode,
+                                   idx_t* dst, int64_t* status, int32_t* hist,
+                                   int shift) noexcept nogil:
+    """The loop of ``_row_codes``. Called with A == 4 as the constant 4, so
+    each case gets a loop of its own."""
+    cdef kmer_roll r
+    cdef Py_ssize_t p, m = 0
+    cdef uint64_t idx
+    roll_init(&r, codes, k, A, 0)
+    for p in range(n):
+        if roll_push(&r, s, p, A, canonical) < 0 and mode == MODE_ERROR:
+            status[0] = p
+            return 0
+        if roll_full(&r, p, A):
+            idx = roll_code(&r, A, canonical)
+            dst[m] = <idx_t> idx
+            m += 1
+            if hist != NULL:
+                hist[(idx >> shift) + 1] += 1
     return m
+
+
+cdef inline Py_ssize_t _row_codes(const uint8_t* s, Py_ssize_t n, int k, int A,
+                                  const int16_t* codes, bint canonical, int mode,
+                                  idx_t* dst, int64_t* status, int32_t* hist,
+                                  int shift) noexcept nogil:
+    """Write the code of every complete window of one sequence to ``dst``;
+    return how many. Windows holding a byte with code -1 are skipped
+    (``mode == 0``) or stop the row with its position in ``status`` (``mode
+    == 1``). With ``hist``, also count each code in ``hist[(code >> shift) +
+    1]`` (the bucket histogram of ``bucket_finish``).
+
+    Preconditions (checked by the caller): as ``csr_rows``; ``dst`` has room
+    for ``max(0, n - k + 1)`` codes.
+    """
+    if A != 4:
+        return _roll_codes(s, n, k, A, codes, False, mode, dst, status, hist, shift)
+    if canonical:
+        return _roll_codes(s, n, k, 4, codes, True, mode, dst, status, hist, shift)
+    return _roll_codes(s, n, k, 4, codes, False, mode, dst, status, hist, shift)
 
 
 cdef struct _csr_job:
@@ -161,7 +146,6 @@ cdef struct _csr_job:
     int64_t* status
     const int16_t* cp
     int k, A
-    uint64_t n_codes
     int key_bits
     bint canonical, compact
     int mode
@@ -186,12 +170,12 @@ cdef inline void _csr_row(const _csr_job* c, Py_ssize_t i, idx_t* ip, count_t* d
         # bucket sort: histogram taken while the codes are written
         b = bucket_bits(nw, c.key_bits)
         memset(cnt, 0, (((<Py_ssize_t> 1) << b) + 1) * sizeof(int32_t))
-        m = _row_codes(s, c.lens[i], c.k, c.A, c.n_codes, c.cp, c.canonical, c.mode,
+        m = _row_codes(s, c.lens[i], c.k, c.A, c.cp, c.canonical, c.mode,
                        ip + off, &c.status[i], cnt, c.key_bits - b)
         srt = bucket_finish(ip + off, m, (<Py_ssize_t> 1) << b, c.key_bits - b, tmp, cnt)
     else:
         # also rows shorter than k: they write nothing but are checked
-        m = _row_codes(s, c.lens[i], c.k, c.A, c.n_codes, c.cp, c.canonical, c.mode,
+        m = _row_codes(s, c.lens[i], c.k, c.A, c.cp, c.canonical, c.mode,
                        ip + off, &c.status[i], NULL, 0)
         if m < 32:
             insertion_sort(ip + off, m)
@@ -303,7 +287,6 @@ def csr_rows(const int64_t[::1] ptrs, const int64_t[::1] lens,
     job.cp = cp
     job.k = k
     job.A = A
-    job.n_codes = n_codes
     job.key_bits = key_bits
     job.canonical = canonical
     job.compact = compact

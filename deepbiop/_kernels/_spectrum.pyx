@@ -1,7 +1,7 @@
 """Whole-batch k-mer spectra (deepbiop.spectrum): the distinct k-mer codes of
 many sequences and how often each occurs.
 
-``collect_codes`` writes the rolling code of every window
+``collect_codes`` writes the rolling code (``_rolling.pxd``) of every window
 of a chunk to one array, ``count_codes`` partitions it into buckets by the
 codes' top bits, sorts (``_sort.pxd``) and run-length encodes each bucket in
 parallel, and ``merge_counts`` merges the sorted (code, count) runs of two
@@ -15,6 +15,7 @@ from libc.stdlib cimport malloc, calloc, free
 from libc.string cimport memset
 
 from deepbiop._kernels._pool cimport parallel_for, grain_for
+from deepbiop._kernels._rolling cimport kmer_roll, roll_init, roll_push, roll_full, roll_code
 from deepbiop._kernels._sort cimport sort_keys, bucket_bits, bucket_finish
 
 #: Code of a window that holds a character outside the alphabet.
@@ -31,59 +32,51 @@ cdef struct _collect_job:
     const int16_t* cp
     int k, A
     bint canonical
-    uint64_t mask, lead
     uint64_t* op
 
 
+cdef inline void _collect_row(const uint8_t* s, Py_ssize_t n, int k, int A,
+                              const int16_t* cp, bint canonical, uint64_t* op,
+                              Py_ssize_t base) noexcept nogil:
+    """The code of the window ending at byte p (p >= k - 1) of one sequence
+    goes to ``op[base + p]``, ``SKIPPED`` when it holds a byte outside the
+    alphabet. Called with A == 4 as the constant 4, so each case gets a loop
+    of its own.
+
+    Preconditions (checked by the caller): as ``collect_codes``; ``op[base +
+    k - 1 .. base + n - 1]`` are this sequence's slots.
+    """
+    cdef kmer_roll r
+    cdef Py_ssize_t p
+    roll_init(&r, cp, k, A, 0)
+    for p in range(n):
+        roll_push(&r, s, p, A, canonical)
+        if p >= k - 1:
+            op[base + p] = roll_code(&r, A, canonical) if roll_full(&r, p, A) else _SKIPPED
+
+
 cdef void _collect_chunk(void* ctx, int64_t lo, int64_t hi, int worker) noexcept nogil:
-    cdef const _collect_job* cj = <const _collect_job*> ctx
-    cdef Py_ssize_t i, p, n, base
+    cdef const _collect_job* c = <const _collect_job*> ctx
+    cdef Py_ssize_t i, n, base
     cdef const uint8_t* s
-    cdef uint64_t fwd, rev, idx
-    cdef uint64_t mask = cj.mask, lead = cj.lead
-    cdef uint64_t top = <uint64_t> 2 * <uint64_t> (cj.k - 1)
-    cdef int c, run
-    cdef int k = cj.k, A = cj.A
-    cdef bint canonical = cj.canonical
-    cdef const int16_t* cp = cj.cp
-    cdef const int16_t* comp = cp + 256
-    cdef uint64_t* op = cj.op
     for i in range(lo, hi):
-        n = cj.lens[i]
-        if n < k:
-            n = 0   # no window; the loop below does nothing
-        s = <const uint8_t*> <size_t> cj.ptrs[i]
+        n = c.lens[i]
+        if n < c.k:
+            n = 0   # no window; nothing to write
+        s = <const uint8_t*> <size_t> c.ptrs[i]
         # the window ending at p (p >= k - 1) goes to op[base + p]. An index,
         # not a pointer op + base: base is negative for the first row, and op
         # is NULL when no sequence has a window, and a pointer before an array
         # (or any offset from NULL) is undefined behaviour even if never read
         # through (UBSan: "applying non-zero offset ... to null pointer").
-        base = cj.starts[i] - (k - 1)
-        fwd = 0
-        rev = 0
-        run = 0
-        for p in range(n):
-            c = cp[s[p]]
-            if c < 0:
-                run = 0
-                if p >= k - 1:
-                    op[base + p] = _SKIPPED
-                continue
-            if A == 4:
-                fwd = ((fwd << 2) | <uint64_t> c) & mask
-                if canonical:
-                    rev = (rev >> 2) | (<uint64_t> comp[c] << top)
-            else:
-                fwd = (fwd % lead) * <uint64_t> A + <uint64_t> c
-            run = run + 1
-            if p >= k - 1:
-                if run >= k:
-                    idx = fwd
-                    if canonical and rev < fwd:
-                        idx = rev
-                    op[base + p] = idx
-                else:
-                    op[base + p] = _SKIPPED
+        base = c.starts[i] - (c.k - 1)
+        if c.A != 4:
+            _collect_row(s, n, c.k, c.A, c.cp, False, c.op, base)
+        elif c.canonical:
+            _collect_row(s, n, c.k, 4, c.cp, True, c.op, base)
+        else:
+            _collect_row(s, n, c.k, 4, c.cp, False, c.op, base)
+
 
 def collect_codes(const int64_t[::1] ptrs, const int64_t[::1] lens,
                   const int16_t[::1] codes, int k, int A, bint canonical,
@@ -101,12 +94,8 @@ def collect_codes(const int64_t[::1] ptrs, const int64_t[::1] lens,
     ``codes[256 + c]`` the complement of code c (an involution of 0..3).
     """
     cdef Py_ssize_t B = ptrs.shape[0], i
-    cdef uint64_t n_codes = 1
-    cdef int j
     if B == 0:
         return
-    for j in range(k):  # no-cython-lint: k steps; an untyped `_` would not be a C int
-        n_codes *= <uint64_t> A
     cdef _collect_job job
     job.ptrs = &ptrs[0]
     job.lens = &lens[0]
@@ -115,8 +104,6 @@ def collect_codes(const int64_t[::1] ptrs, const int64_t[::1] lens,
     job.k = k
     job.A = A
     job.canonical = canonical
-    job.mask = n_codes - 1
-    job.lead = n_codes // <uint64_t> A
     job.op = &out[0] if out.shape[0] else NULL
     cdef int64_t total = 0
     for i in range(B):
@@ -124,6 +111,7 @@ def collect_codes(const int64_t[::1] ptrs, const int64_t[::1] lens,
     with nogil:
         parallel_for(B, grain_for(B, total, n_threads), n_threads, total, _collect_chunk,
                      &job)
+
 
 # ------------------------------------------------------------- counting ----
 cdef struct _bucket_job:
