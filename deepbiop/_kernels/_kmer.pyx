@@ -5,6 +5,7 @@ from libc.string cimport memset
 
 from deepbiop._kernels._rows cimport grab_items, prefetch_row, PREFETCH_ROWS
 
+from deepbiop._kernels._common cimport KIND_U32, KIND_I32, KIND_F32, KIND_F64, kind_of
 from deepbiop._kernels._pool cimport parallel_for
 from deepbiop._kernels._rolling cimport kmer_roll, roll_init, roll_push, roll_full, roll_code
 
@@ -147,7 +148,7 @@ cdef struct _split_job:
     int mode
     void* dst         # worker 0 counts here, worker t > 0 into bufs + (t-1) rows
     void* bufs
-    int kind          # 0 uint32 (float32 rows), 1 double, 2 int32, 3 int64
+    int kind          # KIND_* of dst and bufs (uint32 for float32 rows)
     int64_t* st
 
 
@@ -165,11 +166,11 @@ cdef inline void _split_pieces(const _split_job* c, acc_t* dst, acc_t* bufs, int
 
 cdef void _split_chunk(void* ctx, int64_t lo, int64_t hi, int worker) noexcept nogil:
     cdef const _split_job* c = <const _split_job*> ctx
-    if c.kind == 0:
+    if c.kind == KIND_U32:
         _split_pieces(c, <uint32_t*> c.dst, <uint32_t*> c.bufs, lo, hi, worker)
-    elif c.kind == 1:
+    elif c.kind == KIND_F64:
         _split_pieces(c, <double*> c.dst, <double*> c.bufs, lo, hi, worker)
-    elif c.kind == 2:
+    elif c.kind == KIND_I32:
         _split_pieces(c, <int32_t*> c.dst, <int32_t*> c.bufs, lo, hi, worker)
     else:
         _split_pieces(c, <int64_t*> c.dst, <int64_t*> c.bufs, lo, hi, worker)
@@ -225,18 +226,13 @@ cdef int _count_split(const uint8_t* s, Py_ssize_t n, int k, int A, uint64_t n_c
     job.mode = mode
     job.st = st
     if count_t is float:
-        job.kind = 0
+        job.kind = kind_of(dst_n)
         job.dst = <void*> dst_n
         job.bufs = <void*> bufs_n
     else:
+        job.kind = kind_of(dst)
         job.dst = <void*> dst
         job.bufs = <void*> bufs
-        if count_t is double:
-            job.kind = 1
-        elif count_t is int32_t:
-            job.kind = 2
-        else:
-            job.kind = 3
     n_threads = parallel_for(nseg, 1, n_threads, n, _split_chunk, &job)
     if count_t is float:
         for col in range(<Py_ssize_t> n_cols):
@@ -331,7 +327,7 @@ cdef struct _rows_job:
     void* op
     int64_t* sp
     bint zero_rows
-    int kind          # index of the output dtype in count_t
+    int kind          # KIND_* of op
 
 
 cdef inline void _rows_of(const _rows_job* c, count_t* op, int64_t lo, int64_t hi) noexcept nogil:
@@ -347,11 +343,11 @@ cdef inline void _rows_of(const _rows_job* c, count_t* op, int64_t lo, int64_t h
 
 cdef void _rows_chunk(void* ctx, int64_t lo, int64_t hi, int worker) noexcept nogil:
     cdef const _rows_job* c = <const _rows_job*> ctx
-    if c.kind == 0:
+    if c.kind == KIND_F32:
         _rows_of(c, <float*> c.op, lo, hi)
-    elif c.kind == 1:
+    elif c.kind == KIND_F64:
         _rows_of(c, <double*> c.op, lo, hi)
-    elif c.kind == 2:
+    elif c.kind == KIND_I32:
         _rows_of(c, <int32_t*> c.op, lo, hi)
     else:
         _rows_of(c, <int64_t*> c.op, lo, hi)
@@ -395,12 +391,5 @@ cdef void _all(const int64_t[::1] ptrs, const int64_t[::1] lens, Py_ssize_t B,
     job.op = <void*> op
     job.sp = sp
     job.zero_rows = zero_rows
-    if count_t is float:
-        job.kind = 0
-    elif count_t is double:
-        job.kind = 1
-    elif count_t is int32_t:
-        job.kind = 2
-    else:
-        job.kind = 3
+    job.kind = kind_of(op)
     parallel_for(B, grab, n_threads, total + B * <int64_t> n_cols, _rows_chunk, &job)

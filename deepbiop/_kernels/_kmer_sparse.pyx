@@ -22,6 +22,7 @@ from libc.string cimport memmove, memset
 from deepbiop._kernels._canonical cimport (
     rank_tables, rank_init, canonical_rank_of, revcomp_of,
 )
+from deepbiop._kernels._common cimport KIND_I32, KIND_F32, KIND_F64, kind_of
 from deepbiop._kernels._pool cimport parallel_for, grain_for
 from deepbiop._kernels._rolling cimport kmer_roll, roll_init, roll_push, roll_full, roll_code
 from deepbiop._kernels._sort cimport insertion_sort, sort_keys, bucket_bits, bucket_finish
@@ -150,9 +151,9 @@ cdef struct _csr_job:
     bint canonical, compact
     int mode
     const rank_tables* T
-    void* ip          # idx_t indices and count_t data, as ``kind`` says:
-    void* dp          # kind = 4 * (idx_t is int64) + index of count_t
-    int kind
+    void* ip          # idx_t indices and count_t data, of the types
+    void* dp          # idx_kind and count_kind say (KIND_*)
+    int idx_kind, count_kind
     Py_ssize_t max_w
     int n_workers
     void** tmp        # per-worker bucket-sort scratch (max_w + 1 keys),
@@ -214,24 +215,24 @@ cdef inline void _csr_rows_of(const _csr_job* c, idx_t* ip, count_t* dp, int64_t
         _csr_row(c, i, ip, dp, tmp, cnt)
 
 
+cdef inline void _csr_rows_idx(const _csr_job* c, idx_t* ip, int64_t lo, int64_t hi,
+                               int worker) noexcept nogil:
+    if c.count_kind == KIND_F32:
+        _csr_rows_of(c, ip, <float*> c.dp, lo, hi, worker)
+    elif c.count_kind == KIND_F64:
+        _csr_rows_of(c, ip, <double*> c.dp, lo, hi, worker)
+    elif c.count_kind == KIND_I32:
+        _csr_rows_of(c, ip, <int32_t*> c.dp, lo, hi, worker)
+    else:
+        _csr_rows_of(c, ip, <int64_t*> c.dp, lo, hi, worker)
+
+
 cdef void _csr_chunk(void* ctx, int64_t lo, int64_t hi, int worker) noexcept nogil:
     cdef const _csr_job* c = <const _csr_job*> ctx
-    if c.kind == 0:
-        _csr_rows_of(c, <int32_t*> c.ip, <float*> c.dp, lo, hi, worker)
-    elif c.kind == 1:
-        _csr_rows_of(c, <int32_t*> c.ip, <double*> c.dp, lo, hi, worker)
-    elif c.kind == 2:
-        _csr_rows_of(c, <int32_t*> c.ip, <int32_t*> c.dp, lo, hi, worker)
-    elif c.kind == 3:
-        _csr_rows_of(c, <int32_t*> c.ip, <int64_t*> c.dp, lo, hi, worker)
-    elif c.kind == 4:
-        _csr_rows_of(c, <int64_t*> c.ip, <float*> c.dp, lo, hi, worker)
-    elif c.kind == 5:
-        _csr_rows_of(c, <int64_t*> c.ip, <double*> c.dp, lo, hi, worker)
-    elif c.kind == 6:
-        _csr_rows_of(c, <int64_t*> c.ip, <int32_t*> c.dp, lo, hi, worker)
+    if c.idx_kind == KIND_I32:
+        _csr_rows_idx(c, <int32_t*> c.ip, lo, hi, worker)
     else:
-        _csr_rows_of(c, <int64_t*> c.ip, <int64_t*> c.dp, lo, hi, worker)
+        _csr_rows_idx(c, <int64_t*> c.ip, lo, hi, worker)
 
 
 def csr_rows(const int64_t[::1] ptrs, const int64_t[::1] lens,
@@ -294,15 +295,8 @@ def csr_rows(const int64_t[::1] ptrs, const int64_t[::1] lens,
     job.T = &T
     job.ip = <void*> ip
     job.dp = <void*> dp
-    job.kind = 0
-    if idx_t is int64_t:
-        job.kind = 4
-    if count_t is double:
-        job.kind += 1
-    elif count_t is int32_t:
-        job.kind += 2
-    elif count_t is int64_t:
-        job.kind += 3
+    job.idx_kind = kind_of(ip)
+    job.count_kind = kind_of(dp)
     job.max_w = max_w
     cdef int64_t total = 0
     for i in range(B):
