@@ -58,8 +58,11 @@ cdef inline void roll_init(kmer_roll* r, const int16_t* codes, int k, int A,
     """
     cdef uint64_t lead = 1
     cdef int j
-    for j in range(k - 1):  # no-cython-lint: k steps; an untyped `_` would not be a C int
-        lead *= <uint64_t> A
+    if A == 4:  # a shift, not k - 1 multiplies: this runs once per sequence
+        lead = (<uint64_t> 1) << (2 * (k - 1))
+    else:
+        for j in range(k - 1):  # no-cython-lint: k steps; an untyped `_` would not be a C int
+            lead *= <uint64_t> A
     r.codes = codes
     r.fwd = 0
     r.rev = 0
