@@ -35,7 +35,6 @@ import textwrap
 import warnings
 from pathlib import Path
 
-import numpy as np
 from Cython.Build import cythonize
 from setuptools import Extension, setup
 
@@ -53,6 +52,7 @@ KERNELS = {
     "_integer": False,
     "_kmer": False,
     "_kmer_sparse": False,
+    "_spectrum": False,
     "_tokens": False,
     "_augment": False,
 }
@@ -137,7 +137,6 @@ def _extensions() -> list[Extension]:
     # ever see it, ASan catches the raw pointer arithmetic Cython cannot check.
     debug = _truthy("DEEPBIOP_CYTHON_DEBUG") or sanitize
     macros = [
-        ("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION"),
         ("DEEPBIOP_OPENMP", "1" if omp else "0"),
         ("DEEPBIOP_BOUNDSCHECK", "1" if debug else "0"),
         ("DEEPBIOP_SANITIZE", "1" if sanitize else "0"),
@@ -164,7 +163,9 @@ def _extensions() -> list[Extension]:
             Extension(
                 f"deepbiop._kernels.{name}",
                 [f"{KERNEL_DIR}/{name}.pyx"],
-                include_dirs=[np.get_include(), KERNEL_DIR],
+                # no kernel cimports numpy (they take typed memoryviews), so
+                # numpy's headers are not on the include path
+                include_dirs=[KERNEL_DIR],
                 # shared headers: a change to one rebuilds every kernel
                 depends=sorted(glob.glob(f"{KERNEL_DIR}/*.h") + glob.glob(f"{KERNEL_DIR}/*.pxd")),
                 define_macros=macros,

@@ -7,7 +7,7 @@ with their counts. Work is streamed in chunks of about ``chunk_bases`` bases,
 so memory is bounded by the chunk (16 bytes per base while a chunk is counted)
 plus the result (16 bytes per distinct k-mer), whatever the file size.
 
-How a chunk is counted (all in :mod:`deepbiop._kernels._kmer_sparse`): long
+How a chunk is counted (all in :mod:`deepbiop._kernels._spectrum`): long
 sequences are cut into overlapping pieces so that even one chromosome keeps
 every thread busy; each piece writes the rolling 2-bit code of every window;
 the codes are spread into cache-sized buckets by their top bits, and each
@@ -29,7 +29,7 @@ from typing import Any, Union
 import numpy as np
 
 from deepbiop._config import effective_n_threads
-from deepbiop._kernels import _kmer_sparse
+from deepbiop._kernels import _spectrum
 from deepbiop._sequences import _as_1d_column, pack_batch
 from deepbiop.alphabets import Alphabet, get_alphabet
 from deepbiop.kmers import (
@@ -244,7 +244,7 @@ def count_packed(
     keys = np.empty(n, dtype=np.uint64)
     scratch = np.empty(n, dtype=np.uint64)
     threads = max(1, min(n_threads, n // 65536 + 1))
-    _kmer_sparse.collect_codes(
+    _spectrum.collect_codes(
         ptrs,
         lens,
         lookup_table(alphabet, canonical),
@@ -258,7 +258,7 @@ def count_packed(
     key_bits = max(1, (alphabet.size**k - 1).bit_length())
     # the distinct codes overwrite scratch and their counts keys, front to back
     counts = keys.view(np.int64)
-    m = _kmer_sparse.count_codes(keys, scratch, key_bits, scratch, counts, threads)
+    m = _spectrum.count_codes(keys, scratch, key_bits, scratch, counts, threads)
     return _trim(scratch, counts, m)
 
 
@@ -274,7 +274,7 @@ def _merge(a: tuple, b: tuple) -> tuple[np.ndarray, np.ndarray]:
     n = a[0].size + b[0].size
     keys = np.empty(n, dtype=np.uint64)
     counts = np.empty(n, dtype=np.int64)
-    m = _kmer_sparse.merge_counts(a[0], a[1], b[0], b[1], keys, counts)
+    m = _spectrum.merge_counts(a[0], a[1], b[0], b[1], keys, counts)
     return _trim(keys, counts, m)
 
 

@@ -3,8 +3,10 @@ import numpy as np
 
 from libc.stdint cimport uint8_t, int8_t, int16_t, int32_t, int64_t, uint64_t
 
-from deepbiop._kernels._common cimport random_code
-from deepbiop._kernels._segments cimport (
+from deepbiop._kernels._common cimport (
+    KIND_I8, KIND_I16, KIND_I32, KIND_I64, KIND_F32, KIND_F64, kind_of, random_code,
+)
+from deepbiop._kernels._rows cimport (
     SEG, PREFETCH_ROWS, n_segments, grab_items, item_width, item_status, reduce_status,
     prefetch_row,
 )
@@ -146,14 +148,14 @@ cdef struct _job:
     int A, mode
     const dbp_lut* lut
     void* op          # (B, L) output of the dtype ``kind`` names
-    int kind          # index of the output dtype in code_t
+    int kind          # KIND_* of op
     double pad
     uint64_t seed
     int64_t* st
 
 
 cdef inline void _items(const _job* c, code_t* op, int64_t lo, int64_t hi) noexcept nogil:
-    """Work items [lo, hi) (see ``_segments.pxd``)."""
+    """Work items [lo, hi) (see ``_rows.pxd``)."""
     cdef Py_ssize_t i, j, c_
     cdef Py_ssize_t nseg = c.nseg
     for j in range(lo, hi):
@@ -168,17 +170,17 @@ cdef inline void _items(const _job* c, code_t* op, int64_t lo, int64_t hi) noexc
 
 cdef void _chunk(void* ctx, int64_t lo, int64_t hi, int worker) noexcept nogil:
     cdef const _job* c = <const _job*> ctx
-    if c.kind == 0:
+    if c.kind == KIND_F32:
         _items(c, <float*> c.op, lo, hi)
-    elif c.kind == 1:
+    elif c.kind == KIND_F64:
         _items(c, <double*> c.op, lo, hi)
-    elif c.kind == 2:
+    elif c.kind == KIND_I8:
         _items(c, <int8_t*> c.op, lo, hi)
-    elif c.kind == 3:
+    elif c.kind == KIND_I16:
         _items(c, <int16_t*> c.op, lo, hi)
-    elif c.kind == 4:
+    elif c.kind == KIND_I32:
         _items(c, <int32_t*> c.op, lo, hi)
-    elif c.kind == 5:
+    elif c.kind == KIND_I64:
         _items(c, <int64_t*> c.op, lo, hi)
     else:
         _items(c, <uint8_t*> c.op, lo, hi)
@@ -237,20 +239,7 @@ def integer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     job.mode = mode
     job.lut = &lut
     job.op = <void*> op
-    if code_t is float:
-        job.kind = 0
-    elif code_t is double:
-        job.kind = 1
-    elif code_t is int8_t:
-        job.kind = 2
-    elif code_t is int16_t:
-        job.kind = 3
-    elif code_t is int32_t:
-        job.kind = 4
-    elif code_t is int64_t:
-        job.kind = 5
-    else:
-        job.kind = 6
+    job.kind = kind_of(op)
     job.pad = pad
     job.seed = seed
     job.st = st

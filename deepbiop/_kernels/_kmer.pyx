@@ -3,9 +3,11 @@ from libc.stdint cimport uint8_t, int16_t, int32_t, uint32_t, int64_t, uint64_t
 from libc.stdlib cimport calloc, malloc, free
 from libc.string cimport memset
 
-from deepbiop._kernels._segments cimport grab_items, prefetch_row, PREFETCH_ROWS
+from deepbiop._kernels._rows cimport grab_items, prefetch_row, PREFETCH_ROWS
 
+from deepbiop._kernels._common cimport KIND_U32, KIND_I32, KIND_F32, KIND_F64, kind_of
 from deepbiop._kernels._pool cimport parallel_for
+from deepbiop._kernels._rolling cimport kmer_roll, roll_init, roll_push, roll_full, roll_code
 
 ctypedef fused count_t:
     float
@@ -52,9 +54,23 @@ def _exact_limits(Py_ssize_t exact_windows=-1, Py_ssize_t u32_windows=-1):
     return old
 
 
+cdef inline void _roll_into(const uint8_t* s, Py_ssize_t p0, Py_ssize_t e, int k, int A,
+                            const int16_t* codes, bint canonical, acc_t* dst) noexcept nogil:
+    """The counting loop of ``_count_into``: every complete window of bytes
+    [p0, e) adds 1 at its code (``_rolling.pxd``). Called with A == 4 as the
+    constant 4, so each case gets a loop of its own."""
+    cdef kmer_roll r
+    cdef Py_ssize_t p
+    roll_init(&r, codes, k, A, p0)
+    for p in range(p0, e):
+        roll_push(&r, s, p, A, canonical)
+        if roll_full(&r, p, A):
+            dst[roll_code(&r, A, canonical)] += 1
+
+
 cdef inline void _count_into(const uint8_t* s, Py_ssize_t p0, Py_ssize_t e, int k, int A,
-                             uint64_t n_cols, const int16_t* codes, bint canonical,
-                             int mode, acc_t* dst, int64_t* status) noexcept nogil:
+                             const int16_t* codes, bint canonical, int mode, acc_t* dst,
+                             int64_t* status) noexcept nogil:
     """Add the counts of the k-mers that lie wholly inside bytes [p0, e) to
     ``dst`` (see ``_count``; ``dst`` is any accumulator type).
 
@@ -62,66 +78,22 @@ cdef inline void _count_into(const uint8_t* s, Py_ssize_t p0, Py_ssize_t e, int 
     the count with that byte's position in ``status`` (``mode == 1``, checked
     in a first pass so the counting loop has no error branch).
 
-    For 4-letter alphabets the loop is branch-free apart from "is the window
-    complete": a byte outside the alphabet moves the last-invalid position
-    (a conditional move) instead of jumping, so N-rich input costs no
-    mispredictions. Other alphabets update
-    the base-A index by dropping the leading symbol (no division).
-
     Preconditions (checked by the caller): as ``kmer_batch``; with
     ``canonical`` (A == 4), ``codes[256 + c]`` is the complement of code c
     (an involution of 0..3).
     """
-    cdef Py_ssize_t p, last_bad = p0 - 1
-    cdef int c, run = 0
-    cdef uint64_t fwd = 0, rev = 0, idx, f, u
-    cdef uint64_t top = <uint64_t> 2 * <uint64_t> (k - 1)
-    cdef uint64_t mask = n_cols - 1
-    cdef uint64_t lead = n_cols // <uint64_t> A   # A**(k-1)
-    cdef const int16_t* comp = codes + 256  # read only when canonical
+    cdef Py_ssize_t p
     if mode == MODE_ERROR:
         for p in range(p0, e):
             if codes[s[p]] < 0:
                 status[0] = p
                 return
-    # 4-letter loops: the loop-carried work per base is one multiply-add
-    # (fwd * 4 + code, a single LEA; masked only where used) and a
-    # conditional move of the last invalid position, so consecutive bases
-    # do not wait on each other's shift/or/mask chain.
-    if A == 4 and not canonical:
-        for p in range(p0, e):
-            c = codes[s[p]]
-            fwd = fwd * 4 + <uint64_t> (c & 3)
-            last_bad = p if c < 0 else last_bad
-            if p - last_bad >= k:
-                dst[fwd & mask] += 1
-    elif A == 4:
-        # the complement's code from the alphabet's permutation: a 4-entry
-        # table in L1, off the loop-carried chain (timed within noise of a
-        # constant u ^ 3 in this loop, so DNA gets no special case)
-        for p in range(p0, e):
-            c = codes[s[p]]
-            u = <uint64_t> (c & 3)
-            fwd = fwd * 4 + u
-            rev = (rev >> 2) | (<uint64_t> comp[u] << top)
-            last_bad = p if c < 0 else last_bad
-            if p - last_bad >= k:
-                f = fwd & mask
-                idx = rev if rev < f else f
-                dst[idx] += 1
+    if A != 4:
+        _roll_into(s, p0, e, k, A, codes, False, dst)
+    elif canonical:
+        _roll_into(s, p0, e, k, 4, codes, True, dst)
     else:
-        for p in range(p0, e):
-            c = codes[s[p]]
-            if c < 0:
-                run = 0
-                fwd = 0
-                continue
-            if run >= k:  # the window is full: drop its leading symbol
-                fwd -= <uint64_t> codes[s[p - k]] * lead
-            fwd = fwd * <uint64_t> A + <uint64_t> c
-            run += 1
-            if run >= k:
-                dst[fwd] += 1
+        _roll_into(s, p0, e, k, 4, codes, False, dst)
 
 
 cdef inline void _count(const uint8_t* s, Py_ssize_t p0, Py_ssize_t e, int k, int A,
@@ -149,7 +121,7 @@ cdef inline void _count(const uint8_t* s, Py_ssize_t p0, Py_ssize_t e, int k, in
                 # the uint32 counts take the row's own (zeroed) float slots;
                 # each slot is read as uint32, then stored as float32
                 narrow = <uint32_t*> dst
-                _count_into(s, p0, e, k, A, n_cols, codes, canonical, mode, narrow, status)
+                _count_into(s, p0, e, k, A, codes, canonical, mode, narrow, status)
                 for col in range(<Py_ssize_t> n_cols):
                     dst[col] = <float> narrow[col]
                 return
@@ -157,12 +129,12 @@ cdef inline void _count(const uint8_t* s, Py_ssize_t p0, Py_ssize_t e, int k, in
             if wide == NULL:
                 status[0] = STATUS_NOMEM
                 return
-            _count_into(s, p0, e, k, A, n_cols, codes, canonical, mode, wide, status)
+            _count_into(s, p0, e, k, A, codes, canonical, mode, wide, status)
             for col in range(<Py_ssize_t> n_cols):
                 dst[col] = <float> wide[col]
             free(wide)
             return
-    _count_into(s, p0, e, k, A, n_cols, codes, canonical, mode, dst, status)
+    _count_into(s, p0, e, k, A, codes, canonical, mode, dst, status)
 
 
 cdef struct _split_job:
@@ -176,7 +148,7 @@ cdef struct _split_job:
     int mode
     void* dst         # worker 0 counts here, worker t > 0 into bufs + (t-1) rows
     void* bufs
-    int kind          # 0 uint32 (float32 rows), 1 double, 2 int32, 3 int64
+    int kind          # KIND_* of dst and bufs (uint32 for float32 rows)
     int64_t* st
 
 
@@ -188,17 +160,17 @@ cdef inline void _split_pieces(const _split_job* c, acc_t* dst, acc_t* bufs, int
     for j in range(lo, hi):
         p0 = j * SPLIT_SEG
         e = min(c.n, p0 + SPLIT_SEG + c.k - 1)
-        _count_into(c.s, p0, e, c.k, c.A, c.n_cols, c.codes, c.canonical, c.mode, mine,
+        _count_into(c.s, p0, e, c.k, c.A, c.codes, c.canonical, c.mode, mine,
                     c.st + j)
 
 
 cdef void _split_chunk(void* ctx, int64_t lo, int64_t hi, int worker) noexcept nogil:
     cdef const _split_job* c = <const _split_job*> ctx
-    if c.kind == 0:
+    if c.kind == KIND_U32:
         _split_pieces(c, <uint32_t*> c.dst, <uint32_t*> c.bufs, lo, hi, worker)
-    elif c.kind == 1:
+    elif c.kind == KIND_F64:
         _split_pieces(c, <double*> c.dst, <double*> c.bufs, lo, hi, worker)
-    elif c.kind == 2:
+    elif c.kind == KIND_I32:
         _split_pieces(c, <int32_t*> c.dst, <int32_t*> c.bufs, lo, hi, worker)
     else:
         _split_pieces(c, <int64_t*> c.dst, <int64_t*> c.bufs, lo, hi, worker)
@@ -254,18 +226,13 @@ cdef int _count_split(const uint8_t* s, Py_ssize_t n, int k, int A, uint64_t n_c
     job.mode = mode
     job.st = st
     if count_t is float:
-        job.kind = 0
+        job.kind = kind_of(dst_n)
         job.dst = <void*> dst_n
         job.bufs = <void*> bufs_n
     else:
+        job.kind = kind_of(dst)
         job.dst = <void*> dst
         job.bufs = <void*> bufs
-        if count_t is double:
-            job.kind = 1
-        elif count_t is int32_t:
-            job.kind = 2
-        else:
-            job.kind = 3
     n_threads = parallel_for(nseg, 1, n_threads, n, _split_chunk, &job)
     if count_t is float:
         for col in range(<Py_ssize_t> n_cols):
@@ -360,7 +327,7 @@ cdef struct _rows_job:
     void* op
     int64_t* sp
     bint zero_rows
-    int kind          # index of the output dtype in count_t
+    int kind          # KIND_* of op
 
 
 cdef inline void _rows_of(const _rows_job* c, count_t* op, int64_t lo, int64_t hi) noexcept nogil:
@@ -376,11 +343,11 @@ cdef inline void _rows_of(const _rows_job* c, count_t* op, int64_t lo, int64_t h
 
 cdef void _rows_chunk(void* ctx, int64_t lo, int64_t hi, int worker) noexcept nogil:
     cdef const _rows_job* c = <const _rows_job*> ctx
-    if c.kind == 0:
+    if c.kind == KIND_F32:
         _rows_of(c, <float*> c.op, lo, hi)
-    elif c.kind == 1:
+    elif c.kind == KIND_F64:
         _rows_of(c, <double*> c.op, lo, hi)
-    elif c.kind == 2:
+    elif c.kind == KIND_I32:
         _rows_of(c, <int32_t*> c.op, lo, hi)
     else:
         _rows_of(c, <int64_t*> c.op, lo, hi)
@@ -424,12 +391,5 @@ cdef void _all(const int64_t[::1] ptrs, const int64_t[::1] lens, Py_ssize_t B,
     job.op = <void*> op
     job.sp = sp
     job.zero_rows = zero_rows
-    if count_t is float:
-        job.kind = 0
-    elif count_t is double:
-        job.kind = 1
-    elif count_t is int32_t:
-        job.kind = 2
-    else:
-        job.kind = 3
+    job.kind = kind_of(op)
     parallel_for(B, grab, n_threads, total + B * <int64_t> n_cols, _rows_chunk, &job)

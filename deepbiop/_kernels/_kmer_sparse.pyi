@@ -1,6 +1,6 @@
-"""Type stub for deepbiop._kernels._kmer_sparse (sparse k-mer rows, spectra)."""
+"""Type stub for deepbiop._kernels._kmer_sparse (sparse k-mer rows, canonical columns)."""
 
-from typing import Final, TypeAlias
+from typing import TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
@@ -10,9 +10,6 @@ _IdxArray: TypeAlias = NDArray[np.int32] | NDArray[np.int64]
 _CountArray: TypeAlias = (
     NDArray[np.float32] | NDArray[np.float64] | NDArray[np.int32] | NDArray[np.int64]
 )
-
-#: Code of a window that holds a character outside the alphabet (2**64 - 1).
-SKIPPED: Final[int]
 
 def canonical_rank(
     codes: NDArray[np.uint64], k: int, comp: NDArray[np.int16], out: NDArray[np.uint64]
@@ -50,36 +47,3 @@ def csr_compact(
     indptr: NDArray[np.int64],
 ) -> None:
     """Move each row's entries down so the rows are contiguous; fill ``indptr``."""
-
-def collect_codes(
-    ptrs: NDArray[np.int64],
-    lens: NDArray[np.int64],
-    codes: NDArray[np.int16],
-    k: int,
-    A: int,
-    canonical: bool,
-    starts: NDArray[np.int64],
-    out: NDArray[np.uint64],
-    n_threads: int,
-) -> None:
-    """Write the code of every window of a packed batch to ``out``."""
-
-def count_codes(
-    keys: NDArray[np.uint64],
-    scratch: NDArray[np.uint64],
-    key_bits: int,
-    out_keys: NDArray[np.uint64],
-    out_counts: NDArray[np.int64],
-    n_threads: int,
-) -> int:
-    """Sort and count the codes in ``keys``; return how many distinct codes."""
-
-def merge_counts(
-    a_keys: NDArray[np.uint64],
-    a_counts: NDArray[np.int64],
-    b_keys: NDArray[np.uint64],
-    b_counts: NDArray[np.int64],
-    out_keys: NDArray[np.uint64],
-    out_counts: NDArray[np.int64],
-) -> int:
-    """Merge two ascending (code, count) runs; return the merged length."""

@@ -2,8 +2,8 @@
 from libc.stdint cimport uint8_t, uint16_t, int16_t, int64_t, uint64_t
 from libc.string cimport memset, memcpy
 
-from deepbiop._kernels._common cimport random_code
-from deepbiop._kernels._segments cimport (
+from deepbiop._kernels._common cimport KIND_U8, KIND_U16, KIND_F32, kind_of, random_code
+from deepbiop._kernels._rows cimport (
     SEG, PREFETCH_ROWS, n_segments, grab_items, item_width, item_status, reduce_status,
     prefetch_row,
 )
@@ -112,7 +112,7 @@ cdef struct _job:
     const uint8_t* bad
     const void* tp    # table and output of the dtype ``kind`` names
     void* op
-    int kind          # index of the output dtype in out_t
+    int kind          # KIND_* of tp and op
     double one        # the value 1 (float16: its bit pattern)
     bint channels_first
     int mode
@@ -122,7 +122,7 @@ cdef struct _job:
 
 cdef inline void _items(const _job* c, const out_t* tp, out_t* op, int64_t lo,
                         int64_t hi) noexcept nogil:
-    """Work items [lo, hi) (see ``_segments.pxd``)."""
+    """Work items [lo, hi) (see ``_rows.pxd``)."""
     cdef Py_ssize_t i, j, c_
     cdef Py_ssize_t nseg = c.nseg
     for j in range(lo, hi):
@@ -137,11 +137,11 @@ cdef inline void _items(const _job* c, const out_t* tp, out_t* op, int64_t lo,
 
 cdef void _chunk(void* ctx, int64_t lo, int64_t hi, int worker) noexcept nogil:
     cdef const _job* c = <const _job*> ctx
-    if c.kind == 0:
+    if c.kind == KIND_U8:
         _items(c, <const uint8_t*> c.tp, <uint8_t*> c.op, lo, hi)
-    elif c.kind == 1:
+    elif c.kind == KIND_U16:
         _items(c, <const uint16_t*> c.tp, <uint16_t*> c.op, lo, hi)
-    elif c.kind == 2:
+    elif c.kind == KIND_F32:
         _items(c, <const float*> c.tp, <float*> c.op, lo, hi)
     else:
         _items(c, <const double*> c.tp, <double*> c.op, lo, hi)
@@ -222,14 +222,7 @@ def onehot_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     job.bad = bad
     job.tp = <const void*> tp
     job.op = <void*> op
-    if out_t is uint8_t:
-        job.kind = 0
-    elif out_t is uint16_t:
-        job.kind = 1
-    elif out_t is float:
-        job.kind = 2
-    else:
-        job.kind = 3
+    job.kind = kind_of(op)
     job.one = <double> one
     job.channels_first = channels_first
     job.mode = mode

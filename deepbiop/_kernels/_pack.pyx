@@ -15,7 +15,7 @@ from libc.stdint cimport uint8_t, int16_t, int64_t
 
 import numpy as np
 
-from deepbiop._kernels._segments cimport DEEPBIOP_PREFETCH_W
+from deepbiop._kernels._rows cimport DEEPBIOP_PREFETCH_W
 
 cdef enum:
     # objects ahead whose headers are requested early: every sequence is its

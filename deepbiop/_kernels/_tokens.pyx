@@ -6,8 +6,9 @@ Three tokenisation schemes share one row writer:
 * characters (``k == 1``): token = ``char_ids[byte]``;
 * sliding k-mers (``greedy == 0``): token ``t`` covers bases
   ``[t*stride, t*stride + k)``; its id is ``kmer_offset + rank`` where rank
-  reads the k-mer as a base-A number (first base most significant), or
-  ``unk_id`` when the window holds a byte outside the alphabet;
+  reads the k-mer as a base-A number (first base most significant: the
+  rolling code of ``_rolling.pxd``), or ``unk_id`` when the window holds a
+  byte outside the alphabet;
 * greedy k-mers with single-character fallback (``greedy == 1``, Nucleotide
   Transformer): at position p a k-mer token when the next k bytes are all in
   the alphabet, otherwise the single-character token ``char_ids[s[p]]``.
@@ -15,36 +16,35 @@ Three tokenisation schemes share one row writer:
 from libc.stdint cimport uint8_t, int16_t, int64_t
 
 from deepbiop._kernels._pool cimport parallel_for, grain_for
+from deepbiop._kernels._rolling cimport kmer_roll, roll_init, roll_to, roll_window
 
 
-cdef inline int64_t _kmer_rank(const uint8_t* s, int k, int A,
-                               const int16_t* codes) noexcept nogil:
-    """Rank of the k-mer starting at ``s``; -1 if it holds an unknown byte."""
-    cdef int64_t r = 0
-    cdef int j, c
-    for j in range(k):
-        c = codes[s[j]]
-        if c < 0:
-            return -1
-        r = r * A + c
-    return r
-
-
-cdef inline int64_t _n_tokens(const uint8_t* s, Py_ssize_t n, int k, int stride,
-                              int greedy, int A, const int16_t* codes) noexcept nogil:
+cdef inline int64_t _greedy_count(const uint8_t* s, Py_ssize_t n, int k, int A,
+                                  const int16_t* codes) noexcept nogil:
+    """Tokens of one sequence under the greedy scheme. Called with A == 4 as
+    the constant 4, for the shift path of ``_rolling.pxd``."""
     cdef Py_ssize_t p = 0
     cdef int64_t t = 0
-    if not greedy:
-        if n < k:
-            return 0
-        return (n - k) // stride + 1
+    cdef kmer_roll roll
+    roll_init(&roll, codes, k, A, 0)
     while p < n:
-        if p + k <= n and _kmer_rank(s + p, k, A, codes) >= 0:
+        if p + k <= n and roll_to(&roll, s, p, A):
             p += k
         else:
             p += 1
         t += 1
     return t
+
+
+cdef inline int64_t _n_tokens(const uint8_t* s, Py_ssize_t n, int k, int stride,
+                              int greedy, int A, const int16_t* codes) noexcept nogil:
+    if not greedy:
+        if n < k:
+            return 0
+        return (n - k) // stride + 1
+    if A == 4:
+        return _greedy_count(s, n, k, 4, codes)
+    return _greedy_count(s, n, k, A, codes)
 
 
 cdef struct _count_job:
@@ -138,6 +138,42 @@ cdef inline void _pad(Py_ssize_t a, Py_ssize_t b, int64_t pad_id, int64_t* ids,
             offs[2 * j + 1] = 0
 
 
+cdef inline void _kmer_tokens(const uint8_t* s, Py_ssize_t n, int64_t n_content, int k,
+                              int stride, int greedy, int A, const int16_t* codes,
+                              const int64_t* char_ids, int64_t kmer_offset, int64_t unk_id,
+                              int64_t* ids, int64_t* attn, int64_t* offs) noexcept nogil:
+    """The ``n_content`` k-mer tokens (k > 1) of one row, from ``ids[0]``
+    (``offs`` NULL or 2 values per token). Called with A == 4 as the
+    constant 4, for the shift path of ``_rolling.pxd``."""
+    cdef Py_ssize_t t, p = 0, width
+    cdef int64_t r = -1, tok
+    cdef kmer_roll roll
+    roll_init(&roll, codes, k, A, 0)
+    if not greedy:
+        for t in range(n_content):
+            p = t * stride
+            r = roll_window(&roll, s, p, A)
+            ids[t] = kmer_offset + r if r >= 0 else unk_id
+            attn[t] = 1
+            if offs != NULL:
+                offs[2 * t] = p
+                offs[2 * t + 1] = p + k
+        return
+    for t in range(n_content):
+        width = 1
+        if p + k <= n:
+            r = roll_window(&roll, s, p, A)
+            if r >= 0:
+                width = k
+        tok = kmer_offset + r if width == k else char_ids[s[p]]
+        ids[t] = tok
+        attn[t] = 1
+        if offs != NULL:
+            offs[2 * t] = p
+            offs[2 * t + 1] = p + width
+        p += width
+
+
 cdef inline void _row(const uint8_t* s, Py_ssize_t n, int64_t n_content,
                       int k, int stride, int greedy, int A, const int16_t* codes,
                       const int64_t* char_ids, int64_t kmer_offset, int64_t unk_id,
@@ -152,8 +188,7 @@ cdef inline void _row(const uint8_t* s, Py_ssize_t n, int64_t n_content,
     """
     cdef Py_ssize_t used = n_content + (cls_id >= 0) + (sep_id >= 0)
     cdef Py_ssize_t q = L - used if left else 0
-    cdef Py_ssize_t t, p = 0, width
-    cdef int64_t r = -1, tok
+    cdef Py_ssize_t t
     _pad(0, q, pad_id, ids, attn, special, offs)
     _pad(q + used, L, pad_id, ids, attn, special, offs)
     if cls_id >= 0:
@@ -168,27 +203,12 @@ cdef inline void _row(const uint8_t* s, Py_ssize_t n, int64_t n_content,
             for t in range(n_content):
                 offs[2 * (q + t)] = t
                 offs[2 * (q + t) + 1] = t + 1
+    elif A == 4:
+        _kmer_tokens(s, n, n_content, k, stride, greedy, 4, codes, char_ids, kmer_offset,
+                     unk_id, ids + q, attn + q, offs + 2 * q if offs != NULL else NULL)
     else:
-        for t in range(n_content):
-            if greedy:
-                width = 1
-                if p + k <= n:
-                    r = _kmer_rank(s + p, k, A, codes)
-                    if r >= 0:
-                        width = k
-                tok = kmer_offset + r if width == k else char_ids[s[p]]
-            else:
-                p = t * stride
-                width = k
-                r = _kmer_rank(s + p, k, A, codes)
-                tok = kmer_offset + r if r >= 0 else unk_id
-            ids[q + t] = tok
-            attn[q + t] = 1
-            if offs != NULL:
-                offs[2 * (q + t)] = p
-                offs[2 * (q + t) + 1] = p + width
-            if greedy:
-                p += width
+        _kmer_tokens(s, n, n_content, k, stride, greedy, A, codes, char_ids, kmer_offset,
+                     unk_id, ids + q, attn + q, offs + 2 * q if offs != NULL else NULL)
     if special != NULL:
         for t in range(n_content):
             special[q + t] = 0

@@ -1,5 +1,5 @@
 """Sparse k-mer rows, compact canonical columns and the spectrum counter
-(deepbiop._kernels._kmer_sparse), against plain-Python Counter references."""
+(deepbiop._kernels._kmer_sparse, _spectrum), against plain-Python Counter references."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from _strategies import (
     complemented_alphabets,
     sequences_over,
 )
-from deepbiop._kernels import _kmer_sparse
+from deepbiop._kernels import _kmer_sparse, _spectrum
 from deepbiop.alphabets import Alphabet
 from deepbiop.encoders.kmer import kmer_names, n_canonical_kmers
 
@@ -291,15 +291,15 @@ def test_spectrum_one_and_two_threads_identical():
 def test_count_codes_drops_skipped_and_sorts():
     rng = np.random.default_rng(0)
     keys = rng.integers(0, 2**20, 300_000).astype(np.uint64)
-    keys[::7] = np.uint64(_kmer_sparse.SKIPPED)
+    keys[::7] = np.uint64(_spectrum.SKIPPED)
     ref_codes, ref_counts = np.unique(
-        keys[keys != np.uint64(_kmer_sparse.SKIPPED)], return_counts=True
+        keys[keys != np.uint64(_spectrum.SKIPPED)], return_counts=True
     )
     work = keys.copy()
     scratch = np.empty_like(work)
     out_k = np.empty_like(work)
     out_c = np.empty(work.size, dtype=np.int64)
-    m = _kmer_sparse.count_codes(work, scratch, 20, out_k, out_c, 2)
+    m = _spectrum.count_codes(work, scratch, 20, out_k, out_c, 2)
     np.testing.assert_array_equal(out_k[:m], ref_codes)
     np.testing.assert_array_equal(out_c[:m], ref_counts)
 

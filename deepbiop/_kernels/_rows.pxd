@@ -1,4 +1,7 @@
-# Work partition shared by the position-wise kernels (one-hot, integer codes).
+# Reading borrowed rows: prefetching the bytes of the rows ahead (each row
+# lives in its own Python object), and the work partition of padded row
+# outputs shared by the position-wise kernels (one-hot, integer codes) and
+# the dense k-mer counts.
 #
 # A batch of B rows padded to width L is cut into B * nseg work items: item j
 # covers positions [c * SEG, min(L, (c + 1) * SEG)) of row j // nseg, where
