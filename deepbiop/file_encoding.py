@@ -89,9 +89,9 @@ def _encoder(encoder: Any, names: list[str]) -> Callable[[RecordChunk], dict[str
     """``chunk -> {name: array}``, writing into one buffer reused across chunks
     (dense encoders take ``out=``), errors naming the file and the record."""
     buffers: dict[str, np.ndarray] = {}
-    reuse = not isinstance(encoder, TransformerEncoder) and not (
-        isinstance(encoder, KmerEncoder) and encoder.sparse
-    )
+    # KmerEncoder takes out= for dense rows in the full layout only (read after
+    # a first call, once its parameters are known to be valid)
+    reuse = not isinstance(encoder, TransformerEncoder)
 
     def encode(chunk: RecordChunk) -> dict[str, Any]:
         seqs = [r.sequence for r in chunk.records]
@@ -107,7 +107,7 @@ def _encoder(encoder: Any, names: list[str]) -> Callable[[RecordChunk], dict[str
             raise chunk.error(failed[0], "encode", failed[1]) from exc
         if isinstance(out, tuple):
             return dict(zip(names, out))
-        if reuse:
+        if reuse and getattr(encoder, "takes_out", True):
             buffers[names[0]] = out
         return {names[0]: out}
 

@@ -1,27 +1,85 @@
-"""Sparse k-mer count rows: the CSR builder of :class:`~deepbiop.encoders.KmerEncoder`.
+"""Sparse k-mer count rows: the CSR builders of :class:`~deepbiop.encoders.KmerEncoder`.
 
 Each row's window codes are written in place into the output's ``indices``
 by the ``_kmer_sparse`` kernel, sorted and run-length counted there, and the
-rows are then compacted to their non-zeros. A very long row (a chromosome)
-would be one thread's serial sort, so it is counted by the parallel spectrum
-counter instead.
+rows are then compacted to their non-zeros. With ``n_features`` the
+``_kmer_hash`` kernel does the same with each code's hashed column and sign
+(feature hashing). A very long row (a chromosome) would be one thread's
+serial sort, so it is counted by the parallel spectrum counter instead (and
+its distinct codes hashed).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from deepbiop._kernels import _kmer_sparse
+from deepbiop._kernels import _kmer_hash, _kmer_sparse
 from deepbiop._sequences import Packed
 from deepbiop.alphabets import Alphabet
 from deepbiop.kmers import canonical_rank, lookup_table
 from deepbiop.spectrum import count_packed
 
-__all__ = ["count_csr", "select_columns", "LONG_ROW_WINDOWS"]
+__all__ = ["count_csr", "hash_csr", "select_columns", "LONG_ROW_WINDOWS"]
 
 #: Sparse rows with at least this many windows are counted by the parallel
 #: spectrum counter (bucketed sort across threads) instead of one thread.
 LONG_ROW_WINDOWS = 1 << 18
+
+
+class _RowSlots:
+    """One slot per window of every row, in CSR arrays the kernels fill row
+    by row (row ``i`` from ``starts[i]``), compacted by :meth:`matrix`."""
+
+    def __init__(self, packed: Packed, k: int, n_cols: int, dtype: np.dtype, mode: int) -> None:
+        B = len(packed)
+        windows = np.maximum(packed.lens - (k - 1), 0)
+        self.starts = np.zeros(B, dtype=np.int64)
+        if B > 1:
+            np.cumsum(windows[:-1], out=self.starts[1:])
+        self.total = int(windows.sum())
+        self.n_cols = n_cols
+        i32 = max(n_cols, self.total) <= np.iinfo(np.int32).max
+        self.idx_dtype = np.int32 if i32 else np.int64
+        self.indices = np.empty(self.total, dtype=self.idx_dtype)
+        self.data = np.empty(self.total, dtype=dtype)
+        self.nnz = np.zeros(B, dtype=np.int64)
+        self.status = np.full(B, -1, dtype=np.int64)
+        self.lens = packed.lens
+        # a very long row (a chromosome) would be one thread's serial sort: the
+        # parallel spectrum counter takes it instead (rows with an error to
+        # report stay with the kernel, which finds the first bad character)
+        self.long_rows = np.empty(0, dtype=np.intp)
+        if mode == 0:
+            self.long_rows = np.flatnonzero(windows >= LONG_ROW_WINDOWS)
+            if self.long_rows.size:
+                self.lens = self.lens.copy()
+                self.lens[self.long_rows] = 0  # the kernel leaves these rows empty
+
+    def put(self, i: int, columns: np.ndarray, values: np.ndarray) -> None:
+        """Row ``i``'s entries (ascending columns), counted outside the kernel."""
+        lo = int(self.starts[i])
+        self.indices[lo : lo + columns.size] = columns
+        self.data[lo : lo + columns.size] = values
+        self.nnz[i] = columns.size
+
+    def matrix(self):
+        """The rows as a CSR matrix (sorted indices, no explicit zeros)."""
+        import scipy.sparse as sp
+
+        B = self.nnz.size
+        indptr = np.empty(B + 1, dtype=np.int64)
+        _kmer_sparse.csr_compact(self.starts, self.nnz, self.indices, self.data, indptr)
+        n = int(indptr[-1])
+        if n < self.total:  # give the unused tail back (realloc, no copy of the rows)
+            self.indices.resize(n, refcheck=False)
+            self.data.resize(n, refcheck=False)
+        X = sp.csr_matrix(
+            (self.data, self.indices, indptr.astype(self.idx_dtype, copy=False)),
+            shape=(B, self.n_cols),
+        )
+        X.has_sorted_indices = True
+        X.has_canonical_format = True
+        return X
 
 
 def count_csr(
@@ -65,69 +123,93 @@ def count_csr(
         -1, or the position of the first character outside the alphabet
         (``mode == 1``); the caller raises for it.
     """
-    import scipy.sparse as sp
-
-    B = len(packed)
-    windows = np.maximum(packed.lens - (k - 1), 0)
-    starts = np.zeros(B, dtype=np.int64)
-    if B > 1:
-        np.cumsum(windows[:-1], out=starts[1:])
-    total = int(windows.sum())
-    idx_dtype = np.int32 if max(n_cols, total) <= np.iinfo(np.int32).max else np.int64
-    indices = np.empty(total, dtype=idx_dtype)
-    data = np.empty(total, dtype=dtype)
-    nnz = np.zeros(B, dtype=np.int64)
-    status = np.full(B, -1, dtype=np.int64)
-    lens = packed.lens
-    long_rows = np.empty(0, dtype=np.intp)
-    if mode == 0:
-        long_rows = np.flatnonzero(windows >= LONG_ROW_WINDOWS)
-        if long_rows.size:
-            lens = lens.copy()
-            lens[long_rows] = 0  # the kernel leaves these rows empty
+    rows = _RowSlots(packed, k, n_cols, dtype, mode)
     _kmer_sparse.csr_rows(
         packed.ptrs,
-        lens,
+        rows.lens,
         lookup_table(alpha, canonical),
         k,
         alpha.size,
         canonical,
         compact,
         mode,
-        starts,
-        indices,
-        data,
-        nnz,
-        status,
+        rows.starts,
+        rows.indices,
+        rows.data,
+        rows.nnz,
+        rows.status,
         n_threads,
     )
-    if (status >= 0).any():
-        return None, status
-    for i in long_rows.tolist():
+    if (rows.status >= 0).any():
+        return None, rows.status
+    for i in rows.long_rows.tolist():
         codes, counts = count_packed(
-            packed.ptrs[i : i + 1],
-            packed.lens[i : i + 1],
-            k,
-            alpha,
-            canonical,
-            long_row_threads,
+            packed.ptrs[i : i + 1], packed.lens[i : i + 1], k, alpha, canonical, long_row_threads
         )
-        if compact:
-            codes = canonical_rank(codes, k, alpha)
-        lo = int(starts[i])
-        indices[lo : lo + codes.size] = codes
-        data[lo : lo + codes.size] = counts
-        nnz[i] = codes.size
-    indptr = np.empty(B + 1, dtype=np.int64)
-    _kmer_sparse.csr_compact(starts, nnz, indices, data, indptr)
-    n = int(indptr[-1])
-    if n < total:  # give the unused tail back (realloc, no copy of the rows)
-        indices.resize(n, refcheck=False)
-        data.resize(n, refcheck=False)
-    X = sp.csr_matrix((data, indices, indptr.astype(idx_dtype, copy=False)), shape=(B, n_cols))
-    X.has_sorted_indices = True
-    X.has_canonical_format = True
-    return X, status
+        rows.put(i, canonical_rank(codes, k, alpha) if compact else codes, counts)
+    return rows.matrix(), rows.status
+
+
+def hash_csr(
+    packed: Packed,
+    alpha: Alphabet,
+    k: int,
+    *,
+    canonical: bool,
+    mode: int,
+    n_features: int,
+    alternate_sign: bool,
+    dtype: np.dtype,
+    n_threads: int,
+    long_row_threads: int,
+):
+    """Hashed k-mer counts of every row as a CSR matrix of ``n_features``
+    columns (sorted indices, no explicit zeros): each window's code goes to
+    the column, with the sign, that ``_kmer_hash`` gives it.
+
+    Parameters and returns as :func:`count_csr` (``n_features`` columns;
+    ``alternate_sign``: sum signed windows instead of counting them).
+
+    Raises
+    ------
+    MemoryError
+        When a thread's scratch row could not be allocated.
+    """
+    rows = _RowSlots(packed, k, n_features, dtype, mode)
+    _kmer_hash.hashed_rows(
+        packed.ptrs,
+        rows.lens,
+        lookup_table(alpha, canonical),
+        k,
+        alpha.size,
+        canonical,
+        mode,
+        n_features,
+        alternate_sign,
+        rows.starts,
+        rows.indices,
+        rows.data,
+        rows.nnz,
+        rows.status,
+        n_threads,
+    )
+    if (rows.status == -2).any():
+        raise MemoryError("KmerEncoder(n_features=...): no memory for a thread's scratch row")
+    if (rows.status >= 0).any():
+        return None, rows.status
+    for i in rows.long_rows.tolist():
+        codes, counts = count_packed(
+            packed.ptrs[i : i + 1], packed.lens[i : i + 1], k, alpha, canonical, long_row_threads
+        )
+        columns = np.empty(codes.size, dtype=np.int64)
+        signs = np.empty(codes.size, dtype=np.int8)
+        _kmer_hash.hash_codes(codes, n_features, alternate_sign, columns, signs)
+        order = np.argsort(columns, kind="stable")
+        cols, first = np.unique(columns[order], return_index=True)
+        sums = np.add.reduceat(counts[order] * signs[order], first) if cols.size else counts[:0]
+        keep = sums != 0
+        rows.put(i, cols[keep], sums[keep])
+    return rows.matrix(), rows.status
 
 
 def select_columns(X, cols: np.ndarray):

@@ -30,6 +30,7 @@ ENCODERS = {
     "kmer-compact-int": lambda: dbp.KmerEncoder(
         k=9, canonical="compact", sparse=True, dtype="int32"
     ),
+    "kmer-hashed-21": lambda: dbp.KmerEncoder(k=21, canonical=True, n_features=2**20),
 }
 
 
@@ -53,7 +54,7 @@ def test_frame_encoding_equals_one_process(client, datasets, name, blocksize):
     enc = ENCODERS[name]()
     X = encode(read_fastx(paths, blocksize=blocksize), enc)
     assert isinstance(X, da.Array) and X.ndim >= 2
-    if enc.get_params().get("sparse"):
+    if enc.get_params().get("sparse") or enc.get_params().get("n_features"):
         assert sp.issparse(X._meta)
     _same(X.compute(), _expected(enc, [r.sequence for r in records(paths)]))
 
@@ -147,8 +148,9 @@ def test_to_zarr_refuses_sparse(datasets, tmp_path):
     [
         dbp.IntegerEncoder("dna", "unknown", max_length=30, dtype="int8"),
         dbp.KmerEncoder(k=21, sparse=True),
+        dbp.KmerEncoder(k=21, n_features=2**20),
     ],
-    ids=["integer", "kmer-sparse"],
+    ids=["integer", "kmer-sparse", "kmer-hashed"],
 )
 def test_to_parquet_equals_encode_file(client, datasets, tmp_path, enc):
     ds = pytest.importorskip("pyarrow.dataset")

@@ -17,15 +17,18 @@ from deepbiop.io import parse_label
 ParallelPostFit = pytest.importorskip("dask_ml.wrappers").ParallelPostFit
 
 
-@pytest.fixture(scope="module")
-def fitted(datasets):
+PIPELINES = {
+    "compact-5": lambda: dbp.KmerEncoder(k=5, canonical="compact", sparse=True, normalize="l2"),
+    "hashed-21": lambda: dbp.KmerEncoder(k=21, canonical=True, n_features=2**18, normalize="l2"),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(PIPELINES))
+def fitted(request, datasets):
     recs = records(datasets["plain"])
     seqs = [r.sequence for r in recs]
     y = np.array([parse_label(r.name, "label") for r in recs])
-    pipe = make_pipeline(
-        dbp.KmerEncoder(k=5, canonical="compact", sparse=True, normalize="l2"),
-        LogisticRegression(max_iter=200),
-    )
+    pipe = make_pipeline(PIPELINES[request.param](), LogisticRegression(max_iter=200))
     return pipe.fit(seqs, y)
 
 
