@@ -52,7 +52,6 @@ KERNELS = {
     "_integer": False,
     "_kmer": False,
     "_kmer_sparse": False,
-    "_kmer_hash": False,
     "_spectrum": False,
     "_tokens": False,
     "_augment": False,

@@ -15,9 +15,10 @@ one-process ones. Each cluster runs with ``threads_per_worker=1`` (the
 kernels then use one thread per worker); the one process uses every thread.
 Printed: wall times side by side, the scaling ratio (1 worker / 2 workers;
 target >= 1.6 on 2 cores), the overhead of one task (empty tasks through the
-scheduler), the throughput of one partition, each worker's peak RSS while
-the spectrum is counted and merged, and a projection to a 100-node cluster
-and 10 TB of reads from those measurements. Timings are a shared machine's:
+scheduler), the throughput of one partition, each worker's peak RSS (fresh
+workers, after a warm-up) while the spectrum is counted and merged, and a
+projection to a 100-node cluster and 10 TB of reads from those measurements.
+Timings are a shared machine's:
 expect swings run to run.
 ``python benchmarks/bench_dask.py [--quick] [--reads N] [--json PATH]``.
 """
@@ -89,23 +90,11 @@ def _zarr_equal(a: str, b: str) -> bool:
     return True
 
 
-def _rss_reset() -> bool:
-    try:
-        with open("/proc/self/clear_refs", "w") as fh:
-            fh.write("5")
-        return True
-    except OSError:
-        return False
+def _peak_rss_mb() -> float:
+    """Peak RSS of this process since it started, in MB (Linux: ru_maxrss in KiB)."""
+    import resource
 
-
-def _rss_mb() -> tuple[float, float]:
-    """``(current RSS, peak RSS since the last reset)`` of this process, in MB."""
-    out = {}
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith(("VmRSS:", "VmHWM:")):
-                out[line.split(":")[0]] = int(line.split()[1]) / 1024
-    return out.get("VmRSS", 0.0), out.get("VmHWM", 0.0)
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _cpu_s() -> float:
@@ -209,12 +198,15 @@ def main(argv: list[str] | None = None) -> dict:
                 cpu_zarr = (sum(client.run(_cpu_s).values()) - cpu0) / repeat
                 if not _zarr_equal(one, out):
                     raise AssertionError("the cluster's zarr differs from encode_file's")
-                client.run(_rss_reset)
-                before = client.run(_rss_mb)
+                # fresh workers, so that their peak RSS is the spectrum's (after
+                # the imports of an untimed warm-up)
+                client.restart()
+                kmer_spectrum(warm, K, canonical=True)
+                before = client.run(_peak_rss_mb)
                 cpu0 = sum(client.run(_cpu_s).values())
                 t_spec, got = _best(lambda: kmer_spectrum(files, K, canonical=True), repeat)
                 cpu_spec = (sum(client.run(_cpu_s).values()) - cpu0) / repeat
-                peaks = client.run(_rss_mb)
+                peaks = client.run(_peak_rss_mb)
                 if not (
                     np.array_equal(got.codes, want.codes)
                     and np.array_equal(got.counts, want.counts)
@@ -228,8 +220,8 @@ def main(argv: list[str] | None = None) -> dict:
                     "spectrum_worker_cpu_s": cpu_spec,
                     "partitions": frame.npartitions,
                     "task_overhead_ms": overhead * 1e3,
-                    "worker_idle_rss_mb": [b[0] for b in before.values()],
-                    "worker_peak_rss_mb": [pk[1] for pk in peaks.values()],
+                    "worker_idle_rss_mb": list(before.values()),
+                    "worker_peak_rss_mb": list(peaks.values()),
                 }
 
     one, w1, w2 = result["one_process"], result["workers_1"], result["workers_2"]
@@ -264,7 +256,7 @@ def main(argv: list[str] | None = None) -> dict:
     print(
         "spectrum: worker peak RSS (MB) "
         + ", ".join(
-            f"{pk:.0f} (idle {b:.0f})"
+            f"{pk:.0f} (after warm-up {b:.0f})"
             for pk, b in zip(w2["worker_peak_rss_mb"], w2["worker_idle_rss_mb"])
         )
         + f" with 2 workers; the spectrum itself holds {len(want):,} distinct 21-mers "

@@ -129,13 +129,13 @@ def kmer_spectrum(
     delayed = dask.delayed
     if _is_collection(data):
         parts, _, _ = source_parts(data, column)
-        level = [delayed(count_part, pure=True)(p, column, k, canonical, alphabet) for p in parts]
+        level = [delayed(count_part)(p, column, k, canonical, alphabet) for p in parts]
     else:
         check_fileformat(fileformat)
         pieces = plan_parts(expand_paths(data), parse_blocksize(blocksize), fileformat)
-        level = [delayed(count_file_part, pure=True)(p, k, canonical, alphabet) for p in pieces]
-    merge = delayed(merge_spectra, pure=True)
+        level = [delayed(count_file_part)(p, k, canonical, alphabet) for p in pieces]
+    merge = delayed(merge_spectra)
     while len(level) > 1:
         level = [merge(level[i : i + split_every]) for i in range(0, len(level), split_every)]
-    result = delayed(finish, pure=True)(level[0], min_count)
+    result = delayed(finish)(level[0], min_count)
     return dask.compute(result)[0] if compute else result

@@ -2,24 +2,24 @@
 
 Each row's window codes are written in place into the output's ``indices``
 by the ``_kmer_sparse`` kernel, sorted and run-length counted there, and the
-rows are then compacted to their non-zeros. With ``n_features`` the
-``_kmer_hash`` kernel does the same with each code's hashed column and sign
-(feature hashing). A very long row (a chromosome) would be one thread's
-serial sort, so it is counted by the parallel spectrum counter instead (and
-its distinct codes hashed).
+rows are then compacted to their non-zeros. With ``n_features`` the kernel
+does the same with each code's hashed column and sign (feature hashing). A
+very long row (a chromosome) would be one thread's serial sort, so it is
+counted by the parallel spectrum counter instead (and its distinct codes
+hashed).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from deepbiop._kernels import _kmer_hash, _kmer_sparse
+from deepbiop._kernels import _kmer_sparse
 from deepbiop._sequences import Packed
 from deepbiop.alphabets import Alphabet
 from deepbiop.kmers import canonical_rank, lookup_table
 from deepbiop.spectrum import count_packed
 
-__all__ = ["count_csr", "hash_csr", "select_columns", "LONG_ROW_WINDOWS"]
+__all__ = ["count_csr", "select_columns", "LONG_ROW_WINDOWS"]
 
 #: Sparse rows with at least this many windows are counted by the parallel
 #: spectrum counter (bucketed sort across threads) instead of one thread.
@@ -94,6 +94,7 @@ def count_csr(
     dtype: np.dtype,
     n_threads: int,
     long_row_threads: int,
+    hashed: tuple[int, bool] | None = None,
 ):
     """K-mer counts of every row as a CSR matrix (sorted indices, no explicit zeros).
 
@@ -110,11 +111,15 @@ def count_csr(
         0 skips windows with a character outside the alphabet, 1 reports
         the first one in ``status``.
     n_cols : int
-        Number of columns of the layout.
+        Number of columns of the layout (``n_features`` when hashing).
     dtype : numpy dtype
         Dtype of the data.
     n_threads, long_row_threads : int
         Threads for the batch, and for the spectrum counter of a long row.
+    hashed : (n_features, alternate_sign) or None, default=None
+        Hash each window's code to one of ``n_features`` columns (and, with
+        ``alternate_sign``, a sign) as ``_kmer_sparse`` documents; not with
+        ``compact``.
 
     Returns
     -------
@@ -122,7 +127,13 @@ def count_csr(
     status : ndarray of int64, shape (B,)
         -1, or the position of the first character outside the alphabet
         (``mode == 1``); the caller raises for it.
+
+    Raises
+    ------
+    MemoryError
+        When a thread's scratch row for hashed keys could not be allocated.
     """
+    n_features, alternate_sign = hashed if hashed is not None else (0, False)
     rows = _RowSlots(packed, k, n_cols, dtype, mode)
     _kmer_sparse.csr_rows(
         packed.ptrs,
@@ -133,57 +144,6 @@ def count_csr(
         canonical,
         compact,
         mode,
-        rows.starts,
-        rows.indices,
-        rows.data,
-        rows.nnz,
-        rows.status,
-        n_threads,
-    )
-    if (rows.status >= 0).any():
-        return None, rows.status
-    for i in rows.long_rows.tolist():
-        codes, counts = count_packed(
-            packed.ptrs[i : i + 1], packed.lens[i : i + 1], k, alpha, canonical, long_row_threads
-        )
-        rows.put(i, canonical_rank(codes, k, alpha) if compact else codes, counts)
-    return rows.matrix(), rows.status
-
-
-def hash_csr(
-    packed: Packed,
-    alpha: Alphabet,
-    k: int,
-    *,
-    canonical: bool,
-    mode: int,
-    n_features: int,
-    alternate_sign: bool,
-    dtype: np.dtype,
-    n_threads: int,
-    long_row_threads: int,
-):
-    """Hashed k-mer counts of every row as a CSR matrix of ``n_features``
-    columns (sorted indices, no explicit zeros): each window's code goes to
-    the column, with the sign, that ``_kmer_hash`` gives it.
-
-    Parameters and returns as :func:`count_csr` (``n_features`` columns;
-    ``alternate_sign``: sum signed windows instead of counting them).
-
-    Raises
-    ------
-    MemoryError
-        When a thread's scratch row could not be allocated.
-    """
-    rows = _RowSlots(packed, k, n_features, dtype, mode)
-    _kmer_hash.hashed_rows(
-        packed.ptrs,
-        rows.lens,
-        lookup_table(alpha, canonical),
-        k,
-        alpha.size,
-        canonical,
-        mode,
         n_features,
         alternate_sign,
         rows.starts,
@@ -193,7 +153,7 @@ def hash_csr(
         rows.status,
         n_threads,
     )
-    if (rows.status == -2).any():
+    if (rows.status == -2).any():  # STATUS_NOMEM of the kernel
         raise MemoryError("KmerEncoder(n_features=...): no memory for a thread's scratch row")
     if (rows.status >= 0).any():
         return None, rows.status
@@ -201,15 +161,28 @@ def hash_csr(
         codes, counts = count_packed(
             packed.ptrs[i : i + 1], packed.lens[i : i + 1], k, alpha, canonical, long_row_threads
         )
-        columns = np.empty(codes.size, dtype=np.int64)
-        signs = np.empty(codes.size, dtype=np.int8)
-        _kmer_hash.hash_codes(codes, n_features, alternate_sign, columns, signs)
-        order = np.argsort(columns, kind="stable")
-        cols, first = np.unique(columns[order], return_index=True)
-        sums = np.add.reduceat(counts[order] * signs[order], first) if cols.size else counts[:0]
-        keep = sums != 0
-        rows.put(i, cols[keep], sums[keep])
+        if n_features:
+            rows.put(i, *_hash_counts(codes, counts, n_features, alternate_sign))
+        else:
+            rows.put(i, canonical_rank(codes, k, alpha) if compact else codes, counts)
     return rows.matrix(), rows.status
+
+
+def _hash_counts(
+    codes: np.ndarray, counts: np.ndarray, n_features: int, alternate_sign: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """The hashed row of a spectrum: ascending columns and their signed sums
+    (zero sums dropped), as the kernel builds rows."""
+    columns = np.empty(codes.size, dtype=np.int64)
+    signs = np.empty(codes.size, dtype=np.int8)
+    _kmer_sparse.hash_codes(codes, n_features, alternate_sign, columns, signs)
+    order = np.argsort(columns, kind="stable")
+    cols, first = np.unique(columns[order], return_index=True)
+    if not cols.size:
+        return cols, counts[:0]
+    sums = np.add.reduceat(counts[order] * signs[order], first)
+    keep = sums != 0
+    return cols[keep], sums[keep]
 
 
 def select_columns(X, cols: np.ndarray):

@@ -21,7 +21,7 @@ from deepbiop._kernels import _kmer
 from deepbiop._sequences import Packed, pack_batch
 from deepbiop.alphabets import Alphabet
 from deepbiop.encoders._base import SequenceEncoder, check_output_fits
-from deepbiop.encoders._kmer_csr import count_csr, hash_csr, select_columns
+from deepbiop.encoders._kmer_csr import count_csr, select_columns
 from deepbiop.kmers import (
     MAX_DENSE_COLUMNS,
     KmerNames,
@@ -384,26 +384,16 @@ class KmerEncoder(SequenceEncoder):
             )
 
     # -- encoding --------------------------------------------------------------
+    @property
+    def _hashed(self) -> tuple[int, bool] | None:
+        """``(n_features, alternate_sign)`` when hashing, else None."""
+        if self.n_features is None:
+            return None
+        return int(self.n_features), bool(self.alternate_sign)
+
     def _csr(self, packed: Packed, dtype: np.dtype):
         """Raw counts as a CSR matrix in the unfiltered layout (hashed columns
         with ``n_features``)."""
-        if self.n_features is not None:
-            X, status = hash_csr(
-                packed,
-                self._alphabet,
-                int(self.k),
-                canonical=bool(self.canonical),
-                mode=_MODE[self.ambiguous_strategy],
-                n_features=int(self.n_features),
-                alternate_sign=bool(self.alternate_sign),
-                dtype=dtype,
-                n_threads=self._n_threads(packed),
-                long_row_threads=effective_n_threads(self.n_jobs),
-            )
-            self._raise_for_status(
-                packed, status, "pass ambiguous_strategy='skip' to leave such windows uncounted"
-            )
-            return X
         X, status = count_csr(
             packed,
             self._alphabet,
@@ -415,6 +405,7 @@ class KmerEncoder(SequenceEncoder):
             dtype=dtype,
             n_threads=self._n_threads(packed),
             long_row_threads=effective_n_threads(self.n_jobs),
+            hashed=self._hashed,
         )
         self._raise_for_status(
             packed, status, "pass ambiguous_strategy='skip' to leave such windows uncounted"

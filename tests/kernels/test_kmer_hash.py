@@ -1,4 +1,4 @@
-"""Hashed k-mer rows (KmerEncoder(n_features=...), deepbiop._kernels._kmer_hash)
+"""Hashed k-mer rows (KmerEncoder(n_features=...), deepbiop._kernels._kmer_sparse)
 against a plain-Python reference written here: splitmix64 of each window's code,
 the column from its low 63 bits, the sign from its top bit, summed per column."""
 
@@ -19,7 +19,7 @@ import deepbiop as dbp
 import deepbiop.encoders.kmer as kmer_module
 from _reference import kmer_counts_ref, kmer_index, reverse_complement
 from _strategies import batches
-from deepbiop._kernels import _kmer_hash
+from deepbiop._kernels import _kmer_sparse
 from deepbiop.encoders._kmer_csr import LONG_ROW_WINDOWS
 
 M64 = (1 << 64) - 1
@@ -65,11 +65,11 @@ def test_hash_codes_is_the_documented_hash(codes, n_features):
     arr = np.array(codes, dtype=np.uint64)
     cols = np.empty(arr.size, np.int64)
     signs = np.empty(arr.size, np.int8)
-    _kmer_hash.hash_codes(arr, n_features, True, cols, signs)
+    _kmer_sparse.hash_codes(arr, n_features, True, cols, signs)
     assert list(zip(cols.tolist(), signs.tolist())) == [
         column_sign(c, n_features, True) for c in codes
     ]
-    _kmer_hash.hash_codes(arr, n_features, False, cols, signs)
+    _kmer_sparse.hash_codes(arr, n_features, False, cols, signs)
     assert set(signs.tolist()) <= {1}
 
 
@@ -78,7 +78,7 @@ def test_known_values_pin_the_function():
     cols = np.empty(4, np.int64)
     signs = np.empty(4, np.int8)
     codes = np.array([0, 1, 2**41, 4**21 - 1], dtype=np.uint64)
-    _kmer_hash.hash_codes(codes, 2**20, True, cols, signs)
+    _kmer_sparse.hash_codes(codes, 2**20, True, cols, signs)
     assert [(c, s) for c, s in zip(cols.tolist(), signs.tolist())] == [
         column_sign(int(c), 2**20, True) for c in codes
     ]
