@@ -26,6 +26,7 @@ expect swings run to run.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import json
 import logging
@@ -105,6 +106,25 @@ def _cpu_s() -> float:
     return u.ru_utime + u.ru_stime
 
 
+@contextlib.contextmanager
+def _environ_kept():
+    """Undo what the cluster's Nannies set in this process's environment
+    (``distributed.nanny.pre-spawn-environ``: OMP_NUM_THREADS=1, ...), which
+    would slow every benchmark that runs after this one."""
+    import dask
+
+    names = list(dask.config.get("distributed.nanny.pre-spawn-environ", {}))
+    before = {name: os.environ.get(name) for name in names}
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def _noop(x: int) -> int:
     return x
 
@@ -174,6 +194,7 @@ def main(argv: list[str] | None = None) -> dict:
 
         for workers in (1, 2):
             with (
+                _environ_kept(),
                 LocalCluster(
                     n_workers=workers,
                     threads_per_worker=1,

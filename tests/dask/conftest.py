@@ -9,7 +9,9 @@ this directory, which Python can take as a namespace package named dask.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 
 import pytest
 
@@ -20,21 +22,34 @@ pytest.importorskip("dask_ml.wrappers")
 from _dask_data import write_datasets
 
 
+@contextlib.contextmanager
+def environ_kept():
+    """Put ``os.environ`` back as it was: a Nanny sets OMP_NUM_THREADS=1 (and
+    more, ``distributed.nanny.pre-spawn-environ``) in this process's
+    environment whenever it starts a worker, which would change the thread
+    counts of every later test and of the processes they start."""
+    saved = dict(os.environ)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 @pytest.fixture(scope="session")
 def cluster_client():
     """The session's client of a LocalCluster of 2 worker processes."""
     from distributed import Client, LocalCluster
 
-    with (
-        LocalCluster(
+    with environ_kept():  # the workers start here
+        cluster = LocalCluster(
             n_workers=2,
             threads_per_worker=1,
             processes=True,
             dashboard_address=None,
             silence_logs=logging.CRITICAL,
-        ) as cluster,
-        Client(cluster, set_as_default=False) as client,
-    ):
+        )
+    with cluster, Client(cluster, set_as_default=False) as client:
         yield client
 
 
@@ -42,9 +57,10 @@ def cluster_client():
 def client(cluster_client):
     """The cluster's client, current for one test: ``dask.compute`` (and so
     every deepbiop.dask function) runs on the cluster."""
-    cluster_client.wait_for_workers(2, timeout=60)
-    with cluster_client.as_current():
-        yield cluster_client
+    with environ_kept():  # a worker restarted during the test sets it again
+        cluster_client.wait_for_workers(2, timeout=60)
+        with cluster_client.as_current():
+            yield cluster_client
 
 
 @pytest.fixture(scope="session")
