@@ -15,8 +15,9 @@ one-process ones. Each cluster runs with ``threads_per_worker=1`` (the
 kernels then use one thread per worker); the one process uses every thread.
 Printed: wall times side by side, the scaling ratio (1 worker / 2 workers;
 target >= 1.6 on 2 cores), the overhead of one task (empty tasks through the
-scheduler), the throughput of one partition, each worker's peak RSS (fresh
-workers, after a warm-up) while the spectrum is counted and merged, and a
+scheduler), the scaling of pure CPU tasks (the ceiling a loaded machine
+leaves), the throughput of one partition, each worker's peak RSS while the
+spectrum is counted and merged (sampled by distributed's monitor), and a
 projection to a 100-node cluster and 10 TB of reads from those measurements.
 Timings are a shared machine's:
 expect swings run to run.
@@ -91,11 +92,26 @@ def _zarr_equal(a: str, b: str) -> bool:
     return True
 
 
-def _peak_rss_mb() -> float:
-    """Peak RSS of this process since it started, in MB (Linux: ru_maxrss in KiB)."""
-    import resource
+def _rss_now_mb(dask_worker=None) -> float:
+    """This worker's RSS now, in MB."""
+    return dask_worker.monitor.get_process_memory() / 1e6
 
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+def _rss_peak_mb(t0: float, t1: float, dask_worker=None) -> float:
+    """The largest RSS distributed's system monitor sampled (every 0.5 s) on
+    this worker between the wall-clock times ``t0`` and ``t1``, in MB."""
+    q = dask_worker.monitor.quantities
+    inside = [m for t, m in zip(q["time"], q["memory"]) if t0 <= t <= t1]
+    return max(inside, default=0) / 1e6
+
+
+def _burn(seconds: float) -> float:
+    """Spin for ``seconds`` of CPU time (a task with no data and no kernel)."""
+    t0 = time.process_time()
+    x = 0.0
+    while time.process_time() - t0 < seconds:
+        x += 1.0
+    return x
 
 
 def _cpu_s() -> float:
@@ -158,7 +174,8 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--json", default=None, help="write the results here")
     args = p.parse_args(argv)
     try:
-        import dask.dataframe  # noqa: F401 - fail early, before writing files
+        import dask
+        import dask.dataframe
         from distributed import Client, LocalCluster
     except ImportError as exc:  # run.py reports this as a skipped suite
         raise ImportError(
@@ -219,24 +236,26 @@ def main(argv: list[str] | None = None) -> dict:
                 cpu_zarr = (sum(client.run(_cpu_s).values()) - cpu0) / repeat
                 if not _zarr_equal(one, out):
                     raise AssertionError("the cluster's zarr differs from encode_file's")
-                # fresh workers, so that their peak RSS is the spectrum's (after
-                # the imports of an untimed warm-up)
-                client.restart()
-                kmer_spectrum(warm, K, canonical=True)
-                before = client.run(_peak_rss_mb)
+                before = client.run(_rss_now_mb)
                 cpu0 = sum(client.run(_cpu_s).values())
+                wall0 = time.time()
                 t_spec, got = _best(lambda: kmer_spectrum(files, K, canonical=True), repeat)
                 cpu_spec = (sum(client.run(_cpu_s).values()) - cpu0) / repeat
-                peaks = client.run(_peak_rss_mb)
+                time.sleep(1.0)  # one more monitor sample after the end
+                peaks = client.run(_rss_peak_mb, wall0, time.time())
                 if not (
                     np.array_equal(got.codes, want.codes)
                     and np.array_equal(got.counts, want.counts)
                 ):
                     raise AssertionError("the cluster's spectrum differs from kmer_spectrum_file")
                 overhead = _task_overhead(client, 200 if args.quick else 1000)
+                # the ceiling on this machine now: 8 tasks of pure CPU work
+                burn = [dask.delayed(_burn)(0.25, dask_key_name=f"burn-{i}") for i in range(8)]
+                t_burn, _ = _timed(lambda burn=burn: dask.compute(*burn, scheduler=client))
                 result[f"workers_{workers}"] = {
                     "zarr_s": t_zarr,
                     "spectrum_s": t_spec,
+                    "cpu_tasks_s": t_burn,
                     "zarr_worker_cpu_s": cpu_zarr,
                     "spectrum_worker_cpu_s": cpu_spec,
                     "partitions": frame.npartitions,
@@ -264,6 +283,11 @@ def main(argv: list[str] | None = None) -> dict:
             f"scaling {name}: 2 workers are {r:.2f}x one worker (target >= 1.6: "
             f"{'met' if r >= 1.6 else 'not met'})"
         )
+    result["scaling_cpu_tasks"] = w1["cpu_tasks_s"] / w2["cpu_tasks_s"]
+    print(
+        f"ceiling: 8 tasks of 0.25 CPU-s each scale {result['scaling_cpu_tasks']:.2f}x from 1 to "
+        "2 workers on this machine now (2.0 on two free cores)"
+    )
     print(
         "cores the workers kept busy (worker CPU s / wall s): zarr "
         f"{w1['zarr_worker_cpu_s'] / w1['zarr_s']:.2f} (1 worker), "
@@ -275,9 +299,9 @@ def main(argv: list[str] | None = None) -> dict:
     overhead = min(w1["task_overhead_ms"], w2["task_overhead_ms"])
     print(f"overhead per task (empty tasks through the scheduler): {overhead:.2f} ms")
     print(
-        "spectrum: worker peak RSS (MB) "
+        "spectrum: worker peak RSS (MB, sampled every 0.5 s) "
         + ", ".join(
-            f"{pk:.0f} (after warm-up {b:.0f})"
+            f"{pk:.0f} (before {b:.0f})"
             for pk, b in zip(w2["worker_peak_rss_mb"], w2["worker_idle_rss_mb"])
         )
         + f" with 2 workers; the spectrum itself holds {len(want):,} distinct 21-mers "
