@@ -216,7 +216,7 @@ def main(argv: list[str] | None = None) -> dict:
                     n_workers=workers,
                     threads_per_worker=1,
                     processes=True,
-                    dashboard_address=None,
+                    dashboard_address=":0",  # any free port: no clash with a running cluster
                     silence_logs=logging.ERROR,
                 ) as cluster,
                 Client(cluster) as client,

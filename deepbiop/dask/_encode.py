@@ -78,10 +78,7 @@ def source_parts(data: Any, column: str) -> tuple[list, list[float], bool]:
         frame = data[[column, "id"]] if has_ids else data[[column]]
         parts = list(frame.to_delayed())
         return parts, [np.nan] * len(parts), has_ids
-    if isinstance(data, dd.Series):
-        parts = list(data.to_delayed())
-        return parts, [np.nan] * len(parts), False
-    if isinstance(data, db.Bag):
+    if isinstance(data, (dd.Series, db.Bag)):
         parts = list(data.to_delayed())
         return parts, [np.nan] * len(parts), False
     if isinstance(data, da.Array):
@@ -103,7 +100,7 @@ def encode_part(part: Any, encoder: Any, column: str, index: int, has_ids: bool)
         The encoder's error, naming the partition and the record (by id when
         the partition has an ``id`` column).
     """
-    seqs = part[column] if has_ids or hasattr(part, "columns") else part
+    seqs = part[column] if hasattr(part, "columns") else part  # a frame, or the sequences
     try:
         out = encoder.encode_batch(seqs)
     except ValueError as exc:
