@@ -313,19 +313,8 @@ def kmer_letters(codes: np.ndarray, alphabet: Alphabet, k: int) -> np.ndarray:
 
 
 def spell_kmers(codes: np.ndarray, alphabet: Alphabet, k: int) -> np.ndarray:
-    """The k-mer strings of integer codes (first symbol most significant).
-
-    Parameters
-    ----------
-    codes : array-like of int
-        Codes below ``alphabet.size**k``.
-    alphabet : Alphabet
-    k : int
-
-    Returns
-    -------
-    ndarray of object (str), shape (codes.size,)
-    """
+    """The k-mer strings of integer codes: the rows of :func:`kmer_letters`
+    (same parameters) as an object array of ``str``, shape (codes.size,)."""
     letters = np.ascontiguousarray(kmer_letters(codes, alphabet, k))
     if letters.shape[0] == 0:
         return np.empty(0, dtype=object)

@@ -359,11 +359,10 @@ def iter_kmer_spectrum_file(
 
     Examples
     --------
-    >>> import os, tempfile
-    >>> import deepbiop as dbp
-    >>> p = os.path.join(tempfile.mkdtemp(), "x.fa")
-    >>> _ = open(p, "w").write(">a\\nACGTN\\nACG\\n>b\\nacgt\\n")
-    >>> with dbp.iter_kmer_spectrum_file(p, k=3, max_memory="64K") as blocks:
+    >>> import pathlib, tempfile, deepbiop as dbp
+    >>> fa = pathlib.Path(tempfile.mkdtemp()) / "x.fa"
+    >>> _ = fa.write_text(">a\\nACGTN\\nACG\\n>b\\nacgt\\n")
+    >>> with dbp.iter_kmer_spectrum_file(fa, k=3, max_memory="64K") as blocks:
     ...     for codes, counts in blocks:
     ...         print(codes, counts)
     [ 6 27] [3 2]

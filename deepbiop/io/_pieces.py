@@ -184,11 +184,10 @@ def iter_sequence_pieces(
 
     Examples
     --------
-    >>> import os, tempfile
-    >>> from deepbiop.io import iter_sequence_pieces
-    >>> p = os.path.join(tempfile.mkdtemp(), "x.fa")
-    >>> _ = open(p, "w").write(">a\\nACGTAC\\nGTA\\n>b\\nTT\\n")
-    >>> list(iter_sequence_pieces(p, max_len=5, overlap=2))
+    >>> import pathlib, tempfile, deepbiop as dbp
+    >>> fa = pathlib.Path(tempfile.mkdtemp()) / "x.fa"
+    >>> _ = fa.write_text(">a\\nACGTAC\\nGTA\\n>b\\nTT\\n")
+    >>> list(dbp.io.iter_sequence_pieces(fa, max_len=5, overlap=2))
     [b'ACGTA', b'TACGT', b'GTA', b'TT']
     """
     files = as_paths(paths)
