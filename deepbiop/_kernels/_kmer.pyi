@@ -21,6 +21,5 @@ def kmer_batch(
     out: _CountArray,
     status: NDArray[np.int64],
     n_threads: int,
-    zero_rows: bool = ...,
 ) -> None:
     """Count overlapping k-mers of a packed batch into ``out`` (B, A**k)."""

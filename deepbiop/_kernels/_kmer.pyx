@@ -255,8 +255,7 @@ cdef int _count_split(const uint8_t* s, Py_ssize_t n, int k, int A, uint64_t n_c
 
 def kmer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
                const int16_t[::1] codes, int k, int A, bint canonical, int mode,
-               count_t[:, ::1] out, int64_t[::1] status, int n_threads,
-               bint zero_rows=False):
+               count_t[:, ::1] out, int64_t[::1] status, int n_threads):
     """Count overlapping k-mers of a packed batch into ``out`` (B, A**k).
 
     Column index: k-mer read as a base-A number, first character most
@@ -272,14 +271,13 @@ def kmer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
     pieces counted by all threads into per-thread rows that are summed at the
     end, when those extra rows take no more memory than the row's own input.
 
-    ``zero_rows`` zeroes each row just before counting into it (for a
-    caller's ``out=`` buffer: the row is then in cache for the counts);
-    without it ``out`` must arrive zero-filled (``np.zeros``, whose fresh
-    pages the OS has already zeroed).
+    Each row is zeroed just before it is counted into (``out`` may hold
+    anything: a reused ``out=`` buffer, ``np.empty``); the row is then in
+    cache for the counts.
 
     Preconditions (checked by the caller)
     -------------------------------------
-    ``out`` zero-filled unless ``zero_rows``, with ``out.shape[0] ==
+    ``out.shape[0] ==
     len(status) == len(ptrs) == len(lens)``; addresses valid for
     ``lens[i]`` bytes while the call runs (``Packed.keep`` holds references
     to every object they point into) and not overlapping ``out``;
@@ -311,7 +309,7 @@ def kmer_batch(const int64_t[::1] ptrs, const int64_t[::1] lens,
         total += lens[i]
     with nogil:
         _all(ptrs, lens, B, total, n_cols, &codes[0], k, A, canonical, mode, &out[0, 0],
-             &status[0], n_threads, zero_rows)
+             &status[0], n_threads)
 
 
 cdef struct _rows_job:
@@ -326,7 +324,6 @@ cdef struct _rows_job:
     int mode
     void* op
     int64_t* sp
-    bint zero_rows
     int kind          # KIND_* of op
 
 
@@ -335,8 +332,7 @@ cdef inline void _rows_of(const _rows_job* c, count_t* op, int64_t lo, int64_t h
     cdef Py_ssize_t w = <Py_ssize_t> c.n_cols
     for i in range(lo, hi):
         prefetch_row(c.ptrs, c.lens, c.B, i + PREFETCH_ROWS)
-        if c.zero_rows:
-            memset(op + i * w, 0, w * sizeof(count_t))
+        memset(op + i * w, 0, w * sizeof(count_t))
         _count(<const uint8_t*> <size_t> c.ptrs[i], 0, c.lens[i], c.k, c.A, c.n_cols, c.cp,
                c.canonical, c.mode, op + i * w, c.sp + i)
 
@@ -355,8 +351,8 @@ cdef void _rows_chunk(void* ctx, int64_t lo, int64_t hi, int worker) noexcept no
 
 cdef void _all(const int64_t[::1] ptrs, const int64_t[::1] lens, Py_ssize_t B,
                Py_ssize_t total, uint64_t n_cols, const int16_t* cp, int k, int A,
-               bint canonical, int mode, count_t* op, int64_t* sp, int n_threads,
-               bint zero_rows) noexcept nogil:
+               bint canonical, int mode, count_t* op, int64_t* sp,
+               int n_threads) noexcept nogil:
     """The whole count (see ``kmer_batch``)."""
     cdef Py_ssize_t i
     cdef int64_t n
@@ -365,8 +361,7 @@ cdef void _all(const int64_t[::1] ptrs, const int64_t[::1] lens, Py_ssize_t B,
         for i in range(B):
             p = <const uint8_t*> <size_t> ptrs[i]
             n = lens[i]
-            if zero_rows:
-                memset(op + i * <Py_ssize_t> n_cols, 0, n_cols * sizeof(count_t))
+            memset(op + i * <Py_ssize_t> n_cols, 0, n_cols * sizeof(count_t))
             if (n >= 2 * SPLIT_SEG
                     and <uint64_t> (n_threads - 1) * n_cols * sizeof(count_t)
                     <= <uint64_t> n
@@ -390,6 +385,5 @@ cdef void _all(const int64_t[::1] ptrs, const int64_t[::1] lens, Py_ssize_t B,
     job.mode = mode
     job.op = <void*> op
     job.sp = sp
-    job.zero_rows = zero_rows
     job.kind = kind_of(op)
     parallel_for(B, grab, n_threads, total + B * <int64_t> n_cols, _rows_chunk, &job)

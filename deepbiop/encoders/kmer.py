@@ -425,7 +425,6 @@ class KmerEncoder(SequenceEncoder):
             out,
             status,
             self._n_threads(packed),
-            True,  # zero_rows
         )
         self._raise_for_status(
             packed, status, "pass ambiguous_strategy='skip' to leave such windows uncounted"

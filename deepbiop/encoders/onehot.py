@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from numbers import Integral
 from typing import Any
 
@@ -28,6 +29,25 @@ _DTYPES = {
     np.dtype(np.uint8): np.uint8,
 }
 _MODE = {"random": 1, "error": 2}  # everything else is a table lookup (0)
+
+
+@lru_cache(maxsize=64)
+def _row_table(alpha: Alphabet, strategy: str, dt: np.dtype) -> np.ndarray:
+    """The kernel's (256, A) table of output rows, one per byte, for a
+    strategy's treatment of characters outside the alphabet (read-only:
+    shared by every call with the same alphabet, strategy and dtype)."""
+    A = alpha.size
+    if strategy == "iupac":
+        table = np.array(alpha.iupac_weights)
+    else:
+        table = np.zeros((256, A))
+        valid = alpha.codes >= 0
+        table[valid, alpha.codes[valid]] = 1.0
+        if strategy == "uniform":
+            table[~valid] = 1.0 / A
+    table = np.ascontiguousarray(table.astype(dt).view(_DTYPES[dt]))
+    table.flags.writeable = False
+    return table
 
 
 class OneHotEncoder(SequenceEncoder):
@@ -146,20 +166,6 @@ default="skip"
             raise ValueError("ambiguous_strategy='iupac' needs a floating dtype, not uint8")
 
     # -- tables ------------------------------------------------------------------
-    def _row_table(self, dt: np.dtype) -> np.ndarray:
-        alpha = self._alphabet
-        A = alpha.size
-        strategy = self.ambiguous_strategy
-        if strategy == "iupac":
-            table = np.array(alpha.iupac_weights)
-        else:
-            table = np.zeros((256, A))
-            valid = alpha.codes >= 0
-            table[valid, alpha.codes[valid]] = 1.0
-            if strategy == "uniform":
-                table[~valid] = 1.0 / A
-        return np.ascontiguousarray(table.astype(dt).view(_DTYPES[dt]))
-
     # -- encoding ----------------------------------------------------------------
     @property
     def position_axis(self) -> int | None:
@@ -215,20 +221,15 @@ default="skip"
         dt = np.dtype(self.dtype)
         packed, L = apply_max_length(self.max_length, packed)
         B = len(packed)
-        A = self._alphabet.size
-        shape = (B, A, L) if self.channels_first else (B, L, A)
-        final_shape = (
-            (L, A)
-            if single and not self.channels_first
-            else ((A, L) if single else self.output_shape(B, L))
-        )
-        if single and self.flatten:
-            final_shape = (L * A,)
+        alpha = self._alphabet
+        A = alpha.size
+        shape = (B, A, L) if self.channels_first else (B, L, A)  # what the kernel writes
+        batch_shape = (B, L * A) if self.flatten else shape  # output_shape(B, L)
         if out is None:
             check_output_fits(shape, dt, "pass a smaller max_length or encode in smaller batches")
             result = np.empty(shape, dtype=dt)
         else:
-            result = self._check_out(out, self.output_shape(B, L), dt, packed).reshape(shape)
+            result = self._check_out(out, batch_shape, dt, packed).reshape(shape)
         status = np.full(B, -1, dtype=np.int64)
         kernel_dtype = _DTYPES[dt]
         one = np.ones(1, dtype=dt).view(kernel_dtype)[0]
@@ -239,8 +240,8 @@ default="skip"
         _onehot.onehot_batch(
             packed.ptrs,
             packed.lens,
-            self._alphabet.codes,
-            self._row_table(dt),
+            alpha.codes,
+            _row_table(alpha, self.ambiguous_strategy, dt),
             one,
             result.view(kernel_dtype),
             bool(self.channels_first),
@@ -256,7 +257,7 @@ default="skip"
         )
         if out is not None:
             return out
-        return result.reshape(final_shape)
+        return result.reshape(batch_shape[1:] if single else batch_shape)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Column names of the flattened output (``pos0_A``, ``pos0_C``, ...).
