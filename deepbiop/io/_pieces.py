@@ -42,8 +42,9 @@ def _cut(seq: bytes | str, max_len: int, overlap: int) -> Iterator[bytes | str]:
         yield seq[i : i + max_len]
 
 
-def _fasta_pieces(fh: BinaryIO, max_len: int, overlap: int) -> Iterator[bytes]:
-    """Pieces of every record of the FASTA stream ``fh``."""
+def _fasta_pieces(fh: BinaryIO, max_len: int, overlap: int, tally: list[int]) -> Iterator[bytes]:
+    """Pieces of every record of the FASTA stream ``fh``; ``tally[0]`` counts
+    the records begun."""
     pending = bytearray()  # the current record's bases not yet handed out
     in_record = emitted = False
     continuing = False  # the first line of ``data`` goes on from the last block
@@ -81,6 +82,7 @@ def _fasta_pieces(fh: BinaryIO, max_len: int, overlap: int) -> Iterator[bytes]:
                     yield bytes(pending)
                 pending.clear()
                 in_record, emitted = True, False
+                tally[0] += 1
                 continue
             if not in_record:
                 raise _BadFasta
@@ -110,8 +112,14 @@ def _is_fasta(fh: BinaryIO, fileformat: str | None) -> bool:
 
 
 def _file_pieces(
-    path: str, fileformat: str | None, max_len: int, overlap: int, meter: ReadMeter
+    path: str,
+    fileformat: str | None,
+    max_len: int,
+    overlap: int,
+    meter: ReadMeter,
+    tally: list[int],
 ) -> Iterator[bytes | str]:
+    """Pieces of one file; ``tally[0]`` counts its records begun."""
     import io
 
     raw = meter.opener(path, "rb")
@@ -124,14 +132,15 @@ def _file_pieces(
         raise file_error(path, 0, exc, fileformat) from exc
     if not fasta:  # dnaio reads on from the bytes peeked at (standard input too)
         for rec in iter_file(path, fileformat, source=fh):
+            tally[0] += 1
             yield from _cut(rec.sequence, max_len, overlap)
         return
     try:
-        yield from _fasta_pieces(fh, max_len, overlap)
+        yield from _fasta_pieces(fh, max_len, overlap, tally)
     except _BadFasta:
         pass
     except (OSError, EOFError) as exc:  # a damaged gzip stream
-        raise file_error(path, 0, exc, "fasta") from exc
+        raise file_error(path, max(tally[0] - 1, 0), exc, "fasta") from exc
     else:
         return
     finally:
@@ -203,12 +212,13 @@ def _iter_pieces(
 ) -> Iterator[bytes | str]:
     with ReadMeter(files, enabled=progress) as meter:
         for path in files:
-            n = bases = 0
-            for piece in _file_pieces(path, fileformat, max_len, overlap, meter):
+            tally = [0]  # records begun in this file
+            n = bases = shown = 0
+            for piece in _file_pieces(path, fileformat, max_len, overlap, meter, tally):
                 yield piece
                 n += 1
                 bases += len(piece)
-                if n == 256:
-                    meter.update(0, bases)
-                    n = bases = 0
-            meter.update(0, bases)
+                if n == 256:  # the bar moves every few hundred pieces
+                    meter.update(tally[0] - shown, bases)
+                    shown, n, bases = tally[0], 0, 0
+            meter.update(tally[0] - shown, bases)

@@ -122,3 +122,11 @@ def test_property_pieces_equal_dnaio_windows(tmp_path_factory, recs, max_len, da
         _check(path, max_len, overlap)
     finally:
         _pieces._BLOCK = old
+
+
+def test_progress_counts_records_and_bases(tmp_path, capsys):
+    path = write_text(tmp_path / "x.fa", FASTA)
+    assert list(iter_sequence_pieces(path, 5, 2, progress=True)) == list(
+        iter_sequence_pieces(path, 5, 2)
+    )
+    assert "4 records" in capsys.readouterr().err
