@@ -445,6 +445,11 @@ def kmer_spectrum_file(
     FileNotFoundError
         For a missing file.
 
+    See Also
+    --------
+    iter_kmer_spectrum_file : the same within a memory budget (bins on disk),
+        streamed out as sorted blocks.
+
     Examples
     --------
     >>> import os, tempfile
