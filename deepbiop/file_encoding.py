@@ -13,7 +13,6 @@ below the encoders: k-mer spectra read files through it).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from numbers import Integral
@@ -22,16 +21,14 @@ from typing import Any
 import numpy as np
 
 from deepbiop.encoders import IntegerEncoder, KmerEncoder, OneHotEncoder
+from deepbiop.encoders._base import failed_sequence
 from deepbiop.encoders.tokens import TransformerEncoder
-from deepbiop.io import HeaderLabel, SequenceFileError, check_fileformat, open_output, parse_label
+from deepbiop.io import check_fileformat, open_output
+from deepbiop.io._labels import LABEL_DTYPES, chunk_labels
 from deepbiop.io._progress import ReadMeter
 from deepbiop.io._read import PathLike, RecordChunk, as_paths, iter_chunks
 
 __all__ = ["EncodeResult", "encode_file", "array_names"]
-
-#: the label types a header field is read as
-LABEL_DTYPES = {"int": np.int64, "float": np.float64}
-_SEQUENCE_ERROR = re.compile(r"^sequence (\d+)(?: \(of \d+\))?: ?(.*)$", re.S)
 
 
 @dataclass(frozen=True)
@@ -88,25 +85,13 @@ def array_names(encoder: Any) -> list[str]:
     )
 
 
-def _record_error(chunk: RecordChunk, i: int, what: str, reason: str) -> SequenceFileError:
-    path, number = chunk.locate(i)
-    rid = chunk.records[i].id
-    return SequenceFileError(
-        f"cannot {what} {path!r} at record {number} (0-based, id {rid!r}): {reason}",
-        path,
-        number,
-        None,
-        rid,
-    )
-
-
 def _encoder(encoder: Any, names: list[str]) -> Callable[[RecordChunk], dict[str, Any]]:
     """``chunk -> {name: array}``, writing into one buffer reused across chunks
     (dense encoders take ``out=``), errors naming the file and the record."""
     buffers: dict[str, np.ndarray] = {}
-    reuse = not isinstance(encoder, TransformerEncoder) and not (
-        isinstance(encoder, KmerEncoder) and encoder.sparse
-    )
+    # KmerEncoder takes out= for dense rows in the full layout only (read after
+    # a first call, once its parameters are known to be valid)
+    reuse = not isinstance(encoder, TransformerEncoder)
 
     def encode(chunk: RecordChunk) -> dict[str, Any]:
         seqs = [r.sequence for r in chunk.records]
@@ -116,38 +101,17 @@ def _encoder(encoder: Any, names: list[str]) -> Callable[[RecordChunk], dict[str
                 return {names[0]: encoder.encode_batch(seqs, out=buf[: len(seqs)])}
             out = encoder.encode_batch(seqs)
         except ValueError as exc:
-            m = _SEQUENCE_ERROR.match(str(exc))
-            if m is None or int(m[1]) >= len(seqs):
+            failed = failed_sequence(exc, len(seqs))
+            if failed is None:
                 raise
-            raise _record_error(chunk, int(m[1]), "encode", m[2]) from exc
+            raise chunk.error(failed[0], "encode", failed[1]) from exc
         if isinstance(out, tuple):
             return dict(zip(names, out))
-        if reuse:
+        if reuse and getattr(encoder, "takes_out", True):
             buffers[names[0]] = out
         return {names[0]: out}
 
     return encode
-
-
-def _labels(chunk: RecordChunk, key: str, dtype: type) -> np.ndarray:
-    """The ``key=VALUE`` header field of every record of the chunk."""
-    conv = int if dtype is np.int64 else float
-    try:
-        return np.asarray(HeaderLabel(key, conv).batch(chunk.records), dtype=dtype)
-    except (KeyError, ValueError) as exc:
-        error = exc
-    for i, rec in enumerate(chunk.records):  # find the record to name
-        try:
-            parse_label(rec.name, key, dtype=conv)
-        except KeyError:
-            raise _record_error(chunk, i, "label", f"its header has no '{key}=' field") from None
-        except ValueError:
-            text = parse_label(rec.name, key, dtype=str)
-            hint = "; pass --label-type float" if conv is int else ""
-            raise _record_error(
-                chunk, i, "label", f"{key}={text} is not a {conv.__name__}{hint}"
-            ) from None
-    raise error
 
 
 def encode_file(
@@ -242,7 +206,7 @@ def encode_file(
         for chunk in iter_chunks(files, fileformat, int(chunk_size), meter):
             arrays = encode(chunk)
             for key in keys:
-                arrays[key] = _labels(chunk, key, dtype)
+                arrays[key] = chunk_labels(chunk, key, dtype)
             out.write([r.id for r in chunk.records], arrays)
         if out.rows == 0:  # no records: an empty output of the right shape and dtype
             empty = RecordChunk([], [])

@@ -41,7 +41,7 @@ from deepbiop.kmers import (
     spell_kmers,
 )
 
-__all__ = ["KmerSpectrum", "kmer_spectrum", "kmer_spectrum_file"]
+__all__ = ["KmerSpectrum", "kmer_spectrum", "kmer_spectrum_file", "merge_spectra"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -137,6 +137,23 @@ class KmerSpectrum:
                 spell_kmers(self.codes[order], self.alphabet, self.k).tolist(),
                 self.counts[order].tolist(),
             )
+        )
+
+    def filter(self, min_count: int) -> KmerSpectrum:
+        """The k-mers counted at least ``min_count`` times (solid k-mers; ``1``
+        keeps all).
+
+        Examples
+        --------
+        >>> import deepbiop as dbp
+        >>> dbp.kmer_spectrum(["AAAC"], k=2).filter(2).to_dict()
+        {'AA': 2}
+        """
+        if isinstance(min_count, bool) or not isinstance(min_count, (int, np.integer)):
+            raise TypeError(f"min_count must be an int, got {min_count!r}")
+        keep = self.counts >= min_count
+        return KmerSpectrum(
+            self.k, self.alphabet, self.canonical, self.codes[keep], self.counts[keep]
         )
 
     def histogram(self) -> np.ndarray:
@@ -255,7 +272,7 @@ def _trim(keys: np.ndarray, counts: np.ndarray, m: int) -> tuple[np.ndarray, np.
     return keys[:m].copy(), counts[:m].copy()
 
 
-def merge_spectra(a: tuple, b: tuple) -> tuple[np.ndarray, np.ndarray]:
+def merge_runs(a: tuple, b: tuple) -> tuple[np.ndarray, np.ndarray]:
     """Merge two ascending ``(codes, counts)`` runs, adding the counts of equal
     codes."""
     n = a[0].size + b[0].size
@@ -312,6 +329,48 @@ def chunk_spectra(
         yield run
 
 
+def merge_spectra(spectra: Iterable[KmerSpectrum]) -> KmerSpectrum:
+    """The sum of spectra counted with the same k, alphabet and ``canonical``
+    (the spectrum of all their sequences together).
+
+    Sorted (code, count) runs are merged two at a time by the kernel, in
+    O(total distinct k-mers) per level of a balanced tree; no dict and no
+    ``A**k`` vector. This is how spectra of partitions are combined
+    (:func:`deepbiop.dask.kmer_spectrum` calls it in a tree reduction).
+
+    Raises
+    ------
+    ValueError
+        For no spectra, or spectra of different k, alphabets or ``canonical``.
+
+    Examples
+    --------
+    >>> import deepbiop as dbp
+    >>> a, b = dbp.kmer_spectrum(["ACGT"], k=2), dbp.kmer_spectrum(["CGAA"], k=2)
+    >>> dbp.merge_spectra([a, b]).to_dict()
+    {'AA': 1, 'AC': 1, 'CG': 2, 'GA': 1, 'GT': 1}
+    """
+    specs = list(spectra)
+    if not specs:
+        raise ValueError("merge_spectra() needs at least one spectrum")
+    first = specs[0]
+    for s in specs[1:]:
+        if (s.k, s.alphabet, s.canonical) != (first.k, first.alphabet, first.canonical):
+            raise ValueError(
+                f"cannot merge a spectrum of k={s.k}, alphabet '{s.alphabet.name}', "
+                f"canonical={s.canonical} into one of k={first.k}, alphabet "
+                f"'{first.alphabet.name}', canonical={first.canonical}"
+            )
+    runs = [(s.codes, s.counts) for s in specs]
+    while len(runs) > 1:
+        runs = [
+            merge_runs(*runs[i : i + 2]) if i + 1 < len(runs) else runs[i]
+            for i in range(0, len(runs), 2)
+        ]
+    codes, counts = runs[0]
+    return KmerSpectrum(first.k, first.alphabet, first.canonical, codes, counts)
+
+
 def _count_stream(
     seqs: Iterable[Any],
     k: int,
@@ -326,10 +385,10 @@ def _count_stream(
         runs.append(run)
         while len(runs) >= 2 and runs[-2][0].size <= 2 * runs[-1][0].size:
             b = runs.pop()
-            runs.append(merge_spectra(runs.pop(), b))
+            runs.append(merge_runs(runs.pop(), b))
     while len(runs) >= 2:
         b = runs.pop()
-        runs.append(merge_spectra(runs.pop(), b))
+        runs.append(merge_runs(runs.pop(), b))
     codes, counts = runs[0]
     return KmerSpectrum(int(k), alphabet, bool(canonical), codes, counts)
 

@@ -52,7 +52,7 @@ from deepbiop.spectrum import (
     PathLike,
     check_spectrum_params,
     chunk_spectra,
-    merge_spectra,
+    merge_runs,
 )
 
 __all__ = ["SpectrumBlocks", "iter_kmer_spectrum_file", "parse_memory"]
@@ -240,7 +240,7 @@ class SpectrumBlocks:
                 del run
                 while len(runs) >= 2 and runs[-2][0].size <= 2 * runs[-1][0].size:
                     b = runs.pop()
-                    runs.append(merge_spectra(runs.pop(), b))
+                    runs.append(merge_runs(runs.pop(), b))
                 if budget is not None and 2 * sum(map(_held, runs)) + chunk_cost > budget:
                     spill = SpillFile(self._make_workdir(), self._code_bits())
                     while runs:
@@ -248,7 +248,7 @@ class SpectrumBlocks:
             if spill is None:
                 while len(runs) >= 2:
                     b = runs.pop()
-                    runs.append(merge_spectra(runs.pop(), b))
+                    runs.append(merge_runs(runs.pop(), b))
                 yield runs.pop()
                 return
             spill.finish()

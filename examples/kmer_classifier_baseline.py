@@ -55,7 +55,7 @@ def main() -> dict:
         res = cross_validate(make_pipeline(k), seqs, y, cv=cv, scoring=("accuracy", "roc_auc"))
         acc, auc = res["test_accuracy"], res["test_roc_auc"]
         scores[k] = (float(acc.mean()), float(auc.mean()))
-        n_cols = dbp.KmerEncoder(k=k, canonical="compact").n_features
+        n_cols = dbp.KmerEncoder(k=k, canonical="compact").n_columns
         print(
             f"{k:3d} {n_cols:9,d} {acc.mean():8.3f} +- {acc.std():.3f} "
             f"{auc.mean():8.3f} +- {auc.std():.3f}"

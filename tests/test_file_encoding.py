@@ -86,6 +86,30 @@ def test_sparse_kmers(tmp_path, files):
             np.testing.assert_array_equal(getattr(got, attr), getattr(want, attr))
 
 
+@pytest.mark.parametrize(
+    "enc",
+    [
+        dbp.KmerEncoder(k=3, canonical="compact"),
+        dbp.KmerEncoder(k=3, sparse=False, min_count=1),
+        dbp.KmerEncoder(k=21, n_features=64),
+    ],
+    ids=["compact", "min_count", "hashed"],
+)
+def test_kmer_layouts_without_out_over_several_chunks(tmp_path, files, enc):
+    # dense rows that encode_batch(out=) refuses: each chunk gets its own array
+    paths, seqs, _, _ = files
+    if enc.min_count is not None:
+        enc.fit(seqs)
+    fmt = "npz" if enc.n_features is not None else "npy"
+    out = str(tmp_path / f"x.{fmt}")
+    encode_file(paths, enc, out, chunk_size=4)
+    got = load_output(out, ["kmer"])[1]["kmer"]
+    want = enc.encode_batch(seqs)
+    np.testing.assert_array_equal(
+        np.asarray(got.todense() if fmt == "npz" else got), want.toarray() if fmt == "npz" else want
+    )
+
+
 def test_gzip_by_content_and_no_records(tmp_path, files):
     paths, seqs, _, _ = files
     hidden = tmp_path / "reads"  # gzip without .gz

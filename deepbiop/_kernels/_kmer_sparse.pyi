@@ -1,4 +1,4 @@
-"""Type stub for deepbiop._kernels._kmer_sparse (sparse k-mer rows, canonical columns)."""
+"""Type stub for deepbiop._kernels._kmer_sparse (sparse and hashed k-mer rows, canonical ranks)."""
 
 from typing import TypeAlias
 
@@ -30,6 +30,8 @@ def csr_rows(
     canonical: bool,
     compact: bool,
     mode: int,
+    n_features: int,
+    alternate_sign: bool,
     starts: NDArray[np.int64],
     indices: _IdxArray,
     data: _CountArray,
@@ -37,7 +39,7 @@ def csr_rows(
     status: NDArray[np.int64],
     n_threads: int,
 ) -> None:
-    """Build the CSR rows of a packed batch, each in its own slice."""
+    """Build the CSR rows (exact or hashed columns) of a packed batch, each in its own slice."""
 
 def csr_compact(
     starts: NDArray[np.int64],
@@ -47,3 +49,12 @@ def csr_compact(
     indptr: NDArray[np.int64],
 ) -> None:
     """Move each row's entries down so the rows are contiguous; fill ``indptr``."""
+
+def hash_codes(
+    codes: NDArray[np.uint64],
+    n_features: int,
+    alternate_sign: bool,
+    columns: NDArray[np.int64],
+    signs: NDArray[np.int8],
+) -> None:
+    """The hashed column and the sign (+1 or -1) of each k-mer code."""

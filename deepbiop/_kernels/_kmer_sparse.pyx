@@ -7,6 +7,21 @@ canonical columns.
   row, its histogram taken while the codes are written, then one insertion
   sort; ``_sort.pxd``) and run-length encodes it into (column, count) pairs;
   no dense row is ever built. ``csr_compact`` then closes the gaps.
+* hashed rows (``csr_rows`` with ``n_features``; feature hashing, scikit-learn's
+  ``HashingVectorizer`` answer for a column space too large to hold): each
+  window's code is hashed to a column and a sign by a fixed function of the
+  code alone, so results never depend on partitioning, threads or platform::
+
+      h      = splitmix64(code)  (z = code + 0x9E3779B97F4A7C15 mod 2**64,
+                                  then the splitmix64 finaliser, ``mix64``)
+      column = (h & (2**63 - 1)) % n_features
+      sign   = -1 if h >> 63 else +1  (+1 for every window without alternate_sign)
+
+  The row's keys ``column * 2 + (sign < 0)`` go to a per-worker scratch row,
+  are sorted, and each column's signs are summed into the row's slots;
+  columns whose sum is zero are left out (no explicit zeros). ``hash_codes``
+  gives the column and sign of given codes (a long row counted by the
+  spectrum counter; tests).
 * ``canonical_rank`` / ``canonical_unrank``: the position of a canonical
   k-mer among all canonical k-mers in lexicographic order (the compact
   canonical column, ``_canonical.pxd``), O(k) per code, and back.
@@ -15,14 +30,14 @@ Codes are the k-mer read as a base-A number, first symbol most significant,
 the same column index the dense kernel uses. Whole-batch spectra are in
 ``_spectrum.pyx``.
 """
-from libc.stdint cimport uint8_t, int16_t, int32_t, int64_t, uint64_t
+from libc.stdint cimport uint8_t, int8_t, int16_t, int32_t, int64_t, uint64_t
 from libc.stdlib cimport malloc, calloc, free
 from libc.string cimport memmove, memset
 
 from deepbiop._kernels._canonical cimport (
     rank_tables, rank_init, canonical_rank_of, revcomp_of,
 )
-from deepbiop._kernels._common cimport KIND_I32, KIND_F32, KIND_F64, kind_of
+from deepbiop._kernels._common cimport KIND_I32, KIND_F32, KIND_F64, kind_of, mix64
 from deepbiop._kernels._pool cimport parallel_for, grain_for
 from deepbiop._kernels._rolling cimport kmer_roll, roll_init, roll_push, roll_full, roll_code
 from deepbiop._kernels._sort cimport insertion_sort, sort_keys, bucket_bits, bucket_finish
@@ -40,6 +55,19 @@ ctypedef fused count_t:
 cdef enum:
     MODE_SKIP = 0
     MODE_ERROR = 1
+    STATUS_NOMEM = -2
+
+cdef uint64_t _GOLDEN = 0x9E3779B97F4A7C15ULL
+cdef uint64_t _LOW63 = 0x7FFFFFFFFFFFFFFFULL
+
+
+cdef inline int64_t _hash_key(uint64_t code, uint64_t n_features,
+                              bint alternate_sign) noexcept nogil:
+    """``column * 2 + (sign < 0)`` of a k-mer code (the module docstring's hash)."""
+    cdef uint64_t h = mix64(code + _GOLDEN)
+    cdef uint64_t col = (h & _LOW63) % n_features
+    cdef uint64_t neg = (h >> 63) if alternate_sign else 0
+    return <int64_t> ((col << 1) | neg)
 
 
 # ------------------------------------------------------ canonical columns ----
@@ -98,9 +126,11 @@ def canonical_unrank(const uint64_t[::1] ranks, int k, const int16_t[::1] comp,
 cdef inline Py_ssize_t _roll_codes(const uint8_t* s, Py_ssize_t n, int k, int A,
                                    const int16_t* codes, bint canonical, int mode,
                                    idx_t* dst, int64_t* status, int32_t* hist,
-                                   int shift) noexcept nogil:
-    """The loop of ``_row_codes``. Called with A == 4 as the constant 4, so
-    each case gets a loop of its own."""
+                                   int shift, uint64_t n_features,
+                                   bint alternate_sign) noexcept nogil:
+    """The loop of ``_row_codes``. Called with A == 4 as the constant 4 (and
+    ``n_features`` as the constant 0 for codes), so each case gets a loop of
+    its own."""
     cdef kmer_roll r
     cdef Py_ssize_t p, m = 0
     cdef uint64_t idx
@@ -111,6 +141,8 @@ cdef inline Py_ssize_t _roll_codes(const uint8_t* s, Py_ssize_t n, int k, int A,
             return 0
         if roll_full(&r, p, A):
             idx = roll_code(&r, A, canonical)
+            if n_features != 0:
+                idx = <uint64_t> _hash_key(idx, n_features, alternate_sign)
             dst[m] = <idx_t> idx
             m += 1
             if hist != NULL:
@@ -132,10 +164,28 @@ cdef inline Py_ssize_t _row_codes(const uint8_t* s, Py_ssize_t n, int k, int A,
     for ``max(0, n - k + 1)`` codes.
     """
     if A != 4:
-        return _roll_codes(s, n, k, A, codes, False, mode, dst, status, hist, shift)
+        return _roll_codes(s, n, k, A, codes, False, mode, dst, status, hist, shift, 0, False)
     if canonical:
-        return _roll_codes(s, n, k, 4, codes, True, mode, dst, status, hist, shift)
-    return _roll_codes(s, n, k, 4, codes, False, mode, dst, status, hist, shift)
+        return _roll_codes(s, n, k, 4, codes, True, mode, dst, status, hist, shift, 0, False)
+    return _roll_codes(s, n, k, 4, codes, False, mode, dst, status, hist, shift, 0, False)
+
+
+cdef inline Py_ssize_t _row_keys(const uint8_t* s, Py_ssize_t n, int k, int A,
+                                 const int16_t* codes, bint canonical, int mode,
+                                 uint64_t n_features, bint alternate_sign,
+                                 int64_t* dst, int64_t* status) noexcept nogil:
+    """``_row_codes`` writing each window's hash key instead of its code.
+
+    Preconditions (checked by the caller): as ``_row_codes``; ``n_features >= 1``.
+    """
+    if A != 4:
+        return _roll_codes(s, n, k, A, codes, False, mode, dst, status, NULL, 0,
+                           n_features, alternate_sign)
+    if canonical:
+        return _roll_codes(s, n, k, 4, codes, True, mode, dst, status, NULL, 0,
+                           n_features, alternate_sign)
+    return _roll_codes(s, n, k, 4, codes, False, mode, dst, status, NULL, 0,
+                       n_features, alternate_sign)
 
 
 cdef struct _csr_job:
@@ -150,14 +200,50 @@ cdef struct _csr_job:
     int key_bits
     bint canonical, compact
     int mode
+    uint64_t n_features  # 0: exact codes; else hashed columns
+    bint alternate_sign
     const rank_tables* T
     void* ip          # idx_t indices and count_t data, of the types
     void* dp          # idx_kind and count_kind say (KIND_*)
     int idx_kind, count_kind
     Py_ssize_t max_w
     int n_workers
-    void** tmp        # per-worker bucket-sort scratch (max_w + 1 keys),
-    int32_t** cnt     # allocated by each worker on first use; NULL: introsort
+    # per-worker scratch (max_w + 1 keys of 8 bytes: bucket sort, hash keys)
+    # and bucket counters, allocated by each worker on first use; NULL: introsort
+    void** tmp
+    int32_t** cnt
+
+
+cdef inline void _hashed_row(const _csr_job* c, Py_ssize_t i, idx_t* ip, count_t* dp,
+                             int64_t* keys) noexcept nogil:
+    """Row i of ``csr_rows`` with ``n_features``: its window keys in ``keys``
+    (NULL: no scratch, ``status[i] = STATUS_NOMEM``)."""
+    cdef Py_ssize_t off = c.starts[i], m, t = 0, u = 0
+    cdef int64_t col, v
+    cdef const uint8_t* s = <const uint8_t*> <size_t> c.ptrs[i]
+    if keys == NULL:
+        c.status[i] = STATUS_NOMEM
+        return
+    # also rows shorter than k: they write nothing but are checked
+    m = _row_keys(s, c.lens[i], c.k, c.A, c.cp, c.canonical, c.mode, c.n_features,
+                  c.alternate_sign, keys, &c.status[i])
+    if m < 32:
+        insertion_sort(keys, m)
+    else:
+        sort_keys(keys, m)
+    # the signs of each column's run of keys, summed in int64 and converted to
+    # count_t once, into the row's own slots
+    while t < m:
+        col = keys[t] >> 1
+        v = 0
+        while t < m and (keys[t] >> 1) == col:
+            v += 1 - 2 * (keys[t] & 1)
+            t += 1
+        if v != 0:
+            ip[off + u] = <idx_t> col
+            dp[off + u] = <count_t> v
+            u += 1
+    c.nnz[i] = u
 
 
 cdef inline void _csr_row(const _csr_job* c, Py_ssize_t i, idx_t* ip, count_t* dp,
@@ -206,8 +292,12 @@ cdef inline void _csr_rows_of(const _csr_job* c, idx_t* ip, count_t* dp, int64_t
     cdef idx_t* tmp = <idx_t*> c.tmp[worker]
     cdef int32_t* cnt = c.cnt[worker]
     if tmp == NULL:  # first chunk of this worker: its scratch
-        tmp = <idx_t*> malloc((c.max_w + 1) * sizeof(idx_t))
+        tmp = <idx_t*> malloc((c.max_w + 1) * sizeof(int64_t))
         c.tmp[worker] = <void*> tmp
+    if c.n_features != 0:
+        for i in range(lo, hi):
+            _hashed_row(c, i, ip, dp, <int64_t*> tmp)
+        return
     if cnt == NULL:
         cnt = <int32_t*> malloc(4097 * sizeof(int32_t))
         c.cnt[worker] = cnt
@@ -237,7 +327,8 @@ cdef void _csr_chunk(void* ctx, int64_t lo, int64_t hi, int worker) noexcept nog
 
 def csr_rows(const int64_t[::1] ptrs, const int64_t[::1] lens,
              const int16_t[::1] codes, int k, int A, bint canonical, bint compact,
-             int mode, const int64_t[::1] starts, idx_t[::1] indices,
+             int mode, uint64_t n_features, bint alternate_sign,
+             const int64_t[::1] starts, idx_t[::1] indices,
              count_t[::1] data, int64_t[::1] nnz, int64_t[::1] status,
              int n_threads):
     """Build the CSR rows of a packed batch, each in its own slice.
@@ -249,13 +340,18 @@ def csr_rows(const int64_t[::1] ptrs, const int64_t[::1] lens,
     DNA/RNA only) each column becomes its rank among canonical k-mers. A
     count is the length of a run of equal sorted keys, converted to
     ``count_t`` once (exact in float32 up to 2**24, then rounded to nearest).
+    With ``n_features`` (not 0) the columns are the hashed ones (module
+    docstring) and the values their sums of signs (counts without
+    ``alternate_sign``), zero sums left out; ``status[i]`` is then
+    ``STATUS_NOMEM`` (-2) for a row whose worker had no scratch memory.
 
     Preconditions (checked by the caller)
     -------------------------------------
     ``starts`` is the exclusive cumulative sum of ``max(0, lens - k + 1)`` and
     ``indices``/``data`` hold at least its total; ``len(lens) == len(nnz) ==
     len(status) == len(starts) == len(ptrs)``; ``1 <= k``; ``A**k`` fits in
-    63 bits and every column fits ``idx_t``; ``canonical`` and ``compact`` only
+    63 bits and every column fits ``idx_t`` (with ``n_features``: every column
+    below it); ``compact`` not with ``n_features``; ``canonical`` and ``compact`` only
     with ``A == 4`` (and ``k <= 31``), and then ``codes`` holds 260 entries,
     ``codes[256 + c]`` the complement of code c (an involution of 0..3);
     ``status`` preset to -1.
@@ -292,6 +388,8 @@ def csr_rows(const int64_t[::1] ptrs, const int64_t[::1] lens,
     job.canonical = canonical
     job.compact = compact
     job.mode = mode
+    job.n_features = n_features
+    job.alternate_sign = alternate_sign
     job.T = &T
     job.ip = <void*> ip
     job.dp = <void*> dp
@@ -337,3 +435,21 @@ def csr_compact(const int64_t[::1] starts, const int64_t[::1] nnz,
                 memmove(&data[pos], &data[starts[i]], nnz[i] * sizeof(count_t))
             pos += nnz[i]
             indptr[i + 1] = pos
+
+
+def hash_codes(const uint64_t[::1] codes, uint64_t n_features, bint alternate_sign,
+               int64_t[::1] columns, int8_t[::1] signs):
+    """The hashed column and the sign (+1 or -1) of each k-mer code (module
+    docstring).
+
+    Preconditions (checked by the caller)
+    -------------------------------------
+    ``1 <= n_features``; ``columns`` and ``signs`` have the length of ``codes``.
+    """
+    cdef Py_ssize_t i, n = codes.shape[0]
+    cdef int64_t key
+    with nogil:
+        for i in range(n):
+            key = _hash_key(codes[i], n_features, alternate_sign)
+            columns[i] = key >> 1
+            signs[i] = <int8_t> (1 - 2 * (key & 1))

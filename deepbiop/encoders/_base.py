@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import warnings
 from numbers import Integral
 from typing import Any
@@ -17,7 +18,9 @@ from deepbiop._kernels import _pack
 from deepbiop._sequences import Packed, pack_batch, pack_one
 from deepbiop.alphabets import DNA, PROTEIN, RNA, Alphabet, get_alphabet
 
-__all__ = ["SequenceEncoder", "sequence_input_tags"]
+__all__ = ["SequenceEncoder", "sequence_input_tags", "failed_sequence"]
+
+_SEQUENCE_ERROR = re.compile(r"^sequence (\d+)(?: \(of \d+\))?: ?(.*)$", re.S)
 
 # Parameter values whose equality is cheap and whose content cannot change in
 # place: only these let _check_params skip re-validation.
@@ -52,6 +55,17 @@ def _exact(v: Any) -> Any:
     if isinstance(v, float):
         return float.__float__(v)
     return str.__getitem__(v, slice(None))
+
+
+def failed_sequence(exc: BaseException, n: int) -> tuple[int, str] | None:
+    """``(index, reason)`` of the sequence an encoder's error names
+    (``sequence 12 (of 5000): invalid character ...``), or None when ``exc``
+    names no sequence of a batch of ``n``. Callers that know more about the
+    sequence (its file, its id) re-raise with that."""
+    m = _SEQUENCE_ERROR.match(str(exc))
+    if m is None or int(m[1]) >= n:
+        return None
+    return int(m[1]), m[2]
 
 
 def kernel_threads(n_jobs: int | None, total_bases: int) -> int:

@@ -8,6 +8,7 @@ user-facing names (``kmer_names``, ``KmerNames``, ``kmer_codes``,
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral
 from typing import Any
 
@@ -48,6 +49,12 @@ __all__ = [
 AUTO_SPARSE_COLUMNS = 4**6
 #: ``get_feature_names_out`` returns a lazy :class:`KmerNames` above this many columns.
 EAGER_NAMES_LIMIT = 4**10
+#: ``fit`` warns (once per layout) about sparse output wider than this, without
+#: ``min_count`` or ``n_features``.
+WIDE_COLUMNS = 2**24
+#: the most hashed columns (``n_features``): column indices stay int32, as in scikit-learn
+MAX_HASHED_COLUMNS = 2**31 - 1
+_WARNED_WIDE: set = set()
 
 _DTYPES = tuple(np.dtype(t) for t in (np.float32, np.float64, np.int32, np.int64))
 _MODE = {"skip": 0, "error": 1}
@@ -93,7 +100,7 @@ class KmerEncoder(SequenceEncoder):
         the kernel. ``"auto"``: sparse when a row has more than 4,096 columns
         (DNA k >= 7), dense otherwise (decided by the parameters alone, never
         by the data, so every batch gets the same type). With sparse output,
-        ``encode(seq)`` returns a ``(1, n_features)`` CSR row.
+        ``encode(seq)`` returns a ``(1, n_columns)`` CSR row.
     normalize : {None, "l1", "l2"}, default=None
         ``"l1"``: each row divided by its sum (k-mer frequencies); ``"l2"``:
         unit Euclidean norm. Rows without any counted k-mer stay zero (no
@@ -103,6 +110,22 @@ class KmerEncoder(SequenceEncoder):
         the same columns). An int makes the encoder learn a vocabulary: ``fit``
         keeps the columns whose total count over the fit data is at least
         ``min_count`` (in ``columns_``), and ``transform`` outputs only those.
+    n_features : int or None, default=None
+        Feature hashing, as scikit-learn's ``HashingVectorizer``: ``n_features``
+        columns (1 <= n_features < 2**31, e.g. ``2**20``) chosen by you, the
+        same in every batch and partition without a fit, for a k whose column
+        space is too large for a model (k=21: ``4**21`` columns). Each window's
+        code (canonical with ``canonical=True``) is hashed in the kernel by a
+        fixed, platform-independent function (see Notes) to a column and, with
+        ``alternate_sign``, a sign; a row's entry is the sum over its windows.
+        Several k-mers share a column, so the columns have no names. The
+        output is always CSR (as ``HashingVectorizer``'s; ``sparse`` applies to
+        the exact layouts). Not with ``min_count`` or ``canonical="compact"``.
+    alternate_sign : bool, default=True
+        With ``n_features``: add +1 or -1 per window, the sign from the hash
+        (colliding k-mers then tend to cancel instead of adding up, which keeps
+        inner products unbiased); entries that sum to zero are not stored.
+        False counts windows per column.
     n_jobs : int or None, default=None
         Threads (``None``: all OpenMP may use; ``-1``: all processors).
 
@@ -130,6 +153,13 @@ class KmerEncoder(SequenceEncoder):
     building, shrunk to the non-zeros). The compact canonical column of a
     k-mer is computed in O(k) from its code.
 
+    With ``n_features``, the k-mer of code ``c`` (its column above) lands in
+    column ``(h & (2**63 - 1)) % n_features``, with sign ``-1 if h >> 63 else
+    +1``, where ``h = splitmix64(c)``, all modulo 2**64: ``z = c +
+    0x9E3779B97F4A7C15``; ``z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9``; ``z =
+    (z ^ (z >> 27)) * 0x94D049BB133111EB``; ``h = z ^ (z >> 31)``. Rows are
+    built as sparse ones are, with the hashed keys.
+
     Examples
     --------
     >>> import deepbiop as dbp
@@ -141,6 +171,9 @@ class KmerEncoder(SequenceEncoder):
     >>> X = dbp.KmerEncoder(k=21, sparse=True).transform(["ACGTACGTACGTACGTACGTACGT"])
     >>> X.shape, X.nnz, X.sum()
     ((1, 4398046511104), 4, np.float32(4.0))
+    >>> H = dbp.KmerEncoder(k=21, n_features=2**20).transform(["ACGTACGTACGTACGTACGTACGT"])
+    >>> H.shape, H.nnz, sorted(abs(H.data).tolist())
+    ((1, 1048576), 4, [1.0, 1.0, 1.0, 1.0])
     >>> enc = dbp.KmerEncoder(k=2, canonical="compact", normalize="l1")
     >>> enc.encode("ACGTT")  # AC, CG, GT -> AC, TT -> AA
     array([0.25, 0.5 , 0.  , 0.  , 0.  , 0.  , 0.25, 0.  , 0.  , 0.  ],
@@ -159,6 +192,8 @@ class KmerEncoder(SequenceEncoder):
         "sparse": ["boolean", StrOptions({"auto"})],
         "normalize": [StrOptions({"l1", "l2"}), None],
         "min_count": [Interval(Integral, 1, None, closed="left"), None],
+        "n_features": [Interval(Integral, 1, MAX_HASHED_COLUMNS, closed="both"), None],
+        "alternate_sign": ["boolean"],
         "n_jobs": [Integral, None],
     }
 
@@ -173,6 +208,8 @@ class KmerEncoder(SequenceEncoder):
         sparse: bool | str = False,
         normalize: str | None = None,
         min_count: int | None = None,
+        n_features: int | None = None,
+        alternate_sign: bool = True,
         n_jobs: int | None = None,
     ) -> None:
         self.k = k
@@ -183,6 +220,8 @@ class KmerEncoder(SequenceEncoder):
         self.sparse = sparse
         self.normalize = normalize
         self.min_count = min_count
+        self.n_features = n_features
+        self.alternate_sign = alternate_sign
         self.n_jobs = n_jobs
 
     # -- layout ----------------------------------------------------------------
@@ -195,16 +234,33 @@ class KmerEncoder(SequenceEncoder):
         return "canonical" if self._compact else "all"
 
     @property
-    def n_features(self) -> int:
-        """Columns of the layout before any ``min_count`` filter: ``A**k``, or
-        the number of canonical k-mers with ``canonical="compact"``."""
+    def n_columns(self) -> int:
+        """Columns of the output before any ``min_count`` filter: ``A**k``, the
+        number of canonical k-mers with ``canonical="compact"``, or
+        ``n_features`` when hashing."""
+        if self.n_features is not None:
+            return int(self.n_features)
         return n_kmer_columns(self._alphabet, int(self.k), self._columns)
 
     @property
     def _is_sparse(self) -> bool:
+        if self.n_features is not None:
+            return True  # hashed rows are CSR, as HashingVectorizer's
         if isinstance(self.sparse, str):
-            return self.n_features > AUTO_SPARSE_COLUMNS
+            return self.n_columns > AUTO_SPARSE_COLUMNS
         return bool(self.sparse)
+
+    @property
+    def takes_out(self) -> bool:
+        """Whether ``encode_batch`` takes ``out=``: dense output in the full
+        column layout (not sparse, ``canonical="compact"``, ``min_count`` or
+        ``n_features``)."""
+        return not (
+            self._is_sparse
+            or self._compact
+            or self.min_count is not None
+            or self.n_features is not None
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -217,8 +273,14 @@ class KmerEncoder(SequenceEncoder):
         A = alpha.size
         # with min_count the dense width is that of the fitted vocabulary
         # (checked in transform)
+        if self.n_features is not None and (self.min_count is not None or self._compact):
+            raise ValueError(
+                "n_features (hashed columns) is the stateless alternative to min_count and has "
+                "no canonical='compact' layout: pass n_features with min_count=None and "
+                "canonical=True or False"
+            )
         dense = not self._is_sparse and self.min_count is None
-        if dense and self.n_features > MAX_DENSE_COLUMNS:
+        if dense and self.n_columns > MAX_DENSE_COLUMNS:
             k_max = 1
             while A ** (k_max + 1) <= MAX_DENSE_COLUMNS:
                 k_max += 1
@@ -257,6 +319,7 @@ class KmerEncoder(SequenceEncoder):
         self
         """
         enc = self._snapshot()
+        enc._warn_if_too_wide()
         if enc.min_count is None:
             for attr in ("columns_", "column_counts_", "_fitted_layout"):
                 self.__dict__.pop(attr, None)
@@ -286,6 +349,26 @@ class KmerEncoder(SequenceEncoder):
         )
         return self
 
+    def _warn_if_too_wide(self) -> None:
+        """Warn, once per process and layout, when sparse output has more
+        columns than a model could hold a coefficient for, and neither
+        ``min_count`` nor ``n_features`` cuts them down."""
+        if self.min_count is not None or self.n_features is not None or not self._is_sparse:
+            return
+        n = self.n_columns
+        layout = (int(self.k), self._columns, self._alphabet.name)
+        if n <= WIDE_COLUMNS or layout in _WARNED_WIDE:
+            return
+        _WARNED_WIDE.add(layout)
+        warnings.warn(
+            f"KmerEncoder(k={self.k}) has {n:,} columns: a model fitted on them needs a "
+            "coefficient per column. Pass n_features=2**20 (hashed columns, stateless: "
+            "the same in every partition, no fit) or min_count=N (fit keeps the k-mers "
+            "seen at least N times)",
+            UserWarning,
+            stacklevel=3,
+        )
+
     def _layout_key(self) -> tuple:
         """What the fitted ``columns_`` index into: a refit is needed when it changes."""
         return (int(self.k), self._columns, bool(self.canonical), self._alphabet)
@@ -301,8 +384,16 @@ class KmerEncoder(SequenceEncoder):
             )
 
     # -- encoding --------------------------------------------------------------
+    @property
+    def _hashed(self) -> tuple[int, bool] | None:
+        """``(n_features, alternate_sign)`` when hashing, else None."""
+        if self.n_features is None:
+            return None
+        return int(self.n_features), bool(self.alternate_sign)
+
     def _csr(self, packed: Packed, dtype: np.dtype):
-        """Raw counts as a CSR matrix in the unfiltered layout."""
+        """Raw counts as a CSR matrix in the unfiltered layout (hashed columns
+        with ``n_features``)."""
         X, status = count_csr(
             packed,
             self._alphabet,
@@ -310,10 +401,11 @@ class KmerEncoder(SequenceEncoder):
             canonical=bool(self.canonical),
             compact=self._compact,
             mode=_MODE[self.ambiguous_strategy],
-            n_cols=self.n_features,
+            n_cols=self.n_columns,
             dtype=dtype,
             n_threads=self._n_threads(packed),
             long_row_threads=effective_n_threads(self.n_jobs),
+            hashed=self._hashed,
         )
         self._raise_for_status(
             packed, status, "pass ambiguous_strategy='skip' to leave such windows uncounted"
@@ -329,15 +421,16 @@ class KmerEncoder(SequenceEncoder):
             or one-column DataFrame
             The sequences.
         out : ndarray, optional
-            C-contiguous ``(B, n_features)`` array of ``dtype`` to write into
+            C-contiguous ``(B, n_columns)`` array of ``dtype`` to write into
             (dense output with the full column layout only: not with sparse
-            output, ``canonical="compact"`` or ``min_count``). Reusing one
+            output, ``canonical="compact"``, ``min_count`` or ``n_features``;
+            see :attr:`takes_out`). Reusing one
             buffer across batches skips the page faults of fresh memory. Its
             previous content is overwritten; after an error it is unspecified.
 
         Returns
         -------
-        ndarray of shape (B, n_features), or CSR matrix with sparse output
+        ndarray of shape (B, n_columns), or CSR matrix with sparse output
 
         Raises
         ------
@@ -349,12 +442,14 @@ class KmerEncoder(SequenceEncoder):
             For an element that is not a sequence, naming its index and type.
         """
         enc = self._snapshot()
-        if out is not None and (enc._is_sparse or enc._compact or enc.min_count is not None):
+        if out is not None and not enc.takes_out:
             raise ValueError(
                 "out= needs dense output with the full column layout; this encoder "
                 "has "
                 + (
-                    "sparse output"
+                    "hashed columns (n_features)"
+                    if enc.n_features is not None
+                    else "sparse output"
                     if enc._is_sparse
                     else "canonical='compact'"
                     if enc._compact
@@ -371,7 +466,7 @@ class KmerEncoder(SequenceEncoder):
         dtype = np.dtype(self.dtype)
         want_sparse = self._is_sparse
         target = out
-        if not want_sparse and not self._compact and self.min_count is None:
+        if self.takes_out:
             out = self._dense(packed, dtype, out=target)
         else:
             out = self._csr(packed, dtype)
@@ -401,7 +496,7 @@ class KmerEncoder(SequenceEncoder):
         B = len(packed)
         if out is None:
             check_output_fits(
-                (B, self.n_features),
+                (B, self.n_columns),
                 dtype,
                 "pass sparse=True for k-mer counts as CSR rows, a smaller "
                 "k, or encode in smaller batches",
@@ -410,9 +505,9 @@ class KmerEncoder(SequenceEncoder):
             # them, not np.zeros: the memset pulls the row into L1, where the
             # scattered count updates then land (faster than counting into
             # calloc'ed pages, see benchmarks/).
-            out = np.empty((B, self.n_features), dtype=dtype)
+            out = np.empty((B, self.n_columns), dtype=dtype)
         else:
-            out = self._check_out(out, (B, self.n_features), dtype, packed)
+            out = self._check_out(out, (B, self.n_columns), dtype, packed)
         status = np.full(B, -1, dtype=np.int64)
         _kmer.kmer_batch(
             packed.ptrs,
@@ -448,9 +543,14 @@ class KmerEncoder(SequenceEncoder):
         """
         enc = self._snapshot()
         alpha, k = enc._alphabet, int(enc.k)
+        if enc.n_features is not None:
+            raise ValueError(
+                "hashed columns (n_features) have no k-mer names: several k-mers share each "
+                "column. Name k-mers with n_features=None (kmer_names, KmerNames)"
+            )
         if enc.min_count is not None:
             enc._check_fitted_layout()
             return kmer_names(alpha, k, enc.columns_, columns=enc._columns)
-        if enc.n_features > EAGER_NAMES_LIMIT:
+        if enc.n_columns > EAGER_NAMES_LIMIT:
             return KmerNames(alpha, k, enc._columns)
         return kmer_names(alpha, k, columns=enc._columns)

@@ -9,9 +9,12 @@ from typing import Any
 
 import numpy as np
 
-from deepbiop.io._read import PathLike, iter_records
+from deepbiop.io._read import PathLike, RecordChunk, iter_records
 
-__all__ = ["parse_label", "HeaderLabel", "read_labelled"]
+__all__ = ["parse_label", "HeaderLabel", "read_labelled", "chunk_labels", "LABEL_DTYPES"]
+
+#: the label types a header field is read as (``label_type=``, ``--label-type``)
+LABEL_DTYPES = {"int": np.int64, "float": np.float64}
 
 
 def _convert(value: str) -> int | float | str:
@@ -189,3 +192,30 @@ def read_labelled(
             except KeyError as exc:
                 raise KeyError(f"record {i}: {exc.args[0]}") from None
     return seqs, np.asarray(ys)
+
+
+def chunk_labels(chunk: RecordChunk, key: str, dtype: type) -> np.ndarray:
+    """The ``key=VALUE`` header field of every record of ``chunk`` as an array
+    of ``dtype`` (a value of :data:`LABEL_DTYPES`), in one pass.
+
+    Raises
+    ------
+    SequenceFileError
+        Naming the file, record and id of the first record whose header has
+        no ``key=`` field or whose value is not a ``dtype``.
+    """
+    conv = int if dtype is np.int64 else float
+    try:
+        return np.asarray(HeaderLabel(key, conv).batch(chunk.records), dtype=dtype)
+    except (KeyError, ValueError) as exc:
+        error = exc
+    for i, rec in enumerate(chunk.records):  # find the record to name
+        try:
+            parse_label(rec.name, key, dtype=conv)
+        except KeyError:
+            raise chunk.error(i, "label", f"its header has no '{key}=' field") from None
+        except ValueError:
+            text = parse_label(rec.name, key, dtype=str)
+            hint = "; pass --label-type float (label_type='float')" if conv is int else ""
+            raise chunk.error(i, "label", f"{key}={text} is not a {conv.__name__}{hint}") from None
+    raise error

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple, Union
 
 import numpy as np
 
-from deepbiop.io._errors import file_error
+from deepbiop.io._errors import SequenceFileError, file_error
 from deepbiop.io._progress import ReadMeter
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -229,15 +229,36 @@ class RecordChunk(NamedTuple):
     spans : list of (path, first, start)
         The records from ``start`` on (up to the next span's ``start``) come
         from ``path``, the first of them being its record ``first`` (0-based).
+    where : str or None, default=None
+        For the records of one byte-range part of a file: where that part
+        starts (``"byte 1234"``, as :class:`~deepbiop.io.ShardPart` says);
+        record numbers then count from there.
     """
 
     records: list
     spans: list[tuple[str, int, int]]
+    where: str | None = None
 
     def locate(self, i: int) -> tuple[str, int]:
         """``(path, 0-based record number in that file)`` of ``records[i]``."""
         path, first, start = next(s for s in reversed(self.spans) if s[2] <= i)
         return path, first + i - start
+
+    def error(self, i: int, what: str, reason: str) -> SequenceFileError:
+        """The error for ``records[i]``, naming its file, number and id:
+        ``cannot {what} 'x.fq' at record 3 (0-based, id 'r3'): {reason}``."""
+        path, number = self.locate(i)
+        rid = self.records[i].id
+        name = repr(path)
+        if self.where not in (None, "its start"):
+            name += f" (the part from {self.where})"
+        return SequenceFileError(
+            f"cannot {what} {name} at record {number} (0-based, id {rid!r}): {reason}",
+            path,
+            number,
+            None,
+            rid,
+        )
 
 
 def iter_chunks(

@@ -38,7 +38,7 @@ import numpy as np
 from deepbiop.io._npy import NpyWriter
 from deepbiop.io._staging import StagedPaths
 
-__all__ = ["FORMATS", "Output", "output_format", "open_output"]
+__all__ = ["FORMATS", "Output", "output_format", "open_output", "zarr_chunk_rows"]
 
 #: output formats and the extensions that select them
 FORMATS = {"npy": (".npy",), "npz": (".npz",), "zarr": (".zarr",), "parquet": (".parquet", ".pq")}
@@ -266,12 +266,22 @@ class NpzOutput(Output):
         shutil.rmtree(self._dir, ignore_errors=True)
 
 
+#: bytes of one zarr chunk (rows are grouped up to about this size)
+ZARR_CHUNK_BYTES = 4 << 20
+
+
+def zarr_chunk_rows(dtype: Any, row_shape: tuple[int, ...]) -> int:
+    """Rows per zarr chunk for rows of ``row_shape`` and ``dtype``: about
+    :data:`ZARR_CHUNK_BYTES` per chunk (strings counted as 16 bytes)."""
+    itemsize = np.dtype(dtype).itemsize or 16  # strings: a guess at an id's length
+    row_bytes = max(1, int(np.prod(row_shape, dtype=np.int64)) * itemsize)
+    return max(1, ZARR_CHUNK_BYTES // row_bytes)
+
+
 class ZarrOutput(Output):
     """A zarr group (a directory): one array per name and ``ids``."""
 
     format = "zarr"
-    #: bytes of one zarr chunk (rows are grouped up to about this size)
-    chunk_bytes = 4 << 20
 
     def __init__(self, path: str, names: Sequence[str], *, force: bool = False) -> None:
         super().__init__(path, names, force=force)
@@ -286,9 +296,7 @@ class ZarrOutput(Output):
     def _array(self, name: str, dtype: Any, row_shape: tuple[int, ...]) -> Any:
         arr = self._arrays.get(name)
         if arr is None:
-            itemsize = np.dtype(dtype).itemsize or 16  # strings: a guess at an id's length
-            row_bytes = max(1, int(np.prod(row_shape, dtype=np.int64)) * itemsize)
-            rows = max(1, self.chunk_bytes // row_bytes)
+            rows = zarr_chunk_rows(dtype, row_shape)
             arr = self._group.create_array(
                 name, shape=(0, *row_shape), chunks=(rows, *row_shape), dtype=dtype
             )

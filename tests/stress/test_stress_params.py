@@ -378,4 +378,4 @@ def test_kmer_normalize_of_an_empty_batch(params):
     for an empty batch; with normalize it raised."""
     enc = dbp.KmerEncoder(k=3, **params)
     X = enc.transform([])
-    assert X.shape == (0, enc.n_features)
+    assert X.shape == (0, enc.n_columns)
