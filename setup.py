@@ -53,6 +53,7 @@ KERNELS = {
     "_kmer": False,
     "_kmer_sparse": False,
     "_spectrum": False,
+    "_spectrum_text": False,
     "_tokens": False,
     "_augment": False,
 }

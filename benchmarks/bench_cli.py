@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,6 +37,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
+from _process import run_child  # noqa: E402
 from bench_io import write_reads  # noqa: E402
 
 LENGTH = 150
@@ -46,28 +46,9 @@ ROOT = HERE.parent
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
 
 
-# Runs the command as its own child and reports wall time, exit status and peak RSS.
-# ru_maxrss keeps the high-water mark of the process image before exec, which for a
-# child forked from this (large) benchmark process is this process's size; a small
-# launcher of its own keeps the measure to the command's own memory.
-_LAUNCHER = (
-    "import os, subprocess, sys, time\n"
-    "t = time.perf_counter()\n"
-    "p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)\n"
-    "_, status, usage = os.wait4(p.pid, 0)\n"
-    "print(time.perf_counter() - t, os.waitstatus_to_exitcode(status), usage.ru_maxrss)\n"
-)
-
-
 def _child(args: list[str]) -> tuple[float, int]:
     """Wall seconds and peak RSS (bytes) of a command that must succeed."""
-    out = subprocess.run(
-        [sys.executable, "-c", _LAUNCHER, *args], env=ENV, capture_output=True, text=True
-    )
-    wall, status, maxrss = out.stdout.split()
-    if out.returncode != 0 or int(status) != 0:
-        raise RuntimeError(f"{' '.join(args)} failed ({status}): {out.stderr}")
-    return float(wall), int(maxrss) * 1024  # Linux: kilobytes
+    return run_child(args, ENV)
 
 
 def _by_hand(reads: Path, out: Path) -> tuple[dict, np.ndarray]:

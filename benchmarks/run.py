@@ -52,7 +52,7 @@ import deepbiop as dbp  # noqa: E402
 from _workloads import WORKLOAD_NAMES, Workload, make_workloads  # noqa: E402
 
 #: benchmark modules colleagues own; reported as skipped when absent.
-EXPECTED_SUITES = ("tokens", "io", "kmer_sparse", "contention", "cli", "dask")
+EXPECTED_SUITES = ("tokens", "io", "kmer_sparse", "contention", "cli", "kmers_disk", "dask")
 
 
 # -- measurement ---------------------------------------------------------------

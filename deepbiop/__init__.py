@@ -26,6 +26,7 @@ from deepbiop.file_encoding import encode_file
 from deepbiop.hf.embedder import PretrainedEmbedder  # torch/transformers load on first use
 from deepbiop.kmers import kmer_names
 from deepbiop.spectrum import KmerSpectrum, kmer_spectrum, kmer_spectrum_file, merge_spectra
+from deepbiop.spectrum_disk import SpectrumBlocks, iter_kmer_spectrum_file
 from deepbiop.transformer_utils import (
     add_special_tokens,
     create_attention_mask,
@@ -48,6 +49,8 @@ __all__ = [
     "KmerSpectrum",
     "kmer_spectrum",
     "kmer_spectrum_file",
+    "iter_kmer_spectrum_file",
+    "SpectrumBlocks",
     "merge_spectra",
     "encode_file",
     "TransformerEncoder",

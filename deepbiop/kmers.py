@@ -43,6 +43,7 @@ __all__ = [
     "canonical_rank",
     "canonical_unrank",
     "spell_kmers",
+    "kmer_letters",
 ]
 
 #: Largest number of columns a dense k-mer row may have (4**12 for DNA).
@@ -279,8 +280,8 @@ def canonical_unrank(ranks: np.ndarray, k: int, alphabet: Alphabet) -> np.ndarra
     return out
 
 
-def spell_kmers(codes: np.ndarray, alphabet: Alphabet, k: int) -> np.ndarray:
-    """The k-mer strings of integer codes (first symbol most significant).
+def kmer_letters(codes: np.ndarray, alphabet: Alphabet, k: int) -> np.ndarray:
+    """The k-mers of integer codes as ASCII bytes, one row per code.
 
     Parameters
     ----------
@@ -291,18 +292,32 @@ def spell_kmers(codes: np.ndarray, alphabet: Alphabet, k: int) -> np.ndarray:
 
     Returns
     -------
-    ndarray of object (str), shape (codes.size,)
+    ndarray of uint8, shape (codes.size, k)
+        Row ``i`` spells ``codes[i]`` (first symbol most significant).
     """
     syms = np.frombuffer(alphabet.symbols.encode("ascii"), dtype=np.uint8)
-    A = alphabet.size
     codes = np.asarray(codes, dtype=np.uint64).ravel()
-    if codes.size == 0:
-        return np.empty(0, dtype=object)
+    A = alphabet.size
+    if A == 4:
+        # four symbols per byte of the code: one table lookup per byte
+        nb = -(-k // 4)
+        quad = syms[(np.arange(256)[:, None] >> np.array([6, 4, 2, 0])) & 3]
+        be = codes.astype(">u8").view(np.uint8).reshape(-1, 8)[:, 8 - nb :]
+        return quad[be].reshape(-1, 4 * nb)[:, 4 * nb - k :]
     letters = np.empty((codes.size, k), dtype=np.uint8)
     rest = codes.copy()
     for j in range(k - 1, -1, -1):
         letters[:, j] = syms[(rest % np.uint64(A)).astype(np.intp)]
         rest //= np.uint64(A)
+    return letters
+
+
+def spell_kmers(codes: np.ndarray, alphabet: Alphabet, k: int) -> np.ndarray:
+    """The k-mer strings of integer codes: the rows of :func:`kmer_letters`
+    (same parameters) as an object array of ``str``, shape (codes.size,)."""
+    letters = np.ascontiguousarray(kmer_letters(codes, alphabet, k))
+    if letters.shape[0] == 0:
+        return np.empty(0, dtype=object)
     return letters.view(f"S{k}").ravel().astype(str).astype(object)
 
 

@@ -194,7 +194,9 @@ class KmerSpectrum:
         return out
 
 
-def _check(k: int, alphabet: Alphabet, canonical: bool, chunk_bases: int) -> tuple[int, bool, int]:
+def check_spectrum_params(
+    k: int, alphabet: Alphabet, canonical: bool, chunk_bases: int
+) -> tuple[int, bool, int]:
     """Validate; return ``(k, canonical, chunk_bases)`` as exact int/bool/int
     values, read once (a subclass answering ``__int__`` or ``__bool__``
     differently each time cannot give the kernels another value)."""
@@ -270,12 +272,61 @@ def _trim(keys: np.ndarray, counts: np.ndarray, m: int) -> tuple[np.ndarray, np.
     return keys[:m].copy(), counts[:m].copy()
 
 
-def _merge(a: tuple, b: tuple) -> tuple[np.ndarray, np.ndarray]:
+def merge_runs(a: tuple, b: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """Merge two ascending ``(codes, counts)`` runs, adding the counts of equal
+    codes."""
     n = a[0].size + b[0].size
     keys = np.empty(n, dtype=np.uint64)
     counts = np.empty(n, dtype=np.int64)
     m = _spectrum.merge_counts(a[0], a[1], b[0], b[1], keys, counts)
     return _trim(keys, counts, m)
+
+
+def chunk_spectra(
+    seqs: Iterable[Any],
+    k: int,
+    alphabet: Alphabet,
+    canonical: bool,
+    chunk_bases: int,
+    n_threads: int,
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The spectrum of each chunk of ``seqs`` (whole sequences, at most
+    ``chunk_bases`` bases unless one sequence is longer; at least one chunk,
+    maybe empty), as ascending
+    ``(codes, counts)`` runs. An element that is not a sequence raises,
+    named by its index in ``seqs``."""
+
+    def count(batch: list, first: int) -> tuple[np.ndarray, np.ndarray]:
+        try:
+            return _count_chunk(batch, k, alphabet, canonical, n_threads)
+        except (TypeError, ValueError) as exc:
+            # name the sequence by its index in the whole stream, not the chunk
+            msg = re.sub(r"^sequence (\d+)", lambda m: f"sequence {first + int(m[1])}", str(exc))
+            raise type(exc)(msg) from None
+
+    batch: list = []
+    size = 0
+    first = 0
+    counted = False
+    for i, s in enumerate(seqs):
+        if not isinstance(s, _SEQUENCE_TYPES):
+            count(batch + [s], first)  # the packer names the bad element
+        try:
+            n = len(s)
+        except (TypeError, ValueError):  # a released memoryview, ...
+            count(batch + [s], first)  # the packer names the bad element
+            raise
+        if batch and size + n > chunk_bases:
+            run = count(batch, first)
+            batch, size, first, counted = [], 0, i, True
+            yield run
+            del run  # not held while the next chunk is counted
+        batch.append(s)
+        size += n
+    if batch or not counted:
+        run = count(batch, first)
+        del batch
+        yield run
 
 
 def merge_spectra(spectra: Iterable[KmerSpectrum]) -> KmerSpectrum:
@@ -313,7 +364,7 @@ def merge_spectra(spectra: Iterable[KmerSpectrum]) -> KmerSpectrum:
     runs = [(s.codes, s.counts) for s in specs]
     while len(runs) > 1:
         runs = [
-            _merge(*runs[i : i + 2]) if i + 1 < len(runs) else runs[i]
+            merge_runs(*runs[i : i + 2]) if i + 1 < len(runs) else runs[i]
             for i in range(0, len(runs), 2)
         ]
     codes, counts = runs[0]
@@ -330,42 +381,14 @@ def _count_stream(
 ) -> KmerSpectrum:
     n_threads = effective_n_threads(n_jobs)
     runs: list[tuple[np.ndarray, np.ndarray]] = []
-
-    def push(run: tuple) -> None:
+    for run in chunk_spectra(seqs, k, alphabet, canonical, chunk_bases, n_threads):
         runs.append(run)
         while len(runs) >= 2 and runs[-2][0].size <= 2 * runs[-1][0].size:
             b = runs.pop()
-            runs.append(_merge(runs.pop(), b))
-
-    def count(batch: list, first: int) -> None:
-        try:
-            push(_count_chunk(batch, k, alphabet, canonical, n_threads))
-        except (TypeError, ValueError) as exc:
-            # name the sequence by its index in the whole stream, not the chunk
-            msg = re.sub(r"^sequence (\d+)", lambda m: f"sequence {first + int(m[1])}", str(exc))
-            raise type(exc)(msg) from None
-
-    batch: list = []
-    size = 0
-    first = 0
-    for i, s in enumerate(seqs):
-        if not isinstance(s, _SEQUENCE_TYPES):
-            count(batch + [s], first)  # the packer names the bad element
-        try:
-            n = len(s)
-        except (TypeError, ValueError):  # a released memoryview, ...
-            count(batch + [s], first)  # the packer names the bad element
-            raise
-        batch.append(s)
-        size += n
-        if size >= chunk_bases:
-            count(batch, first)
-            batch, size, first = [], 0, i + 1
-    if batch or not runs:
-        count(batch, first)
+            runs.append(merge_runs(runs.pop(), b))
     while len(runs) >= 2:
         b = runs.pop()
-        runs.append(_merge(runs.pop(), b))
+        runs.append(merge_runs(runs.pop(), b))
     codes, counts = runs[0]
     return KmerSpectrum(int(k), alphabet, bool(canonical), codes, counts)
 
@@ -437,7 +460,7 @@ def kmer_spectrum(
     {'AAA': 2, 'AAC': 2}
     """
     alphabet = get_alphabet(encoding_type)
-    k, canonical, chunk_bases = _check(k, alphabet, canonical, chunk_bases)
+    k, canonical, chunk_bases = check_spectrum_params(k, alphabet, canonical, chunk_bases)
     if isinstance(seqs, (bytes, str, bytearray, memoryview)):
         raise TypeError(
             f"kmer_spectrum() takes a collection of sequences; got a single "
@@ -481,6 +504,11 @@ def kmer_spectrum_file(
     FileNotFoundError
         For a missing file.
 
+    See Also
+    --------
+    iter_kmer_spectrum_file : the same within a memory budget (bins on disk),
+        streamed out as sorted blocks.
+
     Examples
     --------
     >>> import os, tempfile
@@ -493,7 +521,7 @@ def kmer_spectrum_file(
     from deepbiop.io import iter_records
 
     alphabet = get_alphabet(encoding_type)
-    k, canonical, chunk_bases = _check(k, alphabet, canonical, chunk_bases)
+    k, canonical, chunk_bases = check_spectrum_params(k, alphabet, canonical, chunk_bases)
     records = iter_records(path, fileformat=fileformat, progress=progress)
     return _count_stream(
         (r.sequence for r in records), int(k), alphabet, canonical, int(chunk_bases), n_jobs

@@ -181,13 +181,12 @@ class TokenVocabulary:
         ValueError
             A token asked for that the vocabulary does not have.
         """
-        ids = []
-        for role, wanted in (("cls", add_cls), ("sep", add_sep)):
-            tid = self.id_of(role) if wanted else None
-            if wanted and tid is None:
-                raise ValueError(f"vocabulary {self.name!r} has no [{role.upper()}] token")
-            ids.append(-1 if tid is None else tid)
-        return ids[0], ids[1]
+        cls_id = self.id_of("cls") if add_cls else -1
+        sep_id = self.id_of("sep") if add_sep else -1
+        if cls_id is None or sep_id is None:
+            role = "CLS" if cls_id is None else "SEP"
+            raise ValueError(f"vocabulary {self.name!r} has no [{role}] token")
+        return cls_id, sep_id
 
     def token_to_id(self, token: str) -> int:
         """Id of ``token``; raises ``KeyError`` naming it when absent."""

@@ -40,3 +40,8 @@ def merge_counts(
     out_counts: NDArray[np.int64],
 ) -> int:
     """Merge two ascending (code, count) runs; return the merged length."""
+
+def sum_words(
+    words: NDArray[np.uint64], occurrences: NDArray[np.int64], count_bits: int, base: int
+) -> int:
+    """Spill words to codes and summed counts, in place; return how many codes."""

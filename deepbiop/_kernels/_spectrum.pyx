@@ -5,7 +5,9 @@ many sequences and how often each occurs.
 of a chunk to one array, ``count_codes`` partitions it into buckets by the
 codes' top bits, sorts (``_sort.pxd``) and run-length encodes each bucket in
 parallel, and ``merge_counts`` merges the sorted (code, count) runs of two
-chunks.
+chunks. ``sum_words`` reads back the bins of a spectrum counted on disk
+(``deepbiop._spectrum_spill``): distinct (code, count) words to codes and
+summed counts.
 
 Codes are the k-mer read as a base-A number, first symbol most significant,
 the same column index KmerEncoder uses.
@@ -349,4 +351,47 @@ def merge_counts(const uint64_t[::1] a_keys, const int64_t[::1] a_counts,
             out_counts[m] = b_counts[j]
             j += 1
             m += 1
+    return m
+
+
+def sum_words(uint64_t[::1] words, int64_t[::1] occurrences, int count_bits, uint64_t base):
+    """Turn ascending distinct spill words into codes and summed counts, in
+    place; return how many distinct codes.
+
+    A spill word (``deepbiop._spectrum_spill``) is ``code << count_bits |
+    count`` minus ``base``; ``occurrences[i]`` says how often ``words[i]`` was
+    seen. Word i adds ``occurrences[i] * count`` to its code (``occurrences[i]``
+    when ``count_bits == 0``: one word per k-mer). The codes go to
+    ``words[:m]`` (ascending) and their counts to ``occurrences[:m]``; entry i
+    is read before anything is written at or after position m <= i.
+
+    Parameters
+    ----------
+    words : uint64, shape (n,)
+    occurrences : int64, shape (n,)
+    count_bits : int
+    base : uint64
+
+    Preconditions (checked by the caller)
+    -------------------------------------
+    ``len(occurrences) == len(words)``; ``words`` strictly ascending, each
+    ``word + base`` below 2**63; ``0 <= count_bits <= 62``; ``base``'s low
+    ``count_bits`` bits are zero; the counts fit in int64.
+    """
+    cdef Py_ssize_t i, m = 0, n = words.shape[0]
+    cdef uint64_t w, code, mask = ((<uint64_t> 1) << count_bits) - 1
+    cdef int64_t add
+    with nogil:
+        for i in range(n):
+            w = words[i] + base
+            code = w >> count_bits
+            add = occurrences[i]
+            if count_bits:
+                add = add * <int64_t> (w & mask)
+            if m and words[m - 1] == code:
+                occurrences[m - 1] += add
+            else:
+                words[m] = code
+                occurrences[m] = add
+                m += 1
     return m

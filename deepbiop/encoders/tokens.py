@@ -216,8 +216,10 @@ class TransformerEncoder(SequenceEncoder):
         """Number of token ids (``BertConfig(vocab_size=...)``)."""
         return self.vocab.size
 
-    def _special_ids(self, add_cls: bool | None, add_sep: bool | None) -> tuple[int, int]:
-        v = self.vocab
+    def _special_ids(
+        self, add_cls: bool | None, add_sep: bool | None, v: TokenVocabulary | None = None
+    ) -> tuple[int, int]:
+        v = self.vocab if v is None else v
         return v.framing_ids(
             self.add_special_tokens and v.add_cls if add_cls is None else add_cls,
             self.add_special_tokens and v.add_sep if add_sep is None else add_sep,
@@ -285,19 +287,24 @@ class TransformerEncoder(SequenceEncoder):
             See :meth:`encode_batch`.
         """
         self = self._snapshot()  # the parameters, read once for the whole call
+        v = self.vocab
         if max_length == -1:
             max_length = self.max_length
-        cls_id, sep_id = self._special_ids(add_cls, add_sep)
+        cls_id, sep_id = self._special_ids(add_cls, add_sep, v)
         n_spec = int(cls_id >= 0) + int(sep_id >= 0)
         if max_length is not None and max_length < n_spec:
             raise ValueError(
                 f"max_length={max_length} leaves no room for the {n_spec} special token(s)"
             )
-        side = padding_side or self.padding_side or self.vocab.padding_side
+        side = padding_side or self.padding_side or v.padding_side
+        n_threads = self._n_threads(packed)
+        counts = token_counts(
+            v, packed, check=self.ambiguous_strategy == "error", n_threads=n_threads
+        )
         return tokenize(
-            self.vocab,
+            v,
             packed,
-            self._counts(packed),
+            counts,
             cls_id=cls_id,
             sep_id=sep_id,
             max_length=max_length,
@@ -306,7 +313,7 @@ class TransformerEncoder(SequenceEncoder):
             left=side == "left",
             special=special,
             offsets=offsets,
-            n_threads=self._n_threads(packed),
+            n_threads=n_threads,
         )
 
     # -- public API ------------------------------------------------------------

@@ -32,10 +32,11 @@ spectrum.
 Layout: ``_read.py`` (opening files, :func:`iter_records`, whole-file readers),
 ``_errors.py`` (:class:`SequenceFileError` and how a parser failure becomes
 one), ``_progress.py`` (the progress bar: bytes, records, bases),
-``_labels.py`` (labels from headers), ``_shards.py`` (records split between
-DataLoader workers and ranks), ``_ranges.py`` (cutting a file into byte
-ranges at record boundaries), ``_bgzf.py`` (blocked gzip), ``_writers.py``
-(the output formats), ``_npy.py``
+``_pieces.py`` (:func:`iter_sequence_pieces`: long records in overlapping
+pieces, FASTA read a block at a time), ``_labels.py`` (labels from headers),
+``_shards.py`` (records split between DataLoader workers and ranks),
+``_ranges.py`` (cutting a file into byte ranges at record boundaries),
+``_bgzf.py`` (blocked gzip), ``_writers.py`` (the output formats), ``_npy.py``
 (:class:`NpyWriter`), ``_staging.py`` (temporary names renamed on success),
 ``_spectra.py`` (:func:`write_spectrum`: k-mer counts as jellyfish-style text
 or parquet).
@@ -45,6 +46,7 @@ from deepbiop.io._bgzf import to_bgzf
 from deepbiop.io._errors import SequenceFileError
 from deepbiop.io._labels import HeaderLabel, parse_label, read_labelled
 from deepbiop.io._npy import NpyWriter
+from deepbiop.io._pieces import iter_sequence_pieces
 from deepbiop.io._read import (
     as_paths,
     check_fileformat,
@@ -62,6 +64,7 @@ from deepbiop.io._writers import open_output
 __all__ = [
     "SequenceFileError",
     "iter_records",
+    "iter_sequence_pieces",
     "iter_shard",
     "iter_shard_parts",
     "ShardPart",

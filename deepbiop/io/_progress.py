@@ -31,12 +31,14 @@ class _CountingReader(io.RawIOBase):
         self._raw = raw
         self._meter = meter
         self.name = name  # xopen detects compression from a name's extension first
+        self._readinto = getattr(raw, "readinto1", raw.readinto)
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, b: Any) -> int:
-        n = self._raw.readinto(b)
+        # readinto1: what a pipe holds now, not a wait for the buffer to fill
+        n = self._readinto(b)
         if n:
             self._meter.bytes_read += n
         return n

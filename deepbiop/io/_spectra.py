@@ -2,47 +2,93 @@
 (``jellyfish histo``) or ``parquet``.
 
 The writers take the spectrum as blocks of ``(codes, counts)`` in ascending
-code order and spell the k-mers a block at a time, so memory beyond the
-spectrum itself is one block. A counter that spills sorted runs to disk could
-feed them the same blocks.
+code order: a :class:`~deepbiop.KmerSpectrum` is cut into blocks, a
+:class:`~deepbiop.SpectrumBlocks` (the counter that bins k-mers on disk)
+yields them as it counts. Each block is formatted as bytes at once (no Python
+object per k-mer; text by :mod:`deepbiop._kernels._spectrum_text`), so memory
+beyond the spectrum is one block of text.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 import numpy as np
 
+from deepbiop._kernels import _spectrum_text
 from deepbiop.io._staging import StagedPaths
-from deepbiop.kmers import spell_kmers
+from deepbiop.kmers import kmer_letters
 
 __all__ = ["SPECTRUM_FORMATS", "write_spectrum"]
 
 SPECTRUM_FORMATS = ("tsv", "histo", "parquet")
-_BLOCK = 1 << 20  # k-mers spelled and written at a time
+_BLOCK = 1 << 18  # k-mers formatted and written at a time
 
 
 def _blocks(spec: Any, min_count: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    for lo in range(0, len(spec), _BLOCK):
-        codes, counts = spec.codes[lo : lo + _BLOCK], spec.counts[lo : lo + _BLOCK]
-        keep = counts >= min_count
-        if not keep.all():
-            codes, counts = codes[keep], counts[keep]
-        yield codes, counts
+    """Blocks of at most ``_BLOCK`` k-mers seen at least ``min_count`` times.
+
+    A streamed block may be a view of a large buffer: neither this generator
+    nor its callers keep one while the next is asked for (``del``), so that
+    only one such buffer is alive at a time.
+    """
+    source: Iterable[tuple[np.ndarray, np.ndarray]]
+    if hasattr(spec, "codes"):  # a KmerSpectrum: the whole spectrum in memory
+        source = [(spec.codes, spec.counts)]
+    else:
+        source = spec
+    for all_codes, all_counts in source:
+        for lo in range(0, len(all_codes), _BLOCK):
+            codes, counts = all_codes[lo : lo + _BLOCK], all_counts[lo : lo + _BLOCK]
+            if min_count > 1:
+                keep = counts >= min_count
+                if not keep.all():
+                    codes, counts = codes[keep], counts[keep]
+            if len(codes):
+                yield codes, counts
+            del codes, counts
+        del all_codes, all_counts
 
 
-def _tsv(spec: Any, fh: IO[str], min_count: int) -> None:
+def _tsv(spec: Any, fh: IO[bytes], min_count: int) -> None:
+    symbols = np.frombuffer(spec.alphabet.symbols.encode("ascii"), dtype=np.uint8)
+    k = spec.k
     for codes, counts in _blocks(spec, min_count):
-        kmers = spell_kmers(codes, spec.alphabet, spec.k).tolist()
-        fh.write("".join(f"{m}\t{c}\n" for m, c in zip(kmers, counts.tolist())))
+        width = k + 2 + len(str(int(counts.max())))
+        text = np.empty(len(codes) * width, dtype=np.uint8)
+        n = _spectrum_text.format_tsv(
+            np.ascontiguousarray(codes, dtype=np.uint64),
+            np.ascontiguousarray(counts, dtype=np.int64),
+            k,
+            symbols,
+            text,
+        )
+        fh.write(memoryview(text)[:n])
+        del codes, counts  # see _blocks
 
 
-def _histo(spec: Any, fh: IO[str], min_count: int) -> None:
-    hist = spec.histogram()
-    fh.write("".join(f"{c}\t{hist[c]}\n" for c in np.flatnonzero(hist) if c >= min_count))
+def _histo(spec: Any, fh: IO[bytes], min_count: int) -> None:
+    hist = np.zeros(1, dtype=np.int64)
+    big: dict[int, int] = {}  # counts too large for a bincount table
+    for codes, counts in _blocks(spec, min_count):
+        small = counts
+        if int(counts.max()) >= 1 << 20:
+            small = counts[counts < 1 << 20]
+            values, n = np.unique(counts[counts >= 1 << 20], return_counts=True)
+            for v, c in zip(values.tolist(), n.tolist()):
+                big[v] = big.get(v, 0) + c
+        h = np.bincount(small)
+        del codes, counts, small  # see _blocks
+        if h.size > hist.size:
+            h[: hist.size] += hist
+            hist = h
+        else:
+            hist[: h.size] += h
+    rows = [(int(c), int(hist[c])) for c in np.flatnonzero(hist)] + sorted(big.items())
+    fh.write("".join(f"{c}\t{n}\n" for c, n in rows).encode("ascii"))
 
 
 def _parquet(spec: Any, sink: Any, min_count: int) -> None:
@@ -54,11 +100,32 @@ def _parquet(spec: Any, sink: Any, min_count: int) -> None:
             f"writing parquet needs pyarrow: pip install 'deepbiop[cli]' ({exc})"
         ) from exc
     schema = pa.schema([("kmer", pa.string()), ("count", pa.int64())])
+    k = spec.k
     with pq.ParquetWriter(sink, schema) as writer:
         for codes, counts in _blocks(spec, min_count):
-            kmers = spell_kmers(codes, spec.alphabet, spec.k)
-            columns = [pa.array(kmers, pa.string()), pa.array(counts, pa.int64())]
+            n = len(codes)
+            letters = np.ascontiguousarray(kmer_letters(codes, spec.alphabet, k))
+            offsets = np.arange(0, (n + 1) * k, k, dtype=np.int32)
+            kmers = pa.Array.from_buffers(
+                pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(letters)]
+            )
+            columns = [kmers, pa.array(counts, pa.int64())]
             writer.write_table(pa.table(columns, schema=schema))
+            del codes, counts, columns  # see _blocks
+
+
+class _TextSink:
+    """Bytes written to a text stream that has no ``buffer`` (a ``StringIO``
+    standing in for standard output)."""
+
+    def __init__(self, fh: IO[str]) -> None:
+        self._fh = fh
+
+    def write(self, data: bytes | memoryview) -> int:
+        return self._fh.write(bytes(data).decode("ascii"))
+
+    def flush(self) -> None:
+        self._fh.flush()
 
 
 def write_spectrum(
@@ -69,11 +136,14 @@ def write_spectrum(
     min_count: int = 1,
     force: bool = False,
 ) -> None:
-    """Write a :class:`~deepbiop.KmerSpectrum` as jellyfish-style text or parquet.
+    """Write a k-mer spectrum as jellyfish-style text or parquet.
 
     Parameters
     ----------
-    spectrum : KmerSpectrum
+    spectrum : KmerSpectrum or SpectrumBlocks
+        A spectrum in memory, or the sorted blocks of
+        :func:`deepbiop.iter_kmer_spectrum_file` (consumed; written as they
+        are counted, so the spectrum is never held whole).
     output : path, default="-"
         A file (written under a temporary name, renamed when complete) or
         ``"-"`` for standard output.
@@ -109,12 +179,10 @@ def write_spectrum(
     write = {"tsv": _tsv, "histo": _histo, "parquet": _parquet}[format]
     output = os.fspath(output)
     if output == "-":
-        if format == "parquet":
-            write(spectrum, sys.stdout.buffer, min_count)
-            sys.stdout.buffer.flush()
-        else:
-            write(spectrum, sys.stdout, min_count)
-            sys.stdout.flush()
+        sys.stdout.flush()  # text already written goes first
+        sink = getattr(sys.stdout, "buffer", None) or _TextSink(sys.stdout)
+        write(spectrum, sink, min_count)
+        sink.flush()
         return
     staged = StagedPaths(force)
     temp = staged.add(output)
@@ -122,7 +190,7 @@ def write_spectrum(
         if format == "parquet":
             write(spectrum, temp, min_count)
         else:
-            with open(temp, "w", encoding="ascii", newline="\n") as fh:
+            with open(temp, "wb") as fh:
                 write(spectrum, fh, min_count)
     except BaseException:
         staged.abort()

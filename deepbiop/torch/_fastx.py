@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from numbers import Integral
 from typing import Any
 
-from deepbiop import _distributed, io
+from deepbiop import io
+from deepbiop.torch import _distributed
 from deepbiop.torch._seeding import SeededMixin, takes_random_state
 
 __all__ = ["FastxMixin"]

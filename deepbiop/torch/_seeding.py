@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from deepbiop import _distributed
 from deepbiop._random import worker_seed_sequence
 from deepbiop.augment import Augmentation
+from deepbiop.torch import _distributed
 
 __all__ = ["SeededMixin", "in_worker", "takes_random_state", "new_stream_log"]
 

@@ -237,3 +237,28 @@ def test_info_and_version():
         assert key in result.stdout
     assert ok(["--version"]).stdout == f"deepbiop, version {dbp.__version__}\n"
     assert "encode" in ok(["--help"]).stdout and "tokenize" in ok(["-h"]).stdout
+
+
+def test_kmers_max_memory_gives_the_same_files(tmp_path, data):
+    """--max-memory (here below what the process holds: the 16 MiB floor, with
+    a warning) writes what the in-memory count writes; its bins are gone."""
+    pytest.importorskip("pyarrow")
+    bins = tmp_path / "bins"
+    bins.mkdir()
+    base = ["kmers", *data["paths"], "-k", "7", "--canonical"]
+    for fmt in ("tsv", "histo", "parquet"):
+        ok([*base, "--format", fmt, "--min-count", "2", "-o", tmp_path / f"mem.{fmt}"])
+        result = ok([*base, "--format", fmt, "--min-count", "2", "-o", tmp_path / f"disk.{fmt}",
+                     "--max-memory", "1M", "--tmp-dir", bins])  # fmt: skip
+        assert "leaves less than 16 MiB beside the" in result.stderr
+        assert (tmp_path / f"disk.{fmt}").read_bytes() == (tmp_path / f"mem.{fmt}").read_bytes()
+    assert os.listdir(bins) == []
+    result = ok(
+        ["kmers", "-", "-k", "5", "--max-memory", "8G"], input=open(data["paths"][0], "rb").read()
+    )
+    spec = dbp.kmer_spectrum(data["seqs"][:31], k=5)
+    assert result.stdout == "".join(f"{m}\t{c}\n" for m, c in spec.to_dict().items())
+    result = run([*base, "--max-memory", "lots"])
+    assert result.exit_code == 2 and "'lots' is not a size" in result.stderr
+    result = run([*base, "--max-memory", "1G", "--tmp-dir", tmp_path / "missing"])
+    assert result.exit_code == 2 and "--tmp-dir" in result.stderr

@@ -114,3 +114,36 @@ def test_interrupt_exits_cleanly_and_removes_the_temporary(tmp_path, sig, status
     assert proc.returncode == status, err
     assert err == (b"deepbiop: interrupted\n" if sig == signal.SIGINT else b"")
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("sig, status", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_interrupted_max_memory_count_removes_its_bins(tmp_path, sig, status):
+    """deepbiop kmers --max-memory stopped while it bins k-mers on disk: no bin
+    and no output is left behind."""
+    bins = tmp_path / "bins"
+    bins.mkdir()
+    proc = subprocess.Popen(
+        [*DEEPBIOP, "kmers", "-", "-k", "21", "--max-memory", "240M", "--tmp-dir", str(bins),
+         "-o", str(tmp_path / "k.tsv")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=ENV,
+    )  # fmt: skip
+    rng = __import__("numpy").random.default_rng(0)
+    genome = rng.choice(list(b"ACGT"), 4_000_000).astype("uint8").tobytes()
+    proc.stdin.write(b">chr1\n" + genome + b"\n")  # then no end of input: it waits to read
+    proc.stdin.flush()
+    deadline = time.monotonic() + 120
+    while not os.listdir(bins):  # the bins' directory appears once a chunk is spilled
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"no bins appeared: {proc.communicate()[1]!r}")
+        time.sleep(0.05)
+    time.sleep(0.2)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == status, err
+    if sig == signal.SIGINT:
+        assert err.endswith(b"deepbiop: interrupted\n")
+    assert os.listdir(bins) == [] and os.listdir(tmp_path) == ["bins"]

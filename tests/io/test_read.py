@@ -133,8 +133,9 @@ def test_check_fileformat_is_the_one_check():
 
 def test_public_names():
     # the reading API, check_fileformat and the writing API, each defined; nothing private
-    assert len(dio.__all__) == len(set(dio.__all__)) == 19
+    assert len(dio.__all__) == len(set(dio.__all__)) == 20
     assert {"as_paths", "check_fileformat", "iter_shard_parts", "open_output"} <= set(dio.__all__)
+    assert "iter_sequence_pieces" in dio.__all__
     assert all(hasattr(dio, name) and not name.startswith("_") for name in dio.__all__)
     # the old private names are gone: deepbiop.torch uses the public ones
     assert not hasattr(dio, "_iter_one") and not hasattr(dio, "_as_paths")

@@ -73,3 +73,47 @@ def test_same_as_jellyfish(tmp_path, spectrum):
     write_spectrum(spec, tmp_path / "k.histo", format="histo")
     assert sorted(_pairs(dump.stdout)) == _pairs((tmp_path / "k.tsv").read_text())
     assert _pairs(histo.stdout) == _pairs((tmp_path / "k.histo").read_text())
+
+
+class _Blocks:
+    """A spectrum handed over as ascending blocks of uneven sizes."""
+
+    def __init__(self, spec, sizes):
+        self.k, self.alphabet, self._spec, self._sizes = spec.k, spec.alphabet, spec, sizes
+
+    def __iter__(self):
+        lo = 0
+        for n in self._sizes:
+            yield self._spec.codes[lo : lo + n], self._spec.counts[lo : lo + n]
+            lo += n
+        yield self._spec.codes[lo:], self._spec.counts[lo:]
+
+
+@pytest.mark.parametrize("fmt", ["tsv", "histo", "parquet"])
+def test_blocks_write_what_the_spectrum_writes(tmp_path, spectrum, fmt, monkeypatch):
+    if fmt == "parquet":
+        pytest.importorskip("pyarrow")
+    from deepbiop.io import _spectra
+
+    monkeypatch.setattr(_spectra, "_BLOCK", 7)  # blocks cut again by the writer
+    _, spec = spectrum
+    for min_count in (1, 2):
+        write_spectrum(spec, tmp_path / "a", format=fmt, min_count=min_count, force=True)
+        blocks = _Blocks(spec, [0, 5, 1, 40, 0, 3])
+        write_spectrum(blocks, tmp_path / "b", format=fmt, min_count=min_count, force=True)
+        if fmt == "parquet":  # the same table, in other row groups
+            pq = pytest.importorskip("pyarrow.parquet")
+            assert pq.read_table(tmp_path / "a").equals(pq.read_table(tmp_path / "b"))
+        else:
+            assert (tmp_path / "a").read_bytes() == (tmp_path / "b").read_bytes()
+
+
+def test_histo_with_huge_counts(tmp_path):
+    """Counts too large for a bincount table still make their histogram rows."""
+    spec = dbp.KmerSpectrum(
+        3, dbp.DNA, False, np.array([1, 2, 3, 9], np.uint64), np.array([5, 2**40, 2**40, 5])
+    )
+    write_spectrum(spec, tmp_path / "h", format="histo")
+    assert (tmp_path / "h").read_text() == f"5\t2\n{2**40}\t2\n"
+    write_spectrum(spec, tmp_path / "t")
+    assert (tmp_path / "t").read_text() == f"AAC\t5\nAAG\t{2**40}\nAAT\t{2**40}\nAGC\t5\n"

@@ -72,7 +72,7 @@ def main_process_rank() -> tuple[int, int]:
 
     Examples
     --------
-    >>> from deepbiop._distributed import main_process_rank
+    >>> from deepbiop.torch._distributed import main_process_rank
     >>> main_process_rank()  # no process group, no RANK/WORLD_SIZE
     (0, 1)
     """
