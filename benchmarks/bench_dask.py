@@ -46,6 +46,7 @@ K = 21
 # the projection's cluster: nodes x worker processes per node (one per core)
 NODES, WORKERS_PER_NODE = 100, 32
 PROJECTED_BYTES = 10e12  # 10 TB of FASTQ.gz
+RANGES, SPLIT_EVERY = 4, 4  # deepbiop.dask.kmer_spectrum's defaults
 
 
 def write_files(folder: Path, n_reads: int, seed: int = 0) -> list[str]:
@@ -316,7 +317,10 @@ def main(argv: list[str] | None = None) -> dict:
     part_size = 1e9  # 1 GB FASTQ.gz per file (one partition each)
     tasks = PROJECTED_BYTES / part_size
     compute_h = PROJECTED_BYTES / (workers * rate) / 3600
-    sched_h = 3 * tasks * overhead / 1e3 / 3600  # count + merge + finish, serial at the scheduler
+    # per partition: its count, one getitem per code range, and its share of
+    # the merges (fan-in 4, in each of the 4 ranges): about 1 + 4 + 4/3 tasks
+    per_part = 1 + RANGES + RANGES / (SPLIT_EVERY - 1)
+    sched_h = tasks * per_part * overhead / 1e3 / 3600  # serial at the scheduler
     result["projection"] = {
         "partition_mb_per_s": rate / 1e6,
         "nodes": NODES,
@@ -330,13 +334,15 @@ def main(argv: list[str] | None = None) -> dict:
         f"{NODES} nodes x {WORKERS_PER_NODE} workers: one partition counted "
         f"{rate / 1e6:.1f} MB/s of gzip input per worker here, so about "
         f"{compute_h * 60:.0f} min of counting on {workers:,} workers; {tasks:,.0f} files of "
-        f"1 GB are {tasks:,.0f} count tasks (+ merges, + finish), about "
-        f"{sched_h * 60:.1f} min of scheduler time at {overhead:.2f} ms a task if the "
-        "scheduler handled them one at a time (fewer, larger partitions shrink it). The "
-        "last merges hold the whole spectrum on one worker, 16 bytes per distinct k-mer "
-        "(a human genome's 21-mers plus sequencing errors: tens of GB; filter with "
-        "min_count, or count k-mer ranges apart). Gzip is decompressed by one thread per "
-        "file; BGZF files are split into 64 MiB ranges, more partitions than files."
+        f"1 GB are {tasks * per_part:,.0f} tasks (a count, {RANGES} code-range pieces and "
+        f"the merges, per file), about {sched_h * 60:.1f} min of scheduler time at "
+        f"{overhead:.2f} ms a task if the scheduler handled them one at a time (fewer, "
+        f"larger partitions shrink it). The last merges hold 1/{RANGES} of the spectrum "
+        "each (ranges=); the client receives all of it, 16 bytes per distinct k-mer (a "
+        "human genome's 21-mers plus sequencing errors: tens of GB; filter with "
+        "min_count, or raise ranges and keep the pieces apart with compute=False). Gzip "
+        "is decompressed by one thread per file; BGZF files are split into 64 MiB "
+        "ranges, more partitions than files."
     )
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2))

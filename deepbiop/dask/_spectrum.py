@@ -3,16 +3,20 @@
 Each partition (a file or a byte range of one, as :func:`read_fastx` cuts
 them, or a partition of a dask collection) is counted by the one-process
 counter (:func:`deepbiop.kmer_spectrum`: bucketed sort in the kernel) into
-sorted (code, count) runs; the runs are then merged by the kernel in a tree
-reduction (:func:`deepbiop.merge_spectra`), ``split_every`` runs per task.
-Nothing holds a Python dict or an ``A**k`` vector; a task's memory is the
-runs it merges (16 bytes per distinct k-mer).
+sorted (code, count) runs, cut into ``ranges`` code ranges; each range is
+merged by the kernel in its own tree reduction (:func:`deepbiop.merge_spectra`),
+``split_every`` runs per task, and the client joins the ranges. Nothing holds
+a Python dict or an ``A**k`` vector; a task's memory is the runs it merges
+(16 bytes per distinct k-mer), and the last merges hold ``1 / ranges`` of
+the spectrum each.
 """
 
 from __future__ import annotations
 
 import operator
 from typing import Any
+
+import numpy as np
 
 from deepbiop.alphabets import Alphabet, get_alphabet
 from deepbiop.dask._encode import source_parts
@@ -23,7 +27,16 @@ from deepbiop.kmers import check_kmer_params
 from deepbiop.spectrum import KmerSpectrum, merge_spectra
 from deepbiop.spectrum import kmer_spectrum as count_spectrum
 
-__all__ = ["kmer_spectrum", "count_file_part", "count_part", "finish"]
+__all__ = [
+    "kmer_spectrum",
+    "count_file_part",
+    "count_part",
+    "count_split",
+    "split_ranges",
+    "range_bounds",
+    "concat_ranges",
+    "finish",
+]
 
 
 def count_file_part(part: FastxPart, k: int, canonical: bool, alphabet: Alphabet) -> KmerSpectrum:
@@ -37,6 +50,51 @@ def count_part(part: Any, column: str, k: int, canonical: bool, alphabet: Alphab
     """The spectrum of one partition of a dask collection (on a worker)."""
     seqs = part[column] if hasattr(part, "columns") else part
     return count_spectrum(seqs, k, canonical=canonical, encoding_type=alphabet)
+
+
+def range_bounds(space: int, canonical: bool, ranges: int) -> np.ndarray:
+    """``ranges + 1`` code boundaries cutting ``[0, space)`` into ranges of
+    about equal numbers of distinct k-mers for random sequence: equal widths,
+    or for canonical codes (the smaller of a k-mer and its reverse complement,
+    so denser at low codes) the quantiles of the minimum of two uniform codes,
+    ``1 - sqrt(1 - r / ranges)``."""
+    q = np.arange(ranges + 1, dtype=np.float64) / ranges
+    if canonical:
+        q = 1.0 - np.sqrt(1.0 - q)
+    cuts = [min(space, int(x * space)) for x in q[1:-1]]
+    return np.array([0, *cuts, space], dtype=np.uint64)
+
+
+def split_ranges(spec: KmerSpectrum, bounds: np.ndarray) -> tuple[KmerSpectrum, ...]:
+    """``spec`` cut at ``bounds`` into one spectrum per code range (copies,
+    so a piece sent to another worker does not carry the whole arrays)."""
+    at = np.searchsorted(spec.codes, bounds[1:-1])
+    edges = [0, *at.tolist(), len(spec)]
+    return tuple(
+        KmerSpectrum(
+            spec.k,
+            spec.alphabet,
+            spec.canonical,
+            spec.codes[lo:hi].copy(),
+            spec.counts[lo:hi].copy(),
+        )
+        for lo, hi in zip(edges[:-1], edges[1:])
+    )
+
+
+def count_split(fn: Any, args: tuple, bounds: np.ndarray) -> tuple[KmerSpectrum, ...]:
+    """Count one partition (``fn(*args)``) and cut its spectrum into code ranges."""
+    return split_ranges(fn(*args), bounds)
+
+
+def concat_ranges(specs: list[KmerSpectrum]) -> KmerSpectrum:
+    """The spectra of consecutive code ranges as one spectrum."""
+    if len(specs) == 1:
+        return specs[0]
+    first = specs[0]
+    codes = np.concatenate([s.codes for s in specs])
+    counts = np.concatenate([s.counts for s in specs])
+    return KmerSpectrum(first.k, first.alphabet, first.canonical, codes, counts)
 
 
 def finish(spec: KmerSpectrum, min_count: int | None) -> KmerSpectrum:
@@ -62,6 +120,7 @@ def kmer_spectrum(
     fileformat: str | None = None,
     column: str = "sequence",
     split_every: int = 4,
+    ranges: int = 4,
     compute: bool = True,
 ) -> Any:
     """Count every k-mer of files or of a dask collection, partition by partition.
@@ -87,6 +146,11 @@ def kmer_spectrum(
         A frame's column of sequences.
     split_every : int, default=4
         Runs merged per task of the tree reduction (its fan-in).
+    ranges : int, default=4
+        Each partition's spectrum is cut into this many code ranges, each
+        reduced by its own tree: the last merges run in parallel, and no
+        worker holds more than about ``1 / ranges`` of the whole spectrum
+        (the client joins the ranges at the end).
     compute : bool, default=True
         Compute with the current scheduler (a ``distributed.Client`` when one
         is active) and return the spectrum; False returns a
@@ -102,8 +166,8 @@ def kmer_spectrum(
     Raises
     ------
     ValueError
-        For k out of range, ``canonical`` on protein, a bad ``min_count`` or
-        ``split_every``.
+        For k out of range, ``canonical`` on protein, a bad ``min_count``,
+        ``split_every`` or ``ranges``.
     deepbiop.io.SequenceFileError
         When computed, for a malformed file, naming the file and record.
 
@@ -126,16 +190,40 @@ def kmer_spectrum(
             raise ValueError(f"min_count must be a positive int or None, got {min_count!r}")
     if isinstance(split_every, bool) or not isinstance(split_every, int) or split_every < 2:
         raise ValueError(f"split_every must be an int >= 2, got {split_every!r}")
+    if isinstance(ranges, bool) or not isinstance(ranges, int) or ranges < 1:
+        raise ValueError(f"ranges must be an int >= 1, got {ranges!r}")
     delayed = dask.delayed
     if _is_collection(data):
         parts, _, _ = source_parts(data, column)
-        level = [delayed(count_part)(p, column, k, canonical, alphabet) for p in parts]
+        jobs = [(count_part, (p, column, k, canonical, alphabet)) for p in parts]
     else:
         check_fileformat(fileformat)
         pieces = plan_parts(expand_paths(data), parse_blocksize(blocksize), fileformat)
-        level = [delayed(count_file_part)(p, k, canonical, alphabet) for p in pieces]
+        jobs = [(count_file_part, (p, k, canonical, alphabet)) for p in pieces]
+    bounds = range_bounds(alphabet.size**k, canonical, ranges)
+    # Priorities (higher runs first): the counts of group g (``split_every``
+    # partitions) at -2g; a merge whose last input is in group g at -2g - 3,
+    # after the counts of group g + 1 and before those of group g + 2, so
+    # a free worker takes the next count rather than a merge that waits on
+    # counts still running elsewhere, and at most about two groups of counted
+    # spectra wait for their merge.
+    level: list[list[tuple[Any, int]]] = [[] for _ in range(ranges)]
+    for i, (fn, args) in enumerate(jobs):
+        with dask.annotate(priority=-2 * (i // split_every)):
+            pieces_of_part = delayed(count_split, nout=ranges)(fn, args, bounds)
+            for r in range(ranges):
+                level[r].append((pieces_of_part[r], i // split_every))
     merge = delayed(merge_spectra)
-    while len(level) > 1:
-        level = [merge(level[i : i + split_every]) for i in range(0, len(level), split_every)]
-    result = delayed(finish)(level[0], min_count)
-    return dask.compute(result)[0] if compute else result
+    tops = []
+    for runs in level:  # each code range reduced apart: the merges run in parallel
+        while len(runs) > 1:
+            groups = [runs[i : i + split_every] for i in range(0, len(runs), split_every)]
+            runs = []
+            for group in groups:
+                last = group[-1][1]
+                with dask.annotate(priority=-2 * last - 3):
+                    runs.append((merge([spec for spec, _ in group]), last))
+        tops.append(runs[0][0])
+    if compute:  # the ranges come to the client apart: one transfer of the result, not two
+        return finish(concat_ranges(list(dask.compute(*tops))), min_count)
+    return delayed(finish)(delayed(concat_ranges)(tops), min_count)

@@ -166,7 +166,9 @@ def to_zarr(
     n = offsets[-1]
     group_path = w.out.file("out.zarr")
     group = zarr.open_group(group_path, mode="a")
-    per_task = max(1, n // max(1, len(w.parts)))  # about a partition's rows per task
+    # about a quarter of a partition's rows per task: the tasks of this step
+    # start together, and a few large ones left one worker idle at the end
+    per_task = max(1, n // max(1, 4 * len(w.parts)))
     tasks = []
     for key, name, dtype, row in _layout(frame, encoder, w):
         chunk = chunk_rows or zarr_chunk_rows(dtype, row)

@@ -8,9 +8,12 @@ import dask.bag as db
 import numpy as np
 import pytest
 from _dask_data import good_files, records
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import deepbiop as dbp
 from deepbiop.dask import kmer_spectrum, read_fastx
+from deepbiop.dask._spectrum import concat_ranges, range_bounds, split_ranges
 from deepbiop.io import SequenceFileError
 
 
@@ -23,23 +26,29 @@ def _equal(got, want):
 
 
 @pytest.mark.parametrize(
-    ("k", "canonical", "blocksize", "split_every"),
+    ("k", "canonical", "blocksize", "split_every", "ranges"),
     [
-        (21, True, None, 8),
-        (21, True, 3000, 2),
-        (21, False, 20_000, 3),
-        (5, True, 1500, 2),
-        (31, True, 10_000, 4),
-        (1, False, 4000, 8),
+        (21, True, None, 8, 4),
+        (21, True, 3000, 2, 1),
+        (21, False, 20_000, 3, 3),
+        (5, True, 1500, 2, 7),
+        (31, True, 10_000, 4, 2),
+        (1, False, 4000, 8, 16),  # more ranges than codes: empty ranges
     ],
 )
 def test_files_equal_the_whole_file_spectrum(
-    client, datasets, k, canonical, blocksize, split_every
+    client, datasets, k, canonical, blocksize, split_every, ranges
 ):
     paths = good_files(datasets)
     want = dbp.kmer_spectrum_file(paths, k=k, canonical=canonical)  # one process
-    got = kmer_spectrum(paths, k, canonical=canonical, blocksize=blocksize, split_every=split_every)
+    got = kmer_spectrum(
+        paths, k, canonical=canonical, blocksize=blocksize, split_every=split_every, ranges=ranges
+    )
     _equal(got, want)
+    lazy = kmer_spectrum(
+        paths, k, canonical=canonical, split_every=split_every, ranges=ranges, compute=False
+    )
+    _equal(lazy.compute(), want)
 
 
 def test_min_count_applies_to_the_total(client, datasets):
@@ -73,6 +82,9 @@ def test_compute_false_gives_a_delayed(client, datasets):
 def test_bad_parameters(datasets):
     with pytest.raises(ValueError, match="split_every"):
         kmer_spectrum(datasets["plain"], 5, split_every=1)
+    for bad in (0, True, 2.0):
+        with pytest.raises(ValueError, match="ranges"):
+            kmer_spectrum(datasets["plain"], 5, ranges=bad)
     with pytest.raises(ValueError, match="min_count"):
         kmer_spectrum(datasets["plain"], 5, min_count=0)
     with pytest.raises(ValueError):
@@ -95,3 +107,21 @@ def test_merge_spectra_is_the_spectrum_of_the_union():
         dbp.merge_spectra([specs[0], dbp.kmer_spectrum(["ACGT"], k=2)])
     with pytest.raises(ValueError, match="at least one"):
         dbp.merge_spectra([])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seqs=st.lists(st.text(alphabet="ACGTN", max_size=40), max_size=8),
+    k=st.integers(1, 6),
+    canonical=st.booleans(),
+    ranges=st.integers(1, 9),
+)
+def test_code_ranges_cut_and_join_back(seqs, k, canonical, ranges):
+    spec = dbp.kmer_spectrum(seqs, k=k, canonical=canonical)
+    bounds = range_bounds(4**k, canonical, ranges)
+    assert bounds[0] == 0 and bounds[-1] == 4**k and np.all(np.diff(bounds.astype(np.int64)) >= 0)
+    pieces = split_ranges(spec, bounds)
+    assert len(pieces) == ranges
+    for piece, lo, hi in zip(pieces, bounds[:-1], bounds[1:]):
+        assert np.all((piece.codes >= lo) & (piece.codes < hi))  # each code in its own range
+    _equal(concat_ranges(list(pieces)), spec)
