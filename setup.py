@@ -371,9 +371,11 @@ class BuildKernels(build_ext):
         self._progress_total = len(pending)
         self._progress_lock = threading.Lock()
         if pending:
+            reused = len(self.extensions) - len(pending)
             self.announce(
-                f"deepbiop: compiling {len(pending)} of {len(self.extensions)} kernels "
-                f"({self.parallel or 1} at a time); the others are up to date",
+                f"deepbiop: compiling {len(pending)} of {len(self.extensions)} kernels, "
+                f"{self.parallel or 1} at a time (a minute or more)"
+                + (f"; {reused} up to date" if reused else ""),
                 level=logging.INFO,
             )
         else:
