@@ -374,8 +374,9 @@ class BuildKernels(build_ext):
             reused = len(self.extensions) - len(pending)
             self.announce(
                 f"deepbiop: compiling {len(pending)} of {len(self.extensions)} kernels, "
-                f"{self.parallel or 1} at a time (a minute or more)"
-                + (f"; {reused} up to date" if reused else ""),
+                f"{self.parallel or 1} at a time"
+                + (f"; {reused} up to date" if reused else "")
+                + (" (a minute or more)" if len(pending) > 2 else ""),
                 level=logging.INFO,
             )
         else:
