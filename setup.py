@@ -87,8 +87,12 @@ KERNELS = {
     "_augment": False,
 }
 
-# shared headers: a change to one rebuilds every kernel
-DEPENDS = sorted(glob.glob(f"{KERNEL_DIR}/*.h") + glob.glob(f"{KERNEL_DIR}/*.pxd"))
+# shared headers and Cython includes: a change to one rebuilds every kernel
+DEPENDS = sorted(
+    glob.glob(f"{KERNEL_DIR}/*.h")
+    + glob.glob(f"{KERNEL_DIR}/*.pxd")
+    + glob.glob(f"{KERNEL_DIR}/*.pxi")
+)
 
 # DEEPBIOP_SANITIZE=1: AddressSanitizer (out-of-bounds and use-after-free
 # reads and writes, also from the pool's threads) and UndefinedBehaviorSanitizer.
