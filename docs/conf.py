@@ -1,0 +1,133 @@
+"""Sphinx configuration for the deepbiop documentation.
+
+Build (warnings are errors, as CI builds it)::
+
+    python -m sphinx -W --keep-going -b html docs docs/_build/html
+
+``DEEPBIOP_DOCS_SKIP_GALLERY=1`` renders the gallery without running the
+examples (a quick local build); ``-D plot_gallery=0`` does the same.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+# Examples draw with matplotlib: never open a window, in the build or in the
+# examples it runs (set before anything imports pyplot).
+os.environ.setdefault("MPLBACKEND", "Agg")
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
+
+DOCS = Path(__file__).resolve().parent
+ROOT = DOCS.parent
+# the checkout's deepbiop (built in place or installed with `pip install -e`) and
+# the local Sphinx extensions
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(DOCS / "sphinxext"))
+
+import deepbiop  # noqa: E402
+
+project = "deepbiop"
+author = "the deepbiop developers"
+copyright = "the deepbiop developers"  # noqa: A001 - the Sphinx setting's name
+release = deepbiop.__version__
+version = ".".join(release.split(".")[:2])
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "numpydoc",
+    "sphinx_gallery.gen_gallery",
+    "myst_parser",
+    "click_help",
+    "changelog_page",
+]
+
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+root_doc = "index"
+templates_path = ["_templates"]
+exclude_patterns = ["_build", "conftest.py"]
+# nothing is fetched at build time: no intersphinx, no remote images
+language = "en"
+today_fmt = "%Y-%m-%d"
+
+# -- API reference: autosummary + numpydoc ----------------------------------
+autosummary_generate = True
+autosummary_imported_members = False
+autodoc_default_options = {"members": False}
+# numpydoc's Parameters sections carry the types; signatures stay readable
+autodoc_typehints = "none"
+autodoc_member_order = "bysource"
+# the class template lists the members itself (numpydoc would add a second list)
+numpydoc_show_class_members = False
+numpydoc_show_inherited_class_members = False
+numpydoc_class_members_toctree = False
+numpydoc_attributes_as_param_list = True
+# types stay plain text: no cross-references to NumPy or scikit-learn without intersphinx
+numpydoc_xref_param_type = False
+
+# -- Gallery: every script in examples/ runs during the build ----------------
+_skip_gallery = os.environ.get("DEEPBIOP_DOCS_SKIP_GALLERY", "") not in ("", "0")
+
+sphinx_gallery_conf = {
+    "examples_dirs": "../examples",
+    "gallery_dirs": "auto_examples",
+    # every example executes, not only plot_*.py
+    "filename_pattern": r"\.py$",
+    # examples/data holds the bundled sample data, not examples
+    "ignore_pattern": r"(__init__\.py|[\\/]data[\\/])",
+    "plot_gallery": "False" if _skip_gallery else "True",
+    # a failing example fails the build (and -W turns its warning into an error)
+    "abort_on_example_error": True,
+    "only_warn_on_example_error": False,
+    # before each example: fresh matplotlib state, the build's os.environ and torch
+    # thread count back, and an alarm armed (disarmed after it) so a hung example
+    # fails the build (sphinxext/gallery_hooks.py; DEEPBIOP_DOCS_EXAMPLE_TIMEOUT
+    # seconds, default 300, 0 = none)
+    "reset_modules": (
+        "matplotlib",
+        "gallery_hooks.example_isolation",
+        "gallery_hooks.example_timeout",
+    ),
+    "reset_modules_order": "both",
+    "within_subsection_order": "FileNameSortKey",
+    "image_scrapers": ("matplotlib",),
+    "matplotlib_animations": False,
+    "capture_repr": ("_repr_html_", "__repr__"),
+    "download_all_examples": False,
+    "remove_config_comments": True,
+    "show_memory": False,
+    "min_reported_time": 1,
+    # "Examples using X" at the end of each API page
+    "doc_module": ("deepbiop",),
+    "backreferences_dir": "api/generated/backreferences",
+}
+
+# -- HTML ---------------------------------------------------------------------
+html_theme = "pydata_sphinx_theme"
+html_title = f"deepbiop {release}"
+html_static_path: list[str] = []
+html_show_sourcelink = False
+html_theme_options = {
+    "navbar_align": "left",
+    "show_toc_level": 2,
+    "navigation_with_keys": False,
+    "footer_start": ["copyright"],
+    "footer_end": ["sphinx-version"],
+    "secondary_sidebar_items": ["page-toc"],
+}
+html_context = {"default_mode": "light"}
+
+# -- MyST (CHANGELOG.md, CONTRIBUTING.md, benchmarks/README.md) ---------------
+myst_heading_anchors = 3
+myst_enable_extensions: list[str] = []
+
+
+def setup(app):
+    # an example that aborted the build leaves its alarm armed: cancel it
+    from gallery_hooks import disarm
+
+    app.connect("build-finished", lambda app, exc: disarm())
