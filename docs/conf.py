@@ -17,7 +17,7 @@ from pathlib import Path
 # Examples draw with matplotlib: never open a window, in the build or in the
 # examples it runs (set before anything imports pyplot).
 os.environ.setdefault("MPLBACKEND", "Agg")
-import matplotlib  # noqa: E402
+import matplotlib
 
 matplotlib.use("Agg")
 
@@ -32,7 +32,7 @@ import deepbiop  # noqa: E402
 
 project = "deepbiop"
 author = "the deepbiop developers"
-copyright = "the deepbiop developers"  # noqa: A001 - the Sphinx setting's name
+copyright = "the deepbiop developers"
 release = deepbiop.__version__
 version = ".".join(release.split(".")[:2])
 
