@@ -61,6 +61,9 @@ autodoc_default_options = {"members": False}
 # numpydoc's Parameters sections carry the types; signatures stay readable
 autodoc_typehints = "none"
 autodoc_member_order = "bysource"
+# a method a deepbiop class overrides without a docstring of its own is not listed,
+# rather than shown with its base class's text (transformers' docstrings are Markdown)
+autodoc_inherit_docstrings = False
 # the class template lists the members itself (numpydoc would add a second list)
 numpydoc_show_class_members = False
 numpydoc_show_inherited_class_members = False
@@ -126,7 +129,29 @@ myst_heading_anchors = 3
 myst_enable_extensions: list[str] = []
 
 
+def _defined_outside_deepbiop(member) -> bool:
+    """Whether a class member's code lives in another package (scikit-learn's
+    ``get_params``, torch's ``Module.train``, transformers' tokenizer methods)."""
+    for attr in ("fget", "__func__"):  # properties, classmethods and staticmethods
+        member = getattr(member, attr, member)
+    # methods of built-in types (a NamedTuple's count and index) name their class
+    owner = getattr(member, "__objclass__", None)
+    module = getattr(owner if owner is not None else member, "__module__", None)
+    return isinstance(module, str) and module.split(".")[0] != "deepbiop"
+
+
+def _skip_foreign_members(app, what, name, obj, skip, options):
+    # The class pages list inherited members (the encoders' encode/encode_batch live
+    # in a shared base class) but not those a deepbiop class inherits from another
+    # package: those are documented there, and their docstrings cite pages this
+    # site does not have.
+    if what == "class" and _defined_outside_deepbiop(obj):
+        return True
+    return None
+
+
 def setup(app):
+    app.connect("autodoc-skip-member", _skip_foreign_members)
     # an example that aborted the build leaves its alarm armed: cancel it
     from gallery_hooks import disarm
 
