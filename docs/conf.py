@@ -112,7 +112,8 @@ sphinx_gallery_conf = {
 # -- HTML ---------------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"
 html_title = f"deepbiop {release}"
-html_static_path: list[str] = []
+html_static_path = ["_static"]
+html_css_files = ["deepbiop.css"]
 html_show_sourcelink = False
 html_theme_options = {
     "navbar_align": "left",
@@ -120,7 +121,8 @@ html_theme_options = {
     "navigation_with_keys": False,
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
-    "secondary_sidebar_items": ["page-toc"],
+    # the benchmark page's ten-column table takes the width of the right-hand sidebar
+    "secondary_sidebar_items": {"**": ["page-toc"], "benchmarks": []},
 }
 html_context = {"default_mode": "light"}
 
