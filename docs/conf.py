@@ -129,6 +129,9 @@ html_context = {"default_mode": "light"}
 # -- MyST (CHANGELOG.md, CONTRIBUTING.md, benchmarks/README.md) ---------------
 myst_heading_anchors = 3
 myst_enable_extensions: list[str] = []
+# those files are written to be read on the repository, where a link such as
+# [README](README.md) resolves; here it stays the link's text, without a warning
+suppress_warnings = ["myst.xref_missing"]
 
 
 def _defined_outside_deepbiop(member) -> bool:

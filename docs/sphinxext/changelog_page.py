@@ -24,6 +24,9 @@ def _swap_when_absent(app, docname, source):
     if docname != _DOCNAME:
         return
     changelog = Path(app.srcdir).parent / "CHANGELOG.md"
+    # re-read this page when the file appears, changes or goes (a missing
+    # dependency counts as changed, so the short page is always re-read)
+    app.env.note_dependency(str(changelog))
     if not changelog.is_file():
         source[0] = _ABSENT
 
