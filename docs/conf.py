@@ -125,6 +125,8 @@ html_theme_options = {
     "secondary_sidebar_items": {"**": ["page-toc"], "benchmarks": []},
 }
 html_context = {"default_mode": "light"}
+# pages without sub-pages: no empty "Section Navigation" column
+html_sidebars = {"getting_started": [], "changelog": [], "development": []}
 
 # -- MyST (CHANGELOG.md, CONTRIBUTING.md, benchmarks/README.md) ---------------
 myst_heading_anchors = 3
