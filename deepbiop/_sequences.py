@@ -268,7 +268,7 @@ def pack_batch(X: BatchLike) -> Packed:
         and len(X)
     ):
         # read in place (like any numpy function, a thread writing the
-        # array meanwhile is a data race: see README, "Threads")
+        # array meanwhile is a data race: see docs/user_guide/performance.rst)
         raw = np.ascontiguousarray(X).view(np.uint8).reshape(len(X), X.dtype.itemsize)
         ptrs, lens = _pack.pack_fixed_width(raw)
         return Packed(ptrs, lens, raw)

@@ -430,6 +430,9 @@ def _char_lm(name: str) -> TokenVocabulary:
     )
 
 
+#: The layouts of published models, preset name -> :class:`TokenVocabulary`:
+#: ``dnabert-3`` ... ``dnabert-6``, ``nucleotide-transformer``, ``hyenadna``,
+#: ``caduceus`` (read with :func:`preset_vocabulary`).
 PRESETS: Mapping[str, TokenVocabulary] = MappingProxyType(
     {
         **{f"dnabert-{k}": _dnabert(k) for k in (3, 4, 5, 6)},

@@ -22,7 +22,7 @@ function does, when called).
   equal to :func:`deepbiop.kmer_spectrum_file`.
 
 A fitted scikit-learn pipeline predicts partition by partition through
-``dask_ml.wrappers.ParallelPostFit`` (the README's "Scaling out").
+``dask_ml.wrappers.ParallelPostFit`` (docs/user_guide/dask.rst).
 
 Layout: ``_fastx.py`` (:func:`read_fastx`, the partition plan),
 ``_encode.py`` (:func:`encode`), ``_spectrum.py`` (:func:`kmer_spectrum`),

@@ -154,9 +154,10 @@ class TransformerEncoder(SequenceEncoder):
 
         Parameters
         ----------
-        name : {"dnabert-3", "dnabert-4", "dnabert-5", "dnabert-6",
-                "nucleotide-transformer", "hyenadna", "caduceus"}
-            ``"dnabert"`` alone means ``"dnabert-6"``.
+        name : str
+            One of ``"dnabert-3"``, ``"dnabert-4"``, ``"dnabert-5"``,
+            ``"dnabert-6"``, ``"nucleotide-transformer"``, ``"hyenadna"``,
+            ``"caduceus"``; ``"dnabert"`` alone means ``"dnabert-6"``.
         **params
             Other :class:`TransformerEncoder` parameters (``max_length``, ...).
 

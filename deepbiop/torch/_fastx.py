@@ -21,6 +21,7 @@ class FastxMixin(SeededMixin):
     def _init_stream(
         self,
         paths: Any,
+        *,
         label_fn: Any,
         labels: Any,
         transform: Any,
@@ -29,12 +30,13 @@ class FastxMixin(SeededMixin):
         fileformat: str | None,
         rank: int | None,
         world_size: int | None,
-        shuffle_buffer: int = 0,
+        shuffle_buffer: int,
     ) -> None:
-        """Check and store the arguments both FASTA/FASTQ datasets share."""
+        """Check and store the arguments both FASTA/FASTQ datasets share
+        (keyword-only: both constructors name each one)."""
         self.paths = io.as_paths(paths)
         if not self.paths:
-            raise ValueError("FastxDataset needs at least one file")
+            raise ValueError(f"{type(self).__name__} needs at least one file")
         if label_fn is not None and labels is not None:
             raise ValueError("pass label_fn or labels, not both")
         if label_fn is not None and not callable(label_fn):

@@ -166,15 +166,15 @@ class FastxBatchDataset(FastxMixin, IterableDataset):
         self.shard = shard
         self._init_stream(
             paths,
-            label_fn,
-            labels,
-            transform,
-            seed,
-            return_ids,
-            fileformat,
-            rank,
-            world_size,
-            shuffle_buffer,
+            label_fn=label_fn,
+            labels=labels,
+            transform=transform,
+            seed=seed,
+            return_ids=return_ids,
+            fileformat=fileformat,
+            rank=rank,
+            world_size=world_size,
+            shuffle_buffer=shuffle_buffer,
         )
         self._collate_fn = EncodeCollate(
             encoder, max_length, label_dtype=label_dtype, mask_dtype=mask_dtype

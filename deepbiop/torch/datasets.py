@@ -197,15 +197,15 @@ class FastxDataset(FastxMixin, IterableDataset):
     ) -> None:
         self._init_stream(
             paths,
-            label_fn,
-            labels,
-            transform,
-            seed,
-            return_ids,
-            fileformat,
-            rank,
-            world_size,
-            shuffle_buffer,
+            label_fn=label_fn,
+            labels=labels,
+            transform=transform,
+            seed=seed,
+            return_ids=return_ids,
+            fileformat=fileformat,
+            rank=rank,
+            world_size=world_size,
+            shuffle_buffer=shuffle_buffer,
         )
         if shard not in _SHARD_MODES:
             raise ValueError(f"shard must be 'record' or 'file', got {shard!r}")

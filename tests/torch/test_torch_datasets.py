@@ -21,7 +21,7 @@ import deepbiop as dbp
 from deepbiop import augment as aug
 from deepbiop.datasets import make_motif_sequences, write_fasta
 from deepbiop.io import HeaderLabel, SequenceFileError
-from deepbiop.torch import EncodeCollate, FastxDataset, SequenceDataset
+from deepbiop.torch import EncodeCollate, FastxBatchDataset, FastxDataset, SequenceDataset
 
 
 @pytest.mark.parametrize("num_workers", [0, 1, 2])
@@ -187,6 +187,10 @@ def test_fastx_dataset_errors(tmp_path):
         FastxDataset(ok, rank=2, world_size=2)
     with pytest.raises(ValueError, match="pass both rank and world_size"):
         FastxDataset(ok, rank=0)
+    with pytest.raises(ValueError, match="^FastxDataset needs at least one file"):
+        FastxDataset([])
+    with pytest.raises(ValueError, match="^FastxBatchDataset needs at least one file"):
+        FastxBatchDataset([], dbp.IntegerEncoder())
     assert len(pickle.dumps(FastxDataset(ok, label_fn=HeaderLabel()))) < 2000
 
 
