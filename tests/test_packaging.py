@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 KERNELS = ROOT / "deepbiop" / "_kernels"
 # the extras that install development tools, pinned where CI needs them reproducible;
 # every other extra is for users and takes ranges (a user's own torch is never replaced)
-TOOL_EXTRAS = {"test", "bench", "lint", "release", "dev"}
+TOOL_EXTRAS = {"test", "bench", "lint", "docs", "release", "dev"}
 
 if not (ROOT / "pyproject.toml").is_file():
     pytest.skip("pyproject.toml not beside the tests (not a source tree)", allow_module_level=True)
@@ -148,7 +148,8 @@ def test_version_is_defined_once():
 
 def _text_files() -> list[Path]:
     """The project's own text files (no build products, caches or VCS data)."""
-    skip_dirs = {".git", "build", "dist", ".hypothesis", ".pytest_cache", ".mypy_cache"}
+    skip_dirs = {".git", "build", "dist", ".hypothesis", ".pytest_cache", ".mypy_cache", "_build"}
+    skip_dirs |= {"auto_examples", "generated", ".venv", "venv"}
     out = []
     for dirpath, dirnames, filenames in os.walk(ROOT):
         dirnames[:] = [
@@ -157,9 +158,8 @@ def _text_files() -> list[Path]:
             if d not in skip_dirs and not d.endswith(".egg-info") and d != "__pycache__"
         ]
         for name in filenames:
-            if name.endswith((".py", ".pyx", ".pxd", ".pyi", ".toml", ".cfg", ".md", ".in")) or (
-                Path(dirpath).name == ".ci"
-            ):
+            suffixes = (".py", ".pyx", ".pxd", ".pyi", ".toml", ".cfg", ".md", ".rst", ".in")
+            if name.endswith(suffixes) or (Path(dirpath).name == ".ci"):
                 out.append(Path(dirpath, name))
     return out
 
