@@ -89,8 +89,10 @@ ax.set_xticks(np.arange(scores.shape[1]), grid["logisticregression__C"])
 ax.set_yticks(np.arange(scores.shape[0]), grid["kmerencoder__k"])
 ax.set_xlabel("C")
 ax.set_ylabel("k")
+middle = (scores.min() + scores.max()) / 2
 for (i, j), v in np.ndenumerate(scores):
-    ax.text(j, i, f"{v:.3f}", ha="center", va="center", color="white", fontsize=8)
+    color = "black" if v > middle else "white"  # readable on bright and dark cells
+    ax.text(j, i, f"{v:.3f}", ha="center", va="center", color=color, fontsize=8)
 fig.colorbar(im, label="5-fold CV accuracy")
 ax.set_title("GridSearchCV over k and C")
 fig.tight_layout()
