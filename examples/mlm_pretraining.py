@@ -51,7 +51,8 @@ SEED = 0
 parser = argparse.ArgumentParser(description="MLM pre-training of a tiny BERT on DNA")
 parser.add_argument("--output-dir", help="save the model and tokenizer here")
 parser.add_argument("--max-steps", type=int, default=60)
-args = parser.parse_args()
+# parse_known_args: in a notebook, sys.argv holds the kernel's own arguments
+args, _ = parser.parse_known_args()
 
 # this script's folder (sphinx-gallery runs examples from there, without __file__)
 HERE = Path(__file__).parent if "__file__" in globals() else Path.cwd()
