@@ -124,11 +124,12 @@ try:
 except ImportError:
     print("dask is not installed (pip install 'deepbiop[dask]'): no partitioned prediction")
 else:
-    path = os.path.join(tempfile.mkdtemp(), "reads.fa")
-    write_fasta(path, seqs, y)
-    frame = read_fastx(path, blocksize=40_000)  # several partitions of one file
-    model = ParallelPostFit(hashed, predict_meta=np.empty(0, np.int64))
-    got = model.predict(frame[["sequence"]]).compute(scheduler="threads")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "reads.fa")
+        write_fasta(path, seqs, y)
+        frame = read_fastx(path, blocksize=40_000)  # several partitions of one file
+        model = ParallelPostFit(hashed, predict_meta=np.empty(0, np.int64))
+        got = model.predict(frame[["sequence"]]).compute(scheduler="threads")
     same = np.array_equal(np.asarray(got), hashed.predict(seqs))
     print(
         f"dask: {frame.npartitions} partitions predicted with ParallelPostFit; "
