@@ -339,21 +339,6 @@ def test_spectrum_matches_jellyfish(tmp_path, repo_root):
     assert dbp.kmer_spectrum_file(fasta, 11, canonical=True).to_dict() == jf
 
 
-@pytest.mark.slow
-def test_classifier_baseline_example_finds_the_motif(repo_root):
-    import importlib.util
-
-    path = repo_root / "examples" / "kmer_classifier_baseline.py"
-    spec = importlib.util.spec_from_file_location("kmer_classifier_baseline", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    out = mod.main()
-    assert max(auc for _, auc in out["scores"].values()) > 0.8
-    motif = ("TATAATGCGC", revcomp("TATAATGCGC"))
-    in_motif = [n for n in out["top_kmers"] if any(n in m or revcomp(n) in m for m in motif)]
-    assert len(in_motif) >= 3
-
-
 def test_spectrum_progress_bar_gives_same_counts(tmp_path, capsys):
     seqs = ["ACGTNACGTA", "ttgca", ""]
     plain = dbp.kmer_spectrum(seqs, 3)
