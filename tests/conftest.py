@@ -21,6 +21,11 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+# This file is not a doctest module: --doctest-modules would import it under the name
+# "conftest", which docs/conftest.py (loaded at start-up, testpaths) already holds
+# in sys.modules, and pytest would stop with an import file mismatch.
+collect_ignore = ["conftest.py"]
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 settings.register_profile(
