@@ -89,7 +89,9 @@ def test_huggingface_datasets_reads_the_parquet(tmp_path, data):
     datasets = pytest.importorskip("datasets")
     out = tmp_path / "tok.parquet"
     ok(["tokenize", *data["paths"], "--preset", "dnabert-3", "--max-length", "40", "-o", out])
-    ds = datasets.load_dataset("parquet", data_files=str(out), split="train")
+    ds = datasets.load_dataset(  # its Arrow cache in tmp_path, not in ~/.cache
+        "parquet", data_files=str(out), split="train", cache_dir=str(tmp_path / "hf-cache")
+    )
     want = _want("tokens", data["seqs"])
     assert ds["id"] == data["ids"]
     np.testing.assert_array_equal(np.array(ds["input_ids"]), want["input_ids"])
