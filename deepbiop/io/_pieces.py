@@ -92,7 +92,12 @@ def _fasta_pieces(fh: BinaryIO, max_len: int, overlap: int, tally: list[int]) ->
             # a line longer than a block (a chromosome on one line): its bases
             # so far go on now, all but trailing blanks that may end the line
             head = tail if continuing else tail.lstrip()
-            if continuing or head[:1] not in (b">", b"#"):
+            if not continuing and not head:
+                # only the blanks a line may begin with so far: dropped, as
+                # strip() drops them from a line that fits a block (kept, the
+                # line's first bases would follow them into the record)
+                tail = b""
+            elif continuing or head[:1] not in (b">", b"#"):
                 body = head.rstrip()
                 pending += body
                 tail = head[len(body) :]

@@ -130,3 +130,18 @@ def test_progress_counts_records_and_bases(tmp_path, capsys):
         iter_sequence_pieces(path, 5, 2)
     )
     assert "4 records" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 4])
+@pytest.mark.parametrize("line", ["   A", " \t AC ", "\t\tACGTACGT", "  >  ", "   ACG  T"])
+def test_blanks_opening_a_line_longer_than_a_block_are_dropped(tmp_path, block, line):
+    # found by the property test above: with a block shorter than the blanks
+    # opening a line, the blanks went into the record (" A" for "   A")
+    path = write_text(tmp_path / "x.fa", f">r\n{line}\n>s\nGG\n")
+    old = _pieces._BLOCK
+    _pieces._BLOCK = block
+    try:
+        _check(path, 2, 0)
+        _check(path, 40, 3)
+    finally:
+        _pieces._BLOCK = old
